@@ -1,0 +1,85 @@
+// The transport-agnostic request/response shape every endpoint works on.
+
+/** An HTTP request as the core sees it: already routed to one workspace. */
+export interface CoreRequest {
+  /** Upper-case HTTP method. */
+  readonly method: string;
+  /** Path relative to the issuer, e.g. `/oauth2/token`. */
+  readonly path: string;
+  /** Query parameters; every value of a repeated name is kept so duplicates can be rejected. */
+  readonly query: Readonly<Record<string, readonly string[]>>;
+  /** Header names in lower case; repeated headers joined with `, `. */
+  readonly headers: Readonly<Record<string, string>>;
+  /** Decoded body text, if any. */
+  readonly body?: string;
+  /** The caller's address as the edge saw it (for throttling, never for trust). */
+  readonly sourceIp: string;
+  /** Whether the request reached us over https (decides the `Secure` cookie flag). */
+  readonly secure: boolean;
+}
+
+export interface CoreResponse {
+  status: number;
+  headers: Record<string, string>;
+  /** Each entry is one `Set-Cookie` header value. */
+  cookies?: string[];
+  body: string;
+}
+
+export type Endpoint<W> = (req: CoreRequest, workspace: W) => Promise<CoreResponse>;
+
+export function jsonResponse(status: number, body: unknown, headers: Record<string, string> = {}): CoreResponse {
+  return {
+    status,
+    headers: { 'content-type': 'application/json;charset=utf-8', ...headers },
+    body: JSON.stringify(body),
+  };
+}
+
+/** JSON that must never be cached: token, introspection and userinfo responses. */
+export function noStoreJson(status: number, body: unknown, headers: Record<string, string> = {}): CoreResponse {
+  return jsonResponse(status, body, { 'cache-control': 'no-store', pragma: 'no-cache', ...headers });
+}
+
+export function redirect(location: string, status: 302 | 303 = 303, cookies?: string[]): CoreResponse {
+  const res: CoreResponse = { status, headers: { location, 'cache-control': 'no-store' }, body: '' };
+  if (cookies?.length) res.cookies = cookies;
+  return res;
+}
+
+/** Parses an `application/x-www-form-urlencoded` body keeping every value of a repeated name. */
+export function parseForm(body: string | undefined): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const [k, v] of new URLSearchParams(body ?? '')) (out[k] ??= []).push(v);
+  return out;
+}
+
+export function header(req: CoreRequest, name: string): string | undefined {
+  return req.headers[name.toLowerCase()];
+}
+
+export function parseCookies(req: CoreRequest): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const part of (header(req, 'cookie') ?? '').split(';')) {
+    const eq = part.indexOf('=');
+    if (eq < 1) continue;
+    const name = part.slice(0, eq).trim();
+    if (!(name in out)) out[name] = part.slice(eq + 1).trim();
+  }
+  return out;
+}
+
+export interface CookieOptions {
+  path: string;
+  secure: boolean;
+  /** Seconds; 0 deletes the cookie; omitted makes a browser-session cookie. */
+  maxAge?: number;
+}
+
+/** Every cookie we set is HttpOnly and SameSite=Lax; Secure whenever the request came over https. */
+export function serializeCookie(name: string, value: string, opts: CookieOptions): string {
+  const parts = [`${name}=${value}`, `Path=${opts.path}`, 'HttpOnly', 'SameSite=Lax'];
+  if (opts.maxAge !== undefined) parts.push(`Max-Age=${opts.maxAge}`);
+  if (opts.secure) parts.push('Secure');
+  return parts.join('; ');
+}

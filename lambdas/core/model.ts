@@ -1,0 +1,124 @@
+// The records the core reads and writes through its ports; storage-neutral and camelCase.
+
+export type GrantType = 'authorization_code' | 'refresh_token' | 'client_credentials';
+export type ClientAuthMethod = 'none' | 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt';
+
+/** One type describes a client everywhere: construct props, the local config file, admin tooling. */
+export interface ClientRegistration {
+  readonly clientId: string;
+  /** Shown on the consent page. @default clientId */
+  readonly clientName?: string;
+  readonly tokenEndpointAuthMethod: ClientAuthMethod;
+  /** Exact-match list of redirect URIs. */
+  readonly redirectUris: readonly string[];
+  readonly grantTypes: readonly GrantType[];
+  /** Scopes this client may request. */
+  readonly scopes: readonly string[];
+  /** Default `aud` of access tokens when the request carries no `resource`. @default [issuer] */
+  readonly audience?: readonly string[];
+  /** First-party clients skip the consent page. @default false */
+  readonly firstParty?: boolean;
+  /** `native` clients may vary the port of loopback redirect URIs (RFC 8252 §7.3). @default 'web' */
+  readonly applicationType?: 'web' | 'native';
+}
+
+/** A client as stored: the registration plus the hash of its secret, never the secret. */
+export interface ClientRecord extends ClientRegistration {
+  readonly secretHash?: string;
+}
+
+export interface UserRecord {
+  /** Stable subject identifier; never reassigned. */
+  readonly sub: string;
+  readonly username: string;
+  /** `scrypt$…` string from `hashPassword`. */
+  readonly passwordHash: string;
+  /** OIDC standard claims (`name`, `email`, `email_verified`, …) released by scope. */
+  readonly claims: Readonly<Record<string, unknown>>;
+  readonly disabled?: boolean;
+}
+
+export type Prompt = 'none' | 'login' | 'consent';
+
+/** A validated authorization request, as carried from /oauth2/authorize to code issuance. */
+export interface AuthorizationRequest {
+  readonly clientId: string;
+  /** The redirect URI the response goes to (the registered one when the request omitted it). */
+  readonly redirectUri: string;
+  /** Whether the request named `redirect_uri`; if so the token request must repeat it. */
+  readonly redirectUriSent: boolean;
+  readonly scopes: readonly string[];
+  readonly state?: string;
+  readonly nonce?: string;
+  readonly codeChallenge: string;
+  readonly codeChallengeMethod: 'S256';
+  readonly prompt: readonly Prompt[];
+  /** Seconds. */
+  readonly maxAge?: number;
+  readonly loginHint?: string;
+  /** RFC 8707 resource indicators. */
+  readonly resources: readonly string[];
+}
+
+/** Epoch seconds throughout the records: that is what the TTL attribute and JWTs use. */
+export interface TransactionRecord {
+  readonly id: string;
+  readonly request: AuthorizationRequest;
+  /** Anti-CSRF token embedded in the forms. */
+  readonly csrf: string;
+  /** SHA-256 of the browser-binding cookie value set when the transaction started. */
+  readonly browserHash: string;
+  /** Set once the user has logged in for this transaction. */
+  readonly sub?: string;
+  readonly authTime?: number;
+  /** The session cookie's hash when the user came in with (or got) a session. */
+  readonly sessionHash?: string;
+  readonly expiresAt: number;
+}
+
+export interface SessionRecord {
+  /** SHA-256 of the session cookie value. */
+  readonly idHash: string;
+  readonly sub: string;
+  readonly authTime: number;
+  readonly expiresAt: number;
+}
+
+export interface ConsentRecord {
+  readonly sub: string;
+  readonly clientId: string;
+  readonly scopes: readonly string[];
+  readonly updatedAt: number;
+}
+
+export interface CodeRecord {
+  /** SHA-256 of the code. */
+  readonly codeHash: string;
+  /** Grant (token family) every token issued from this code belongs to. */
+  readonly grantId: string;
+  readonly clientId: string;
+  readonly redirectUri: string;
+  readonly redirectUriSent: boolean;
+  readonly codeChallenge: string;
+  readonly scopes: readonly string[];
+  readonly sub: string;
+  readonly authTime: number;
+  readonly nonce?: string;
+  readonly audience: readonly string[];
+  readonly expiresAt: number;
+}
+
+/** A grant: the family of tokens issued from one authorization; revoking it kills them all. */
+export interface GrantRecord {
+  readonly grantId: string;
+  readonly clientId: string;
+  readonly sub: string;
+  readonly scopes: readonly string[];
+  readonly createdAt: number;
+  readonly expiresAt: number;
+}
+
+/** Everything a successful code redemption writes, atomically with consuming the code. */
+export interface Issuance {
+  readonly grant: GrantRecord;
+}

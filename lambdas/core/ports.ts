@@ -1,0 +1,116 @@
+// The interfaces the core depends on; adapters (DynamoDB, KMS, local) implement them.
+import type {
+  ClientRecord,
+  CodeRecord,
+  ConsentRecord,
+  Issuance,
+  SessionRecord,
+  TransactionRecord,
+  UserRecord,
+} from './model.js';
+
+export interface Clock {
+  /** Epoch milliseconds. */
+  now(): number;
+}
+
+export const systemClock: Clock = { now: () => Date.now() };
+
+export type SigningAlg = 'RS256' | 'PS256' | 'ES256';
+
+/** A public JWK as published in the JWKS (RFC 7517), `kid` = RFC 7638 thumbprint. */
+export interface PublicJwk {
+  readonly kty: 'RSA' | 'EC';
+  readonly kid: string;
+  readonly alg: SigningAlg;
+  readonly use: 'sig';
+  readonly n?: string;
+  readonly e?: string;
+  readonly crv?: 'P-256';
+  readonly x?: string;
+  readonly y?: string;
+}
+
+/** Signs JWS signing inputs; private keys never leave the signer (KMS in AWS). */
+export interface Signer {
+  readonly alg: SigningAlg;
+  /** The public key with its `kid`; adapters fetch it once and cache it. */
+  publicJwk(): Promise<PublicJwk>;
+  /** Returns the raw JWS signature (for ES256 the 64-byte `r||s`) over the ASCII signing input. */
+  sign(signingInput: Uint8Array): Promise<Uint8Array>;
+}
+
+/** The keys of a workspace: one signs, all of them verify (rotation keeps old keys published). */
+export interface KeyRing {
+  readonly active: Signer;
+  readonly all: readonly Signer[];
+}
+
+/** Where users and their claims come from. */
+export interface IdentitySource {
+  findByUsername(username: string): Promise<UserRecord | undefined>;
+  findBySub(sub: string): Promise<UserRecord | undefined>;
+}
+
+/**
+ * Persistence for one workspace. Expiry is always enforced by the adapter inside its condition
+ * expressions (`now` is passed in, epoch seconds), never left to TTL deletion.
+ * Single-use items fail with `AlreadyConsumed`; missing or expired ones with `ConditionFailed`.
+ */
+export interface Store {
+  getClient(clientId: string): Promise<ClientRecord | undefined>;
+
+  putTransaction(txn: TransactionRecord): Promise<void>;
+  /** Returns the transaction if it exists and has not expired. */
+  getTransaction(id: string, now: number): Promise<TransactionRecord | undefined>;
+  /**
+   * Records a successful login on a live transaction and creates the browser session, in one
+   * atomic write. Throws `ConditionFailed` if the transaction is gone or expired.
+   */
+  recordLogin(txnId: string, session: SessionRecord, now: number): Promise<void>;
+  /** Deletes a live transaction (a `deny`); `ConditionFailed` if it was already gone. */
+  discardTransaction(txnId: string, now: number): Promise<void>;
+
+  getSession(idHash: string, now: number): Promise<SessionRecord | undefined>;
+  getConsent(sub: string, clientId: string): Promise<ConsentRecord | undefined>;
+
+  /**
+   * Issues an authorization code. With `transactionId` the live transaction is consumed in the
+   * same atomic write (exactly once: a second call fails with `ConditionFailed`); with `consent`
+   * the granted scopes are remembered in it too.
+   */
+  issueCode(
+    code: CodeRecord,
+    opts: { transactionId?: string; consent?: ConsentRecord },
+    now: number,
+  ): Promise<void>;
+
+  /** Reads a code (consumed or not) so its bindings can be checked before anything is signed. */
+  getCode(codeHash: string): Promise<(CodeRecord & { consumed: boolean }) | undefined>;
+  /**
+   * Consumes a code and writes what was issued from it, atomically. `AlreadyConsumed` (with the
+   * code's grant id) on a second redemption; `ConditionFailed` if missing or expired.
+   */
+  redeemCode(codeHash: string, issuance: Issuance, now: number): Promise<void>;
+  /** Marks a grant revoked: refresh tokens of the family stop working, its access tokens introspect inactive. */
+  revokeGrant(grantId: string, now: number): Promise<void>;
+
+  /** Failed-login counters within the current window, one per key (e.g. `user:alice`, `ip:1.2.3.4`). */
+  loginFailures(keys: readonly string[], now: number): Promise<number[]>;
+  /** Adds one failure to each key's counter; a counter starts a new window of `windowSeconds` when expired. */
+  recordLoginFailure(keys: readonly string[], windowSeconds: number, now: number): Promise<void>;
+}
+
+export type AuditEventType =
+  | 'login.succeeded'
+  | 'login.failed'
+  | 'login.throttled'
+  | 'consent.granted'
+  | 'consent.denied'
+  | 'token.issued'
+  | 'code.replayed';
+
+/** Where audit events go (structured logs in Lambda). Fields carry ids and outcomes, never secrets. */
+export interface AuditSink {
+  emit(type: AuditEventType, fields: Readonly<Record<string, string | number | boolean | undefined>>): void;
+}

@@ -1,0 +1,48 @@
+// A workspace: one authorization server (issuer, settings, and the adapters it runs on).
+import type { AuditSink, Clock, IdentitySource, KeyRing, Store } from './ports.js';
+
+export interface WorkspaceSettings {
+  /** Authorization code lifetime, seconds. @default 60 */
+  readonly codeTtl: number;
+  /** Access token lifetime, seconds. @default 3600 */
+  readonly accessTokenTtl: number;
+  /** ID token lifetime, seconds. @default 3600 */
+  readonly idTokenTtl: number;
+  /** How long a user has to log in and consent, seconds. @default 600 */
+  readonly transactionTtl: number;
+  /** Browser session (SSO) lifetime, seconds. @default 28800 (8 h) */
+  readonly sessionTtl: number;
+  /** Window of the failed-login counters, seconds. @default 900 */
+  readonly loginThrottleWindow: number;
+  /** Failed logins per username per window before logins for it are refused. @default 5 */
+  readonly maxFailuresPerUsername: number;
+  /** Failed logins per source address per window before logins from it are refused. @default 20 */
+  readonly maxFailuresPerAddress: number;
+}
+
+export const defaultSettings: WorkspaceSettings = {
+  codeTtl: 60,
+  accessTokenTtl: 3600,
+  idTokenTtl: 3600,
+  transactionTtl: 600,
+  sessionTtl: 8 * 3600,
+  loginThrottleWindow: 900,
+  maxFailuresPerUsername: 5,
+  maxFailuresPerAddress: 20,
+};
+
+export interface Workspace {
+  readonly tenantId: string;
+  readonly workspaceId: string;
+  /** `{base}/{tenantId}/{workspaceId}`, no trailing slash. */
+  readonly issuer: string;
+  readonly settings: WorkspaceSettings;
+  readonly store: Store;
+  readonly users: IdentitySource;
+  readonly keys: KeyRing;
+  readonly clock: Clock;
+  readonly audit: AuditSink;
+}
+
+/** Current time in epoch seconds, the unit of every record and JWT. */
+export const nowSeconds = (ws: Pick<Workspace, 'clock'>): number => Math.floor(ws.clock.now() / 1000);
