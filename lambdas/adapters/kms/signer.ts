@@ -1,0 +1,80 @@
+// A Signer backed by an asymmetric AWS KMS key: the private key never leaves KMS.
+import { createHash, createPublicKey } from 'node:crypto';
+import {
+  GetPublicKeyCommand,
+  SignCommand,
+  type KMSClient,
+  type SigningAlgorithmSpec,
+} from '@aws-sdk/client-kms';
+import { calculateJwkThumbprint } from 'jose';
+import type { PublicJwk, Signer, SigningAlg } from '../../core/ports.js';
+import { derToJose } from './ecdsa-signature.js';
+
+/** The KMS algorithm behind each JWS `alg`; all of them sign a SHA-256 digest. */
+export const kmsSigningAlgorithm: Readonly<Record<SigningAlg, SigningAlgorithmSpec>> = {
+  RS256: 'RSASSA_PKCS1_V1_5_SHA_256',
+  PS256: 'RSASSA_PSS_SHA_256',
+  ES256: 'ECDSA_SHA_256',
+};
+
+export interface KmsSignerOptions {
+  /** Shared per container: SDK clients are created once at module scope. */
+  readonly client: KMSClient;
+  /** Key id, ARN or alias of an asymmetric `SIGN_VERIFY` key. */
+  readonly keyId: string;
+  readonly alg: SigningAlg;
+}
+
+export class KmsSigner implements Signer {
+  readonly alg: SigningAlg;
+  readonly #client: KMSClient;
+  readonly #keyId: string;
+  #jwk: Promise<PublicJwk> | undefined;
+
+  constructor(opts: KmsSignerOptions) {
+    this.#client = opts.client;
+    this.#keyId = opts.keyId;
+    this.alg = opts.alg;
+  }
+
+  /** Fetched once per container; a failed fetch is forgotten so the next request retries. */
+  publicJwk(): Promise<PublicJwk> {
+    this.#jwk ??= this.#fetchPublicJwk().catch((err: unknown) => {
+      this.#jwk = undefined;
+      throw err;
+    });
+    return this.#jwk;
+  }
+
+  async sign(signingInput: Uint8Array): Promise<Uint8Array> {
+    // Sending the digest keeps every request small; KMS would hash a RAW message the same way.
+    const digest = createHash('sha256').update(signingInput).digest();
+    const { Signature } = await this.#client.send(
+      new SignCommand({
+        KeyId: this.#keyId,
+        Message: digest,
+        MessageType: 'DIGEST',
+        SigningAlgorithm: kmsSigningAlgorithm[this.alg],
+      }),
+    );
+    if (!Signature) throw new Error(`KMS returned no signature for key ${this.#keyId}.`);
+    return this.alg === 'ES256' ? derToJose(Signature) : Signature;
+  }
+
+  async #fetchPublicJwk(): Promise<PublicJwk> {
+    const res = await this.#client.send(new GetPublicKeyCommand({ KeyId: this.#keyId }));
+    // A key of the wrong spec would sign tokens nobody can verify: refuse it before the first token.
+    if (!res.PublicKey || res.KeyUsage !== 'SIGN_VERIFY' || !res.SigningAlgorithms?.includes(kmsSigningAlgorithm[this.alg])) {
+      throw new Error(`KMS key ${this.#keyId} (${res.KeySpec ?? 'unknown spec'}) cannot sign ${this.alg}.`);
+    }
+    const jwk = createPublicKey({ key: Buffer.from(res.PublicKey), format: 'der', type: 'spki' }).export({ format: 'jwk' });
+    // ECC_SECG_P256K1 keys also offer ECDSA_SHA_256, but ES256 is defined on P-256 only.
+    if (jwk.kty === 'EC' && jwk.crv !== 'P-256') throw new Error(`KMS key ${this.#keyId} is not a P-256 key.`);
+    const members =
+      jwk.kty === 'EC'
+        ? { kty: 'EC' as const, crv: 'P-256' as const, x: jwk.x as string, y: jwk.y as string }
+        : { kty: 'RSA' as const, n: jwk.n as string, e: jwk.e as string };
+    const kid = await calculateJwkThumbprint(members, 'sha256');
+    return { ...members, kid, alg: this.alg, use: 'sig' };
+  }
+}

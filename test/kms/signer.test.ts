@@ -1,0 +1,145 @@
+// The KMS signer against a KMS stub that really signs: its JWS verify with jose against the JWK it serves.
+import { GetPublicKeyCommand, KMSClient, KMSInvalidStateException, SignCommand } from '@aws-sdk/client-kms';
+import { mockClient } from 'aws-sdk-client-mock';
+import { calculateJwkThumbprint, compactVerify, createLocalJWKSet, importJWK } from 'jose';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { toOAuthError } from '../../lambdas/core/errors.js';
+import type { SigningAlg } from '../../lambdas/core/ports.js';
+import { KmsSigner } from '../../lambdas/adapters/kms/signer.js';
+import { FakeKmsKey } from './fake-kms.js';
+
+const KEY_ID = 'arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+
+function stubbedKms(key: FakeKmsKey) {
+  const client = new KMSClient({ region: 'eu-west-1' });
+  const mock = mockClient(client);
+  mock.on(GetPublicKeyCommand).callsFake((input: { KeyId: string }) => key.getPublicKey(input.KeyId));
+  mock.on(SignCommand).callsFake((input) => ({ KeyId: input.KeyId, Signature: key.sign(input), SigningAlgorithm: input.SigningAlgorithm }));
+  return { client, mock };
+}
+
+/** A compact JWS built the way the core builds tokens: header with alg and kid, signature from the signer. */
+async function signJws(signer: KmsSigner, payload: object): Promise<string> {
+  const { kid } = await signer.publicJwk();
+  const b64 = (v: object) => Buffer.from(JSON.stringify(v)).toString('base64url');
+  const input = `${b64({ alg: signer.alg, kid, typ: 'JWT' })}.${b64(payload)}`;
+  const signature = await signer.sign(Buffer.from(input, 'ascii'));
+  return `${input}.${Buffer.from(signature).toString('base64url')}`;
+}
+
+describe.each<[SigningAlg, number]>([
+  ['RS256', 5],
+  ['PS256', 5],
+  // Enough ES256 signatures that r or s shorter than 32 bytes (p ≈ 1/128 each) shows up.
+  ['ES256', 1500],
+])('KmsSigner %s', (alg, iterations) => {
+  let key: FakeKmsKey;
+  beforeEach(() => {
+    key = new FakeKmsKey(alg);
+  });
+
+  it('signs JWS that jose verifies against the JWKS it serves', async () => {
+    // GIVEN
+    const { client, mock } = stubbedKms(key);
+    const signer = new KmsSigner({ client, keyId: KEY_ID, alg });
+    const jwks = createLocalJWKSet({ keys: [{ ...(await signer.publicJwk()) }] });
+
+    // WHEN / THEN
+    for (let i = 0; i < iterations; i++) {
+      const jws = await signJws(signer, { sub: `user-${i}`, iat: 1_700_000_000 + i });
+      const { payload, protectedHeader } = await compactVerify(jws, jwks, { algorithms: [alg] });
+      expect(protectedHeader.alg).toBe(alg);
+      expect(JSON.parse(new TextDecoder().decode(payload)).sub).toBe(`user-${i}`);
+    }
+    expect(mock.commandCalls(GetPublicKeyCommand)).toHaveLength(1);
+    expect(mock.commandCalls(SignCommand)[0]?.args[0].input).toMatchObject({
+      KeyId: KEY_ID,
+      MessageType: 'DIGEST',
+      SigningAlgorithm: { RS256: 'RSASSA_PKCS1_V1_5_SHA_256', PS256: 'RSASSA_PSS_SHA_256', ES256: 'ECDSA_SHA_256' }[alg],
+    });
+    if (alg === 'ES256') {
+      expect(key.stats.short).toBeGreaterThan(0);
+      expect(key.stats.padded).toBeGreaterThan(0);
+    }
+  });
+
+  it('serves a public JWK whose kid is the RFC 7638 thumbprint', async () => {
+    // GIVEN
+    const { client } = stubbedKms(key);
+    const signer = new KmsSigner({ client, keyId: KEY_ID, alg });
+
+    // WHEN
+    const jwk = await signer.publicJwk();
+
+    // THEN
+    expect(jwk).toMatchObject({ kty: alg === 'ES256' ? 'EC' : 'RSA', alg, use: 'sig' });
+    expect(jwk).not.toHaveProperty('d');
+    expect(jwk.kid).toBe(await calculateJwkThumbprint(key.publicKey.export({ format: 'jwk' }) as never));
+    await expect(importJWK({ ...jwk }, alg)).resolves.toBeDefined();
+  });
+});
+
+describe('KmsSigner failures', () => {
+  it('propagates a KMS Sign error, which the core answers as a bare server_error', async () => {
+    // GIVEN
+    const client = new KMSClient({ region: 'eu-west-1' });
+    mockClient(client)
+      .on(SignCommand)
+      .rejects(new KMSInvalidStateException({ message: `${KEY_ID} is pending deletion`, $metadata: {} }));
+    const signer = new KmsSigner({ client, keyId: KEY_ID, alg: 'RS256' });
+
+    // WHEN
+    const failure = await signer.sign(Buffer.from('a.b')).catch((err: unknown) => err);
+
+    // THEN
+    expect(failure).toBeInstanceOf(KMSInvalidStateException);
+    const oauth = toOAuthError(failure);
+    expect(oauth).toMatchObject({ error: 'server_error', status: 500 });
+    expect(oauth.description).not.toContain(KEY_ID);
+  });
+
+  it('forgets a failed GetPublicKey so the next request retries', async () => {
+    // GIVEN
+    const key = new FakeKmsKey('ES256');
+    const client = new KMSClient({ region: 'eu-west-1' });
+    const mock = mockClient(client);
+    mock
+      .on(GetPublicKeyCommand)
+      .rejectsOnce(new Error('throttled'))
+      .callsFake((input: { KeyId: string }) => key.getPublicKey(input.KeyId));
+    const signer = new KmsSigner({ client, keyId: KEY_ID, alg: 'ES256' });
+
+    // WHEN
+    const first = await signer.publicJwk().catch((err: unknown) => err);
+    const second = await signer.publicJwk();
+    const third = await signer.publicJwk();
+
+    // THEN
+    expect(first).toBeInstanceOf(Error);
+    expect(second.kty).toBe('EC');
+    expect(third).toBe(second);
+    expect(mock.commandCalls(GetPublicKeyCommand)).toHaveLength(2);
+  });
+
+  it.each<[string, SigningAlg, SigningAlg]>([
+    ['an RSA key configured for ES256', 'RS256', 'ES256'],
+    ['a P-256 key configured for RS256', 'ES256', 'RS256'],
+  ])('refuses %s', async (_name, keyAlg, alg) => {
+    // GIVEN
+    const { client } = stubbedKms(new FakeKmsKey(keyAlg));
+    const signer = new KmsSigner({ client, keyId: KEY_ID, alg });
+
+    // WHEN / THEN
+    await expect(signer.publicJwk()).rejects.toThrow(`cannot sign ${alg}`);
+  });
+
+  it('fails cleanly when KMS returns no signature', async () => {
+    // GIVEN
+    const client = new KMSClient({ region: 'eu-west-1' });
+    mockClient(client).on(SignCommand).resolves({});
+    const signer = new KmsSigner({ client, keyId: KEY_ID, alg: 'PS256' });
+
+    // WHEN / THEN
+    await expect(signer.sign(Buffer.from('a.b'))).rejects.toThrow('no signature');
+  });
+});
