@@ -1,0 +1,62 @@
+// Finishing an authorization: issuing the code and redirecting back to the client (RFC 6749 §4.1.2, RFC 9207).
+import { hashToken, newId, randomToken } from '../crypto.js';
+import { redirect, type CoreResponse } from '../http.js';
+import type { OAuthError } from '../errors.js';
+import type { AuthorizationRequest, ClientRecord, CodeRecord, ConsentRecord } from '../model.js';
+import { nowSeconds, type Workspace } from '../workspace.js';
+
+/** The client's redirect URI with response parameters added to any query it already has. */
+export function responseLocation(redirectUri: string, params: Readonly<Record<string, string | undefined>>): string {
+  const url = new URL(redirectUri);
+  for (const [k, v] of Object.entries(params)) if (v !== undefined) url.searchParams.append(k, v);
+  return url.toString();
+}
+
+type Target = Pick<AuthorizationRequest, 'redirectUri' | 'state'>;
+
+export function errorRedirect(ws: Workspace, target: Target, err: OAuthError, status: 302 | 303): CoreResponse {
+  return redirect(
+    responseLocation(target.redirectUri, { error: err.error, error_description: err.description, state: target.state, iss: ws.issuer }),
+    status,
+  );
+}
+
+/** Consent is asked unless the client is first-party or an earlier grant already covers every scope. */
+export function needsConsent(client: ClientRecord, request: AuthorizationRequest, consent: ConsentRecord | undefined): boolean {
+  if (client.firstParty) return false;
+  if (request.prompt.includes('consent')) return true;
+  return !request.scopes.every((s) => consent?.scopes.includes(s));
+}
+
+export interface Authentication {
+  readonly sub: string;
+  readonly authTime: number;
+}
+
+export async function issueCodeAndRedirect(
+  ws: Workspace,
+  client: ClientRecord,
+  request: AuthorizationRequest,
+  user: Authentication,
+  opts: { transactionId?: string; consent?: ConsentRecord; status: 302 | 303; cookies?: string[] },
+): Promise<CoreResponse> {
+  const now = nowSeconds(ws);
+  const code = randomToken(32);
+  const audience = request.resources.length ? request.resources : client.audience?.length ? client.audience : [ws.issuer];
+  const record: CodeRecord = {
+    codeHash: hashToken(code),
+    grantId: newId(),
+    clientId: client.clientId,
+    redirectUri: request.redirectUri,
+    redirectUriSent: request.redirectUriSent,
+    codeChallenge: request.codeChallenge,
+    scopes: request.scopes,
+    sub: user.sub,
+    authTime: user.authTime,
+    audience,
+    expiresAt: now + ws.settings.codeTtl,
+    ...(request.nonce !== undefined && { nonce: request.nonce }),
+  };
+  await ws.store.issueCode(record, { transactionId: opts.transactionId, consent: opts.consent }, now);
+  return redirect(responseLocation(request.redirectUri, { code, state: request.state, iss: ws.issuer }), opts.status, opts.cookies);
+}

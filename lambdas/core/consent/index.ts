@@ -1,0 +1,132 @@
+// GET/POST /consent: the hosted login and consent pages of an authorization transaction.
+import { issueCodeAndRedirect, errorRedirect, needsConsent } from '../authorize/respond.js';
+import { BROWSER_COOKIE, readCookie, sessionCookie } from '../cookies.js';
+import { hashToken, randomToken, safeEqual, verifyPassword } from '../crypto.js';
+import { ConditionFailed, OAuthError } from '../errors.js';
+import { header, parseForm, redirect, type CoreRequest, type CoreResponse } from '../http.js';
+import type { ClientRecord, TransactionRecord } from '../model.js';
+import { errorPage } from '../pages/html.js';
+import { consentPage, loginPage, type FormContext } from '../pages/interaction.js';
+import { optional, type Params } from '../params.js';
+import { nowSeconds, type Workspace } from '../workspace.js';
+
+const expiredPage = () =>
+  errorPage(400, 'This sign-in request has expired', 'Go back to the application and start signing in again.');
+
+interface Interaction {
+  readonly txn: TransactionRecord;
+  readonly client: ClientRecord;
+  readonly form: FormContext;
+}
+
+/** Loads the live transaction named by `txn` and checks it belongs to this browser. */
+async function loadInteraction(req: CoreRequest, ws: Workspace, params: Params): Promise<Interaction | undefined> {
+  const txnId = optional(params, 'txn');
+  const browser = readCookie(req, BROWSER_COOKIE);
+  if (!txnId || !/^[A-Za-z0-9_-]{16,64}$/.test(txnId) || !browser) return undefined;
+  const txn = await ws.store.getTransaction(txnId, nowSeconds(ws));
+  if (!txn || !safeEqual(hashToken(browser), txn.browserHash)) return undefined;
+  const client = await ws.store.getClient(txn.request.clientId);
+  if (!client) return undefined;
+  return {
+    txn,
+    client,
+    form: { action: `${ws.issuer}/consent`, txnId: txn.id, csrf: txn.csrf, clientName: client.clientName ?? client.clientId },
+  };
+}
+
+async function showPage(ws: Workspace, { txn, form }: Interaction): Promise<CoreResponse> {
+  if (!txn.sub) return loginPage(form, { username: txn.request.loginHint });
+  const user = await ws.users.findBySub(txn.sub);
+  if (!user || user.disabled) return expiredPage();
+  return consentPage(form, txn.request.scopes, user.username);
+}
+
+async function login(req: CoreRequest, ws: Workspace, it: Interaction, params: Params): Promise<CoreResponse> {
+  const now = nowSeconds(ws);
+  const { settings } = ws;
+  const username = optional(params, 'username') ?? '';
+  const password = optional(params, 'password') ?? '';
+  const counters = [`user:${username.toLowerCase()}`, `ip:${req.sourceIp}`];
+  const [byUser = 0, byAddress = 0] = await ws.store.loginFailures(counters, now);
+  if (byUser >= settings.maxFailuresPerUsername || byAddress >= settings.maxFailuresPerAddress) {
+    ws.audit.emit('login.throttled', { clientId: it.client.clientId, username });
+    return loginPage(it.form, { username, status: 429, error: 'Too many failed sign-in attempts. Wait a few minutes and try again.' });
+  }
+  const user = username ? await ws.users.findByUsername(username) : undefined;
+  const passwordOk = await verifyPassword(password, user?.passwordHash);
+  if (!user || !passwordOk || user.disabled) {
+    await ws.store.recordLoginFailure(counters, settings.loginThrottleWindow, now);
+    ws.audit.emit('login.failed', { clientId: it.client.clientId, username });
+    return loginPage(it.form, { username, error: 'The username or password is incorrect.' });
+  }
+  const sid = randomToken();
+  const session = { idHash: hashToken(sid), sub: user.sub, authTime: now, expiresAt: now + settings.sessionTtl };
+  await ws.store.recordLogin(it.txn.id, session, now);
+  ws.audit.emit('login.succeeded', { clientId: it.client.clientId, sub: user.sub });
+  const cookies = [sessionCookie(req, ws, sid)];
+  const consent = it.client.firstParty ? undefined : await ws.store.getConsent(user.sub, it.client.clientId);
+  if (needsConsent(it.client, it.txn.request, consent)) {
+    return redirect(`${ws.issuer}/consent?txn=${encodeURIComponent(it.txn.id)}`, 303, cookies);
+  }
+  return issueCodeAndRedirect(ws, it.client, it.txn.request, session, { transactionId: it.txn.id, status: 303, cookies });
+}
+
+async function decide(ws: Workspace, { txn, client }: Interaction, params: Params): Promise<CoreResponse> {
+  const decision = optional(params, 'decision');
+  const now = nowSeconds(ws);
+  if (decision === 'deny') {
+    await ws.store.discardTransaction(txn.id, now);
+    ws.audit.emit('consent.denied', { clientId: client.clientId, sub: txn.sub });
+    return errorRedirect(ws, txn.request, new OAuthError('access_denied', 'The user denied the request.'), 303);
+  }
+  if (decision !== 'allow' || !txn.sub || txn.authTime === undefined) {
+    return errorPage(400, 'Something went wrong', 'The form was incomplete. Go back to the application and try again.');
+  }
+  const earlier = await ws.store.getConsent(txn.sub, client.clientId);
+  const consent = {
+    sub: txn.sub,
+    clientId: client.clientId,
+    scopes: [...new Set([...(earlier?.scopes ?? []), ...txn.request.scopes])],
+    updatedAt: now,
+  };
+  const res = await issueCodeAndRedirect(ws, client, txn.request, { sub: txn.sub, authTime: txn.authTime }, {
+    transactionId: txn.id,
+    consent,
+    status: 303,
+  });
+  ws.audit.emit('consent.granted', { clientId: client.clientId, sub: txn.sub, scope: txn.request.scopes.join(' ') });
+  return res;
+}
+
+export async function consentGet(req: CoreRequest, ws: Workspace): Promise<CoreResponse> {
+  const it = await loadInteraction(req, ws, req.query);
+  return it ? showPage(ws, it) : expiredPage();
+}
+
+export async function consentPost(req: CoreRequest, ws: Workspace): Promise<CoreResponse> {
+  if (!(header(req, 'content-type') ?? '').toLowerCase().startsWith('application/x-www-form-urlencoded')) {
+    return errorPage(415, 'Something went wrong', 'The form was sent in an unexpected format.');
+  }
+  let params: Params;
+  let it: Interaction | undefined;
+  try {
+    params = parseForm(req.body);
+    it = await loadInteraction(req, ws, params);
+  } catch (err) {
+    if (err instanceof OAuthError && err.status < 500) return errorPage(400, 'Something went wrong', err.description);
+    throw err;
+  }
+  if (!it) return expiredPage();
+  const csrf = optional(params, 'csrf') ?? '';
+  if (!safeEqual(csrf, it.txn.csrf)) {
+    return errorPage(403, 'This form has expired', 'Reload the page and try again.');
+  }
+  try {
+    return await (it.txn.sub ? decide(ws, it, params) : login(req, ws, it, params));
+  } catch (err) {
+    if (err instanceof ConditionFailed) return expiredPage();
+    if (err instanceof OAuthError && err.status < 500) return errorPage(400, 'Something went wrong', err.description);
+    throw err;
+  }
+}

@@ -1,0 +1,40 @@
+// OIDC Discovery and RFC 8414 metadata: every endpoint and capability the workspace actually has.
+import { supportedClaims, supportedScopes } from './claims.js';
+import { jsonResponse, type CoreResponse } from './http.js';
+import type { ClientAuthMethod } from './model.js';
+import { grants } from './token/index.js';
+import type { Workspace } from './workspace.js';
+
+/** Methods `authenticateClient` accepts today. */
+const AUTH_METHODS: readonly ClientAuthMethod[] = ['client_secret_basic', 'client_secret_post', 'none'];
+
+export function metadata(ws: Workspace): Record<string, unknown> {
+  const algs = [...new Set(ws.keys.all.map((k) => k.alg))];
+  return {
+    issuer: ws.issuer,
+    authorization_endpoint: `${ws.issuer}/oauth2/authorize`,
+    token_endpoint: `${ws.issuer}/oauth2/token`,
+    jwks_uri: `${ws.issuer}/.well-known/jwks.json`,
+    userinfo_endpoint: `${ws.issuer}/userinfo`,
+    scopes_supported: supportedScopes,
+    claims_supported: supportedClaims,
+    response_types_supported: ['code'],
+    response_modes_supported: ['query'],
+    grant_types_supported: Object.keys(grants),
+    subject_types_supported: ['public'],
+    id_token_signing_alg_values_supported: algs,
+    userinfo_signing_alg_values_supported: [],
+    token_endpoint_auth_methods_supported: AUTH_METHODS,
+    code_challenge_methods_supported: ['S256'],
+    prompt_values_supported: ['none', 'login', 'consent', 'select_account'],
+    claims_parameter_supported: false,
+    request_parameter_supported: false,
+    request_uri_parameter_supported: false,
+    authorization_response_iss_parameter_supported: true,
+  };
+}
+
+/** Served at both the OIDC discovery and the RFC 8414 locations: OIDC-only members are harmless to OAuth clients. */
+export async function metadataDocument(_req: unknown, ws: Workspace): Promise<CoreResponse> {
+  return jsonResponse(200, metadata(ws), { 'cache-control': 'public, max-age=300', 'access-control-allow-origin': '*' });
+}

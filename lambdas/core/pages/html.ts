@@ -1,0 +1,89 @@
+// The hosted pages' shell: escaping, the shared stylesheet, and the security headers every page carries.
+import { createHash } from 'node:crypto';
+import type { CoreResponse } from '../http.js';
+
+const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;', '`': '&#96;' };
+
+/** Escapes a value for HTML text and double- or single-quoted attributes. */
+export function escapeHtml(value: unknown): string {
+  return String(value ?? '').replace(/[&<>"'`]/g, (c) => ESCAPES[c]!);
+}
+
+/** Tagged template that escapes every interpolated value unless it is already `Html`. */
+export class Html {
+  constructor(readonly value: string) {}
+  toString(): string {
+    return this.value;
+  }
+}
+
+export function html(strings: TemplateStringsArray, ...values: unknown[]): Html {
+  let out = strings[0]!;
+  values.forEach((v, i) => {
+    const rendered = Array.isArray(v) ? v.map((x) => (x instanceof Html ? x.value : escapeHtml(x))).join('') : v instanceof Html ? v.value : escapeHtml(v);
+    out += rendered + strings[i + 1]!;
+  });
+  return new Html(out);
+}
+
+const STYLE = `
+:root{color-scheme:light dark;--bg:#f4f6fb;--card:#fff;--text:#1b2330;--muted:#5b6678;--line:#dde3ee;--accent:#2f5bea;--accent-text:#fff;--danger:#b42318;--focus:#9db5ff}
+@media (prefers-color-scheme:dark){:root{--bg:#0f141c;--card:#171e29;--text:#e7ecf4;--muted:#9aa6b8;--line:#2a3444;--accent:#7096ff;--accent-text:#0b1020;--danger:#ff8a80;--focus:#3d5fc4}}
+*{box-sizing:border-box}
+body{margin:0;min-height:100vh;display:flex;align-items:center;justify-content:center;background:var(--bg);color:var(--text);font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;padding:24px}
+main{width:100%;max-width:420px;background:var(--card);border:1px solid var(--line);border-radius:14px;padding:32px;box-shadow:0 8px 30px rgba(15,23,42,.08)}
+h1{font-size:1.4rem;margin:0 0 .25rem}
+p{margin:.5rem 0;color:var(--muted)}
+.brand{font-size:.8rem;letter-spacing:.08em;text-transform:uppercase;color:var(--muted);margin-bottom:1.25rem}
+label{display:block;font-weight:600;margin:1rem 0 .35rem}
+input[type=text],input[type=password]{width:100%;padding:.7rem .8rem;border:1px solid var(--line);border-radius:8px;background:transparent;color:inherit;font:inherit}
+input:focus-visible,button:focus-visible{outline:3px solid var(--focus);outline-offset:2px}
+.actions{display:flex;gap:.75rem;margin-top:1.5rem;flex-wrap:wrap}
+button{flex:1;min-width:8rem;padding:.75rem 1rem;border-radius:8px;border:1px solid var(--accent);background:var(--accent);color:var(--accent-text);font:inherit;font-weight:600;cursor:pointer}
+button.secondary{background:transparent;color:var(--text);border-color:var(--line)}
+.error{border:1px solid var(--danger);color:var(--danger);border-radius:8px;padding:.6rem .8rem;margin:1rem 0 0}
+ul.scopes{list-style:none;padding:0;margin:1rem 0;border:1px solid var(--line);border-radius:8px}
+ul.scopes li{padding:.65rem .9rem;border-top:1px solid var(--line)}
+ul.scopes li:first-child{border-top:0}
+ul.scopes strong{display:block}
+ul.scopes span{color:var(--muted);font-size:.9rem}
+`;
+
+const STYLE_HASH = createHash('sha256').update(STYLE).digest('base64');
+
+/** Pages load nothing external and run no script; only the inline stylesheet above is allowed. */
+export const PAGE_HEADERS: Readonly<Record<string, string>> = {
+  'content-type': 'text/html;charset=utf-8',
+  'content-security-policy': `default-src 'none'; style-src 'sha256-${STYLE_HASH}'; img-src 'self' data:; base-uri 'none'; frame-ancestors 'none'`,
+  'x-frame-options': 'DENY',
+  'referrer-policy': 'no-referrer',
+  'cache-control': 'no-store',
+  pragma: 'no-cache',
+  'x-content-type-options': 'nosniff',
+};
+
+export function page(status: number, title: string, content: Html, cookies?: string[]): CoreResponse {
+  const body = html`<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="referrer" content="no-referrer">
+<title>${title}</title>
+<style>${new Html(STYLE)}</style>
+</head>
+<body>
+<main>
+${content}
+</main>
+</body>
+</html>
+`;
+  const res: CoreResponse = { status, headers: { ...PAGE_HEADERS }, body: body.value };
+  if (cookies?.length) res.cookies = cookies;
+  return res;
+}
+
+export function errorPage(status: number, title: string, message: string): CoreResponse {
+  return page(status, title, html`<div class="brand">Sign in</div><h1>${title}</h1><p role="alert">${message}</p>`);
+}

@@ -1,0 +1,64 @@
+// grant_type=authorization_code (RFC 6749 §4.1.3, RFC 7636 §4.6): the code is consumed only if tokens can be issued.
+import { hashToken, s256, safeEqual } from '../../crypto.js';
+import { AlreadyConsumed, ConditionFailed, invalidGrant } from '../../errors.js';
+import type { ClientRecord, CodeRecord } from '../../model.js';
+import { optional, required, type Params } from '../../params.js';
+import { issueTokens } from '../../tokens.js';
+import { nowSeconds, type Workspace } from '../../workspace.js';
+import type { GrantHandler } from '../grant.js';
+
+/** RFC 7636 §4.1: 43–128 characters from the unreserved set. */
+const VERIFIER = /^[A-Za-z0-9._~-]{43,128}$/;
+
+/** A second use of a code means it leaked: revoke everything issued from it (RFC 6749 §4.1.2). */
+async function replayed(ws: Workspace, code: Pick<CodeRecord, 'grantId' | 'clientId'>): Promise<never> {
+  await ws.store.revokeGrant(code.grantId, nowSeconds(ws));
+  ws.audit.emit('code.replayed', { clientId: code.clientId, grantId: code.grantId });
+  throw invalidGrant('The authorization code is invalid, expired or already used.', 'code replay');
+}
+
+function checkBindings(code: CodeRecord, client: ClientRecord, params: Params): void {
+  const redirectUri = optional(params, 'redirect_uri');
+  const verifier = optional(params, 'code_verifier');
+  if (code.clientId !== client.clientId) throw invalidGrant('The authorization code was issued to another client.');
+  if ((code.redirectUriSent || redirectUri !== undefined) && redirectUri !== code.redirectUri) {
+    throw invalidGrant('redirect_uri does not match the authorization request.');
+  }
+  if (!code.codeChallenge) {
+    if (verifier !== undefined) throw invalidGrant('code_verifier was sent for a code issued without a code_challenge.');
+    return;
+  }
+  if (verifier === undefined) throw invalidGrant('code_verifier is required.');
+  if (!VERIFIER.test(verifier) || !safeEqual(s256(verifier), code.codeChallenge)) throw invalidGrant('code_verifier does not match the code_challenge.');
+}
+
+export const authorizationCodeGrant: GrantHandler = async (params, client, ws) => {
+  const codeHash = hashToken(required(params, 'code'));
+  const code = await ws.store.getCode(codeHash);
+  const now = nowSeconds(ws);
+  if (!code) throw invalidGrant('The authorization code is invalid, expired or already used.');
+  if (code.consumed) return replayed(ws, code);
+  if (code.expiresAt <= now) throw invalidGrant('The authorization code is invalid, expired or already used.', 'expired');
+  checkBindings(code, client, params);
+
+  const user = await ws.users.findBySub(code.sub);
+  if (!user || user.disabled) throw invalidGrant('The user of this authorization is no longer active.');
+  const tokens = await issueTokens(ws, { ...code, userClaims: user.claims });
+  try {
+    await ws.store.redeemCode(codeHash, {
+      grant: { grantId: code.grantId, clientId: client.clientId, sub: code.sub, scopes: code.scopes, createdAt: now, expiresAt: now + ws.settings.accessTokenTtl },
+    }, now);
+  } catch (err) {
+    if (err instanceof AlreadyConsumed) return replayed(ws, code);
+    if (err instanceof ConditionFailed) throw invalidGrant('The authorization code is invalid, expired or already used.', 'lost race or expired');
+    throw err;
+  }
+  ws.audit.emit('token.issued', { clientId: client.clientId, sub: code.sub, grantType: 'authorization_code', grantId: code.grantId });
+  return {
+    access_token: tokens.accessToken,
+    token_type: 'Bearer',
+    expires_in: tokens.expiresIn,
+    scope: code.scopes.join(' '),
+    ...(tokens.idToken !== undefined && { id_token: tokens.idToken }),
+  };
+};

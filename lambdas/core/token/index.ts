@@ -1,0 +1,28 @@
+// POST /oauth2/token: authenticates the client and dispatches to the grant named by grant_type.
+import { authenticateClient } from '../client-auth.js';
+import { OAuthError, invalidRequest, unauthorizedClient } from '../errors.js';
+import { header, noStoreJson, parseForm, type CoreRequest, type CoreResponse } from '../http.js';
+import type { GrantType } from '../model.js';
+import { required } from '../params.js';
+import type { Workspace } from '../workspace.js';
+import { authorizationCodeGrant } from './grants/authorization-code.js';
+import type { GrantHandler } from './grant.js';
+
+/** Adding a grant is adding a file and a line here. */
+export const grants: Partial<Record<GrantType, GrantHandler>> = {
+  authorization_code: authorizationCodeGrant,
+};
+
+export async function token(req: CoreRequest, ws: Workspace): Promise<CoreResponse> {
+  if (!(header(req, 'content-type') ?? '').toLowerCase().startsWith('application/x-www-form-urlencoded')) {
+    throw invalidRequest('The token request must be application/x-www-form-urlencoded.');
+  }
+  const params = parseForm(req.body);
+  const grantType = required(params, 'grant_type');
+  const client = await authenticateClient(req, params, ws);
+  const grant = grants[grantType as GrantType];
+  if (!grant) throw new OAuthError('unsupported_grant_type', `The grant type ${grantType} is not supported.`);
+  if (!client.grantTypes.includes(grantType as GrantType)) throw unauthorizedClient(`The client may not use the ${grantType} grant.`);
+  const body = await grant(params, client, ws);
+  return noStoreJson(200, body);
+}

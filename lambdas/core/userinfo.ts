@@ -1,0 +1,47 @@
+// GET/POST /userinfo (OIDC Core §5.3): claims of the access token's subject, released by its scopes.
+import { createLocalJWKSet, jwtVerify } from 'jose';
+import { releasedClaims } from './claims.js';
+import { OAuthError, invalidRequest, invalidToken } from './errors.js';
+import { header, noStoreJson, parseForm, type CoreRequest, type CoreResponse } from './http.js';
+import { publicKeys } from './jwks.js';
+import { optional, parseScope } from './params.js';
+import type { Workspace } from './workspace.js';
+
+/** RFC 6750 §2.1 header, or §2.2 form body on POST; never both. */
+function bearerToken(req: CoreRequest): string {
+  const authorization = header(req, 'authorization');
+  const fromHeader = authorization?.match(/^Bearer ([A-Za-z0-9._~+/-]+=*)$/i)?.[1];
+  const isForm = (header(req, 'content-type') ?? '').toLowerCase().startsWith('application/x-www-form-urlencoded');
+  const fromBody = req.method === 'POST' && isForm ? optional(parseForm(req.body), 'access_token') : undefined;
+  if (fromHeader && fromBody) throw invalidRequest('The access token was sent more than once.');
+  const token = fromHeader ?? fromBody;
+  if (!token) {
+    throw new OAuthError('invalid_token', 'An access token is required.', { status: 401, headers: { 'www-authenticate': 'Bearer' } });
+  }
+  return token;
+}
+
+export async function userinfo(req: CoreRequest, ws: Workspace): Promise<CoreResponse> {
+  const token = bearerToken(req);
+  let payload;
+  try {
+    ({ payload } = await jwtVerify(token, createLocalJWKSet({ keys: (await publicKeys(ws)) as never }), {
+      issuer: ws.issuer,
+      typ: 'at+jwt',
+      algorithms: [...new Set(ws.keys.all.map((k) => k.alg))],
+      currentDate: new Date(ws.clock.now()),
+    }));
+  } catch {
+    throw invalidToken('The access token is invalid or expired.');
+  }
+  const scopes = parseScope(typeof payload.scope === 'string' ? payload.scope : '');
+  if (!scopes.includes('openid')) {
+    throw new OAuthError('insufficient_scope', 'The access token does not carry the openid scope.', {
+      status: 403,
+      headers: { 'www-authenticate': 'Bearer error="insufficient_scope", scope="openid"' },
+    });
+  }
+  const user = payload.sub ? await ws.users.findBySub(payload.sub) : undefined;
+  if (!user || user.disabled) throw invalidToken('The access token is invalid or expired.');
+  return noStoreJson(200, { ...releasedClaims(user.claims, scopes), sub: user.sub }, { 'access-control-allow-origin': '*' });
+}

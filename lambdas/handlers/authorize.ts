@@ -1,0 +1,5 @@
+// Lambda entry point: GET /oauth2/authorize.
+import { authorize } from '../core/authorize/index.js';
+import { apiHandler } from './apigw.js';
+
+export const handler = apiHandler({ 'GET /oauth2/authorize': authorize });

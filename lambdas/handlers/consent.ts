@@ -1,0 +1,5 @@
+// Lambda entry point: the hosted login and consent pages.
+import { consentGet, consentPost } from '../core/consent/index.js';
+import { apiHandler } from './apigw.js';
+
+export const handler = apiHandler({ 'GET /consent': consentGet, 'POST /consent': consentPost });

@@ -1,0 +1,8 @@
+// Lambda entry point: OIDC discovery and RFC 8414 metadata.
+import { metadataDocument } from '../core/discovery.js';
+import { apiHandler } from './apigw.js';
+
+export const handler = apiHandler({
+  'GET /.well-known/openid-configuration': metadataDocument,
+  'GET /.well-known/oauth-authorization-server': metadataDocument,
+});

@@ -1,0 +1,5 @@
+// Lambda entry point: the workspace's JWK Set.
+import { jwks } from '../core/jwks.js';
+import { apiHandler } from './apigw.js';
+
+export const handler = apiHandler({ 'GET /.well-known/jwks.json': jwks });

@@ -1,0 +1,5 @@
+// Lambda entry point: POST /oauth2/token.
+import { token } from '../core/token/index.js';
+import { apiHandler } from './apigw.js';
+
+export const handler = apiHandler({ 'POST /oauth2/token': token });
