@@ -1,0 +1,25 @@
+// The environment variables the construct sets and a deployed Lambda reads: one contract, two sides.
+import type { WorkspaceSettings } from '../core/workspace.js';
+
+/** Names of the variables that describe a workspace to its Lambdas. None of them holds a secret. */
+export const ENV = {
+  /** The workspace's DynamoDB table. */
+  tableName: 'TABLE_NAME',
+  tenantId: 'TENANT_ID',
+  workspaceId: 'WORKSPACE_ID',
+  /** `{base}/{tenantId}/{workspaceId}`, no trailing slash. */
+  issuer: 'ISSUER',
+  /** `RS256`, `PS256` or `ES256`; every key of the workspace uses it. */
+  signingAlg: 'SIGNING_ALG',
+  /** Comma-separated KMS key ids or ARNs, all published in the JWKS. */
+  signingKeyIds: 'SIGNING_KEY_IDS',
+  /** The one of `SIGNING_KEY_IDS` that signs. */
+  activeSigningKeyId: 'ACTIVE_SIGNING_KEY_ID',
+} as const;
+
+/**
+ * The optional variable overriding one of `defaultSettings` (whole seconds or counts):
+ * `codeTtl` → `CODE_TTL`, `accessTokenTtl` → `ACCESS_TOKEN_TTL`. Derived, so new settings need no new code.
+ */
+export const settingVariable = (name: keyof WorkspaceSettings): string =>
+  name.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase();

@@ -1,0 +1,74 @@
+// Builds the one workspace a deployed Lambda serves from the environment the construct sets.
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { KMSClient } from '@aws-sdk/client-kms';
+import { createDocumentClient, DynamoStore } from '../adapters/dynamodb/store.js';
+import { KmsSigner } from '../adapters/kms/signer.js';
+import { type AuditSink, type SigningAlg, systemClock } from '../core/ports.js';
+import { defaultSettings, type Workspace, type WorkspaceSettings } from '../core/workspace.js';
+import { ENV, settingVariable } from './environment-contract.js';
+import { log } from './log.js';
+import type { WorkspaceResolver } from './runtime.js';
+
+// Module scope: one client per container, reused by every invocation. Region, credentials and
+// endpoint overrides (AWS_ENDPOINT_URL_KMS, AWS_ENDPOINT_URL_DYNAMODB) come from the environment.
+const kms = new KMSClient({});
+const dynamo = createDocumentClient(new DynamoDBClient({}));
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+const SIGNING_ALGS: readonly SigningAlg[] = ['RS256', 'PS256', 'ES256'];
+
+function required(env: Env, name: string): string {
+  const value = env[name]?.trim();
+  if (!value) throw new Error(`Environment variable ${name} is not set.`);
+  return value;
+}
+
+function settingsFrom(env: Env): WorkspaceSettings {
+  const settings: Record<string, number> = { ...defaultSettings };
+  for (const key of Object.keys(defaultSettings) as (keyof WorkspaceSettings)[]) {
+    const name = settingVariable(key);
+    const raw = env[name];
+    if (raw === undefined || raw === '') continue;
+    const value = Number(raw);
+    if (!Number.isSafeInteger(value) || value <= 0) throw new Error(`Environment variable ${name} must be a positive integer.`);
+    settings[key] = value;
+  }
+  return settings as unknown as WorkspaceSettings;
+}
+
+/** Every audit event carries the workspace so one log query can span workspaces. */
+function auditSink(tenantId: string, workspaceId: string): AuditSink {
+  return { emit: (type, fields) => log.info('audit', { event: type, tenantId, workspaceId, ...fields }) };
+}
+
+/** The workspace described by `env`; throws naming the variable when the deployment is misconfigured. */
+export function workspaceFromEnvironment(env: Env = process.env): Workspace {
+  const tenantId = required(env, ENV.tenantId);
+  const workspaceId = required(env, ENV.workspaceId);
+  const alg = required(env, ENV.signingAlg) as SigningAlg;
+  if (!SIGNING_ALGS.includes(alg)) throw new Error(`Environment variable ${ENV.signingAlg} must be one of ${SIGNING_ALGS.join(', ')}.`);
+  const keyIds = required(env, ENV.signingKeyIds).split(',').map((id) => id.trim()).filter(Boolean);
+  const activeId = required(env, ENV.activeSigningKeyId);
+  const signers = keyIds.map((keyId) => new KmsSigner({ client: kms, keyId, alg }));
+  const active = signers[keyIds.indexOf(activeId)];
+  if (!active) throw new Error(`Environment variable ${ENV.activeSigningKeyId} must be one of ${ENV.signingKeyIds}.`);
+  const store = new DynamoStore({ client: dynamo, tableName: required(env, ENV.tableName) });
+  return {
+    tenantId,
+    workspaceId,
+    issuer: required(env, ENV.issuer).replace(/\/+$/, ''),
+    settings: settingsFrom(env),
+    store,
+    users: store,
+    keys: { active, all: signers },
+    clock: systemClock,
+    audit: auditSink(tenantId, workspaceId),
+  };
+}
+
+/** One workspace per container, built on the first event and served for every event after it. */
+export function environmentResolver(env: Env = process.env): WorkspaceResolver {
+  let workspace: Workspace | undefined;
+  return async () => (workspace ??= workspaceFromEnvironment(env));
+}

@@ -1,0 +1,91 @@
+// The deployed Lambda's workspace, built from the variables the construct sets.
+import { describe, expect, it, vi } from 'vitest';
+import { environmentResolver, workspaceFromEnvironment } from '../../lambdas/handlers/environment.js';
+import { settingVariable } from '../../lambdas/handlers/environment-contract.js';
+import { KmsSigner } from '../../lambdas/adapters/kms/signer.js';
+import { DynamoStore } from '../../lambdas/adapters/dynamodb/store.js';
+import { defaultSettings } from '../../lambdas/core/workspace.js';
+
+const env = {
+  TABLE_NAME: 'ws-table',
+  TENANT_ID: 'acme',
+  WORKSPACE_ID: 'default',
+  ISSUER: 'https://id.example.com/acme/default/',
+  SIGNING_ALG: 'ES256',
+  SIGNING_KEY_IDS: 'key-old, key-new',
+  ACTIVE_SIGNING_KEY_ID: 'key-new',
+};
+
+describe('workspaceFromEnvironment', () => {
+  it('builds the workspace with a KMS key ring and the DynamoDB store', () => {
+    // WHEN
+    const ws = workspaceFromEnvironment(env);
+
+    // THEN
+    expect(ws).toMatchObject({ tenantId: 'acme', workspaceId: 'default', issuer: 'https://id.example.com/acme/default' });
+    expect(ws.store).toBeInstanceOf(DynamoStore);
+    expect(ws.users).toBe(ws.store);
+    expect(ws.keys.all).toHaveLength(2);
+    expect(ws.keys.all.every((s) => s instanceof KmsSigner && s.alg === 'ES256')).toBe(true);
+    expect(ws.keys.active).toBe(ws.keys.all[1]);
+    expect(ws.settings).toEqual(defaultSettings);
+  });
+
+  it('overrides settings from their derived variables', () => {
+    // WHEN
+    const ws = workspaceFromEnvironment({ ...env, CODE_TTL: '30', ACCESS_TOKEN_TTL: '900', SESSION_TTL: '' });
+
+    // THEN
+    expect(settingVariable('accessTokenTtl')).toBe('ACCESS_TOKEN_TTL');
+    expect(ws.settings).toEqual({ ...defaultSettings, codeTtl: 30, accessTokenTtl: 900 });
+  });
+
+  it.each([
+    ['TABLE_NAME', { TABLE_NAME: undefined }],
+    ['ISSUER', { ISSUER: ' ' }],
+    ['SIGNING_ALG', { SIGNING_ALG: 'HS256' }],
+    ['ACTIVE_SIGNING_KEY_ID', { ACTIVE_SIGNING_KEY_ID: 'key-other' }],
+    ['ID_TOKEN_TTL', { ID_TOKEN_TTL: '1.5' }],
+    ['CODE_TTL', { CODE_TTL: '-1' }],
+  ])('names %s when it is wrong', (name, override) => {
+    expect(() => workspaceFromEnvironment({ ...env, ...override })).toThrow(name);
+  });
+
+  it('writes audit events as structured log lines with the workspace', () => {
+    // GIVEN
+    vi.stubEnv('AUTHZ_LOG', 'on');
+    const lines: string[] = [];
+    const spy = vi.spyOn(console, 'log').mockImplementation((line: string) => void lines.push(line));
+    const ws = workspaceFromEnvironment(env);
+
+    // WHEN
+    ws.audit.emit('login.failed', { username: 'alice', reason: 'bad_password' });
+    spy.mockRestore();
+    vi.unstubAllEnvs();
+
+    // THEN
+    expect(JSON.parse(lines[0] ?? '{}')).toMatchObject({
+      level: 'info',
+      message: 'audit',
+      event: 'login.failed',
+      tenantId: 'acme',
+      workspaceId: 'default',
+      username: 'alice',
+    });
+  });
+});
+
+describe('environmentResolver', () => {
+  it('builds one workspace per container and serves it for every event', async () => {
+    // GIVEN
+    const resolve = environmentResolver(env);
+
+    // WHEN
+    const first = await resolve({} as never);
+    const second = await resolve({} as never);
+
+    // THEN
+    expect(first).toBeDefined();
+    expect(second).toBe(first);
+  });
+});
