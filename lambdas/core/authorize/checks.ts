@@ -58,7 +58,7 @@ export function checkUnsupportedRequestObjects(params: Params): void {
 }
 
 export function checkScope(params: Params, client: ClientRecord): string[] {
-  const scopes = parseScope(optional(params, 'scope', invalidScope));
+  const scopes = parseScope(optional(params, 'scope'));
   if (scopes.length === 0) throw invalidScope('The scope parameter is required.');
   const refused = scopes.filter((s) => !client.scopes.includes(s));
   if (refused.length) throw invalidScope(`The client may not request: ${refused.join(' ')}.`);

@@ -1,0 +1,100 @@
+// A browser-like caller for tests: sends API Gateway events to the real handler modules and keeps cookies.
+import type { APIGatewayProxyEvent } from 'aws-lambda';
+import { handler as authorize } from '../../lambdas/handlers/authorize.js';
+import { handler as consent } from '../../lambdas/handlers/consent.js';
+import { handler as discovery } from '../../lambdas/handlers/discovery.js';
+import { handler as jwks } from '../../lambdas/handlers/jwks.js';
+import { handler as token } from '../../lambdas/handlers/token.js';
+import { handler as userinfo } from '../../lambdas/handlers/userinfo.js';
+import { setWorkspaceResolver } from '../../lambdas/handlers/runtime.js';
+import type { Workspace } from '../../lambdas/core/workspace.js';
+
+const handlers = [authorize, consent, discovery, jwks, token, userinfo];
+
+export interface AgentResponse {
+  readonly status: number;
+  readonly headers: Record<string, string>;
+  readonly setCookies: string[];
+  readonly body: string;
+  readonly location?: URL;
+  json(): any;
+}
+
+export interface RequestOptions {
+  readonly form?: Record<string, string | string[]>;
+  readonly body?: string;
+  readonly headers?: Record<string, string>;
+  readonly sourceIp?: string;
+}
+
+export class Agent {
+  readonly cookies = new Map<string, string>();
+
+  constructor(readonly ws: Workspace) {
+    setWorkspaceResolver(async () => ws);
+  }
+
+  async request(method: string, url: string, opts: RequestOptions = {}): Promise<AgentResponse> {
+    const target = new URL(url, this.ws.issuer + '/');
+    const headers: Record<string, string> = { 'X-Forwarded-Proto': target.protocol.replace(':', ''), ...opts.headers };
+    let body = opts.body ?? null;
+    if (opts.form) {
+      const form = new URLSearchParams();
+      for (const [k, v] of Object.entries(opts.form)) for (const x of [v].flat()) form.append(k, x);
+      body = form.toString();
+      headers['Content-Type'] ??= 'application/x-www-form-urlencoded';
+    }
+    if (this.cookies.size) headers.Cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+    const query: Record<string, string[]> = {};
+    for (const [k, v] of target.searchParams) (query[k] ??= []).push(v);
+    const event = {
+      httpMethod: method,
+      path: target.pathname,
+      resource: target.pathname,
+      headers,
+      multiValueHeaders: Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, [v]])),
+      queryStringParameters: Object.keys(query).length ? Object.fromEntries(Object.entries(query).map(([k, v]) => [k, v.at(-1)!])) : null,
+      multiValueQueryStringParameters: Object.keys(query).length ? query : null,
+      body,
+      isBase64Encoded: false,
+      requestContext: { identity: { sourceIp: opts.sourceIp ?? '203.0.113.7' }, requestId: 'test' },
+    } as unknown as APIGatewayProxyEvent;
+    const key = `${method} ${target.pathname.slice(new URL(this.ws.issuer).pathname.length)}`;
+    const handler = handlers.find((h) => h.routes.includes(key));
+    if (!handler) throw new Error(`no handler serves ${key}`);
+    const result = await handler(event);
+    const setCookies = (result.multiValueHeaders?.['set-cookie'] ?? []).map(String);
+    for (const c of setCookies) {
+      const [pair] = c.split(';');
+      const eq = pair!.indexOf('=');
+      const name = pair!.slice(0, eq);
+      const value = pair!.slice(eq + 1);
+      if (/Max-Age=0/i.test(c)) this.cookies.delete(name);
+      else this.cookies.set(name, value);
+    }
+    const resHeaders = Object.fromEntries(Object.entries(result.headers ?? {}).map(([k, v]) => [k.toLowerCase(), String(v)]));
+    return {
+      status: result.statusCode,
+      headers: resHeaders,
+      setCookies,
+      body: result.body,
+      ...(resHeaders.location && { location: new URL(resHeaders.location) }),
+      json: () => JSON.parse(result.body),
+    };
+  }
+
+  get(url: string, opts?: RequestOptions) {
+    return this.request('GET', url, opts);
+  }
+
+  post(url: string, opts?: RequestOptions) {
+    return this.request('POST', url, opts);
+  }
+}
+
+/** The value of a hidden input in a page. */
+export function hiddenField(html: string, name: string): string {
+  const m = new RegExp(`name="${name}" value="([^"]*)"`).exec(html);
+  if (!m) throw new Error(`no ${name} field in page`);
+  return m[1]!;
+}

@@ -1,0 +1,95 @@
+// A real workspace for tests: DynamoDB Local store, a local signer, a clock the test controls, captured audit events.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { LocalSigner } from '../../lambdas/adapters/local/signer.js';
+import { hashClientSecret, hashPassword, newId } from '../../lambdas/core/crypto.js';
+import type { ClientRegistration } from '../../lambdas/core/model.js';
+import type { AuditEventType, SigningAlg } from '../../lambdas/core/ports.js';
+import { defaultSettings, type Workspace, type WorkspaceSettings } from '../../lambdas/core/workspace.js';
+import { newTestStore, type TestStore } from './dynamo.js';
+
+export const TEST_PASSWORD = 'correct horse battery staple';
+export const TEST_SECRET = 'a-confidential-client-secret-of-48-characters!!';
+
+export const publicClient: ClientRegistration = {
+  clientId: 'spa',
+  clientName: 'Single-page <app> & "friends"',
+  tokenEndpointAuthMethod: 'none',
+  redirectUris: ['https://spa.example.com/callback', 'https://spa.example.com/other'],
+  grantTypes: ['authorization_code'],
+  scopes: ['openid', 'profile', 'email', 'orders:read'],
+  audience: ['https://api.example.com'],
+};
+
+export const confidentialClient: ClientRegistration = {
+  clientId: 'backend',
+  clientName: 'Backend',
+  tokenEndpointAuthMethod: 'client_secret_basic',
+  redirectUris: ['https://backend.example.com/cb'],
+  grantTypes: ['authorization_code'],
+  scopes: ['openid', 'profile', 'email'],
+};
+
+export const postClient: ClientRegistration = {
+  ...confidentialClient,
+  clientId: 'poster',
+  tokenEndpointAuthMethod: 'client_secret_post',
+};
+
+export const firstPartyClient: ClientRegistration = {
+  ...publicClient,
+  clientId: 'first',
+  clientName: 'First party',
+  redirectUris: ['https://first.example.com/cb'],
+  firstParty: true,
+};
+
+export const nativeClient: ClientRegistration = {
+  ...publicClient,
+  clientId: 'cli',
+  applicationType: 'native',
+  redirectUris: ['http://127.0.0.1/callback', 'http://[::1]:8000/cb'],
+};
+
+export interface TestWorkspace extends TestStore {
+  readonly ws: Workspace;
+  readonly clock: { now(): number; advance(seconds: number): void };
+  readonly audit: { type: AuditEventType; fields: Record<string, unknown> }[];
+  /** The `sub` of user `alice`. */
+  readonly aliceSub: string;
+}
+
+let signerDir: string | undefined;
+
+export async function newTestWorkspace(opts: { settings?: Partial<WorkspaceSettings>; alg?: SigningAlg } = {}): Promise<TestWorkspace> {
+  const testStore = await newTestStore({ clientCacheSeconds: 0 });
+  signerDir ??= mkdtempSync(join(tmpdir(), 'authz-keys-'));
+  const signer = await LocalSigner.load({ file: join(signerDir, `${opts.alg ?? 'RS256'}.pem`), alg: opts.alg ?? 'RS256' });
+  let now = Date.UTC(2026, 0, 1, 12);
+  const clock = { now: () => now, advance: (s: number) => void (now += s * 1000) };
+  const audit: TestWorkspace['audit'] = [];
+  const ws: Workspace = {
+    tenantId: 'acme',
+    workspaceId: 'main',
+    issuer: 'https://auth.example.com/acme/main',
+    settings: { ...defaultSettings, ...opts.settings },
+    store: testStore.store,
+    users: testStore.store,
+    keys: { active: signer, all: [signer] },
+    clock,
+    audit: { emit: (type, fields) => void audit.push({ type, fields: { ...fields } }) },
+  };
+  for (const c of [publicClient, firstPartyClient, nativeClient]) await testStore.store.putClient(c);
+  for (const c of [confidentialClient, postClient]) await testStore.store.putClient({ ...c, secretHash: hashClientSecret(TEST_SECRET) });
+  const aliceSub = newId();
+  const passwordHash = await hashPassword(TEST_PASSWORD);
+  await testStore.store.createUser({
+    sub: aliceSub,
+    username: 'alice',
+    passwordHash,
+    claims: { name: 'Alice <Liddell>', email: 'alice@example.com', email_verified: true },
+  });
+  await testStore.store.createUser({ sub: newId(), username: 'mallory', passwordHash, claims: {}, disabled: true });
+  return { ...testStore, ws, clock, audit, aliceSub };
+}
