@@ -1,0 +1,77 @@
+// Lost races that DynamoDB Local cannot produce (it serializes transactions), injected in front of the real one.
+import {
+  type DynamoDBClient,
+  ResourceNotFoundException,
+  TransactionCanceledException,
+  TransactionConflictException,
+} from '@aws-sdk/client-dynamodb';
+import { beforeEach, expect, it } from 'vitest';
+import { DynamoStore } from '../../lambdas/adapters/dynamodb/store.js';
+import { AlreadyConsumed, ConditionFailed } from '../../lambdas/core/errors.js';
+import { type TestStore, newTestStore } from '../support/dynamo.js';
+import { NOW, issuanceFor, newCode } from './records.js';
+
+/** What DynamoDB answers a transaction that collided with another one in flight on the same item. */
+const transactionConflict = () =>
+  new TransactionCanceledException({
+    message: 'Transaction cancelled, please refer cancellation reasons for specific reasons [TransactionConflict, None]',
+    $metadata: {},
+    CancellationReasons: [{ Code: 'TransactionConflict' }, { Code: 'None' }],
+  });
+
+/** Makes the next `times` requests fail with `error()` before they reach DynamoDB Local; counts every request. */
+function failNext(client: DynamoDBClient, times: number, error: () => Error): { sent: number } {
+  const counter = { sent: 0 };
+  client.middlewareStack.add(
+    (next) => async (args) => {
+      counter.sent++;
+      if (counter.sent <= times) throw error();
+      return next(args);
+    },
+    { step: 'initialize' },
+  );
+  return counter;
+}
+
+let t: TestStore;
+beforeEach(async () => {
+  t = await newTestStore();
+});
+
+it('retries a conflicting redemption so a replay is still recognised as one', async () => {
+  const { record } = newCode();
+  await t.store.issueCode(record, {}, NOW);
+  await t.store.redeemCode(record.codeHash, issuanceFor(record), NOW);
+  const requests = failNext(t.client, 2, transactionConflict);
+
+  const replay = t.store.redeemCode(record.codeHash, issuanceFor(record), NOW);
+
+  await expect(replay).rejects.toBeInstanceOf(AlreadyConsumed);
+  await expect(replay).rejects.toMatchObject({ grantId: record.grantId });
+  expect(requests.sent).toBe(3);
+});
+
+it('turns a race that keeps being lost into ConditionFailed, never a server error', async () => {
+  const { record } = newCode();
+  await t.store.issueCode(record, {}, NOW);
+  failNext(t.client, Infinity, transactionConflict);
+
+  await expect(t.store.redeemCode(record.codeHash, issuanceFor(record), NOW)).rejects.toBeInstanceOf(ConditionFailed);
+});
+
+it('treats a single write that collided with a transaction the same way', async () => {
+  const conflict = () => new TransactionConflictException({ message: 'Transaction is ongoing for the item', $metadata: {} });
+  failNext(t.client, Infinity, conflict);
+
+  await expect(t.store.revokeGrant('g', NOW)).rejects.toBeInstanceOf(ConditionFailed);
+});
+
+it('lets every other failure through unchanged', async () => {
+  const store = new DynamoStore({ client: t.doc, tableName: 'no-such-table' });
+  const { record } = newCode();
+
+  await expect(store.redeemCode(record.codeHash, issuanceFor(record), NOW)).rejects.toBeInstanceOf(
+    ResourceNotFoundException,
+  );
+  await expect(store.getTransaction('x', NOW)).rejects.toBeInstanceOf(ResourceNotFoundException);
+});

@@ -1,0 +1,17 @@
+// Table creation against DynamoDB Local: the key schema and TTL the store relies on, created idempotently.
+import { DescribeTableCommand, DescribeTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
+import { expect, it } from 'vitest';
+import { PARTITION_KEY, TTL_ATTRIBUTE, createTable } from '../../lambdas/adapters/dynamodb/table.js';
+import { newTestStore } from '../support/dynamo.js';
+
+it('creates an on-demand table keyed by pk with TTL on ttl, and accepts being run again', async () => {
+  const { client, tableName } = await newTestStore();
+
+  await createTable(client, tableName);
+
+  const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+  expect(Table?.KeySchema).toEqual([{ AttributeName: PARTITION_KEY, KeyType: 'HASH' }]);
+  expect(Table?.BillingModeSummary?.BillingMode).toBe('PAY_PER_REQUEST');
+  const ttl = await client.send(new DescribeTimeToLiveCommand({ TableName: tableName }));
+  expect(ttl.TimeToLiveDescription).toMatchObject({ TimeToLiveStatus: 'ENABLED', AttributeName: TTL_ATTRIBUTE });
+});

@@ -1,0 +1,81 @@
+// Users against DynamoDB Local: unique usernames, lookups both ways, admin updates and listing.
+import { beforeEach, expect, it } from 'vitest';
+import { keys } from '../../lambdas/adapters/dynamodb/keys.js';
+import { newId } from '../../lambdas/core/crypto.js';
+import { ConditionFailed } from '../../lambdas/core/errors.js';
+import type { UserRecord } from '../../lambdas/core/model.js';
+import { type TestStore, newTestStore } from '../support/dynamo.js';
+import { outcomes, race, rawItem } from './records.js';
+
+const user = (username: string): UserRecord => ({
+  sub: newId(),
+  username,
+  passwordHash: 'scrypt$32768$8$1$c2FsdA$aGFzaA',
+  claims: { name: 'Alice Example', email: 'alice@example.com', email_verified: true },
+});
+
+let t: TestStore;
+beforeEach(async () => {
+  t = await newTestStore();
+});
+
+it('finds a user by username and by sub, as written', async () => {
+  const alice = user('alice');
+  await t.store.createUser(alice);
+
+  expect(await t.store.findByUsername('alice')).toEqual(alice);
+  expect(await t.store.findBySub(alice.sub)).toEqual(alice);
+  expect(await t.store.findByUsername('Alice')).toBeUndefined();
+  expect(await t.store.findBySub('nobody')).toBeUndefined();
+});
+
+it('refuses a taken username and leaves no half-created user behind', async () => {
+  await t.store.createUser(user('alice'));
+  const impostor = user('alice');
+
+  await expect(t.store.createUser(impostor)).rejects.toBeInstanceOf(ConditionFailed);
+  expect(await t.store.findBySub(impostor.sub)).toBeUndefined();
+});
+
+it('creates exactly one user when 10 sign-ups race for one username', async () => {
+  const candidates = Array.from({ length: 10 }, () => user('alice'));
+
+  const results = await race(10, (i) => t.store.createUser(candidates[i]!));
+
+  expect(outcomes(results)).toEqual({ ok: 1, errors: Array(9).fill('ConditionFailed') });
+  const winner = await t.store.findByUsername('alice');
+  const found = await Promise.all(candidates.map((c) => t.store.findBySub(c.sub)));
+  expect(found.filter((f) => f !== undefined)).toEqual([winner]);
+});
+
+it('updates the password, the disabled flag and the claims, and nothing else', async () => {
+  const alice = user('alice');
+  await t.store.createUser(alice);
+  const changes = { passwordHash: 'scrypt$new', disabled: true, claims: { name: 'Alice' } };
+
+  const updated = await t.store.updateUser('alice', { ...changes, username: 'mallory' } as typeof changes);
+
+  expect(updated).toEqual({ ...alice, ...changes });
+  expect(await t.store.findByUsername('alice')).toEqual(updated);
+  expect(await t.store.updateUser('alice', {})).toEqual(updated);
+  await expect(t.store.updateUser('bob', { disabled: true })).rejects.toBeInstanceOf(ConditionFailed);
+});
+
+it('lists users only, without the index items', async () => {
+  const alice = user('alice');
+  const bob = user('bob');
+  await t.store.createUser(alice);
+  await t.store.createUser(bob);
+  await t.store.putClient({
+    clientId: 'web',
+    tokenEndpointAuthMethod: 'none',
+    redirectUris: [],
+    grantTypes: [],
+    scopes: [],
+  });
+
+  const listed = await t.store.listUsers();
+
+  expect(listed.sort((a, b) => a.username.localeCompare(b.username))).toEqual([alice, bob]);
+  expect(await rawItem(t, keys.username('alice'))).toEqual({ pk: 'USERNAME#alice', sub: alice.sub });
+});
