@@ -57,7 +57,7 @@ export async function obtainCode(agent: Agent, params: AuthorizeParams): Promise
   if (res.status === 200 && res.body.includes('name="password"')) res = await submitLogin(agent, res);
   if (res.location && res.location.pathname.endsWith('/consent')) res = await follow(agent, res);
   if (res.status === 200 && res.body.includes('name="decision"')) res = await submitDecision(agent, res, 'allow');
-  expect(res.location, `flow did not return to the client: ${res.status} ${res.body.slice(0, 300)}`).toBeDefined();
+  expect(res.location, `flow did not return to the client: ${res.status} ${/<h1>(.*?)<\/h1>/s.exec(res.body)?.[1] ?? res.body.slice(0, 200)}`).toBeDefined();
   return res.location!;
 }
 

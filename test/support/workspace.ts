@@ -66,7 +66,8 @@ export async function newTestWorkspace(opts: { settings?: Partial<WorkspaceSetti
   const testStore = await newTestStore({ clientCacheSeconds: 0 });
   signerDir ??= mkdtempSync(join(tmpdir(), 'authz-keys-'));
   const signer = await LocalSigner.load({ file: join(signerDir, `${opts.alg ?? 'RS256'}.pem`), alg: opts.alg ?? 'RS256' });
-  let now = Date.UTC(2026, 0, 1, 12);
+  // Real time: DynamoDB Local runs TTL deletion too, and would sweep items dated in the past.
+  let now = Date.now();
   const clock = { now: () => now, advance: (s: number) => void (now += s * 1000) };
   const audit: TestWorkspace['audit'] = [];
   const ws: Workspace = {
