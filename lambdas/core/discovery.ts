@@ -36,5 +36,5 @@ export function metadata(ws: Workspace): Record<string, unknown> {
 
 /** Served at both the OIDC discovery and the RFC 8414 locations: OIDC-only members are harmless to OAuth clients. */
 export async function metadataDocument(_req: unknown, ws: Workspace): Promise<CoreResponse> {
-  return jsonResponse(200, metadata(ws), { 'cache-control': 'public, max-age=300', 'access-control-allow-origin': '*' });
+  return jsonResponse(200, metadata(ws), { 'cache-control': 'public, max-age=300' });
 }

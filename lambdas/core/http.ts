@@ -28,10 +28,14 @@ export interface CoreResponse {
 
 export type Endpoint<W> = (req: CoreRequest, workspace: W) => Promise<CoreResponse>;
 
+/**
+ * Every JSON endpoint is a credential-less API that browser apps (SPAs) call cross-origin, so each
+ * JSON response allows any origin; cookies are never read on these endpoints.
+ */
 export function jsonResponse(status: number, body: unknown, headers: Record<string, string> = {}): CoreResponse {
   return {
     status,
-    headers: { 'content-type': 'application/json;charset=utf-8', ...headers },
+    headers: { 'content-type': 'application/json;charset=utf-8', 'access-control-allow-origin': '*', ...headers },
     body: JSON.stringify(body),
   };
 }
@@ -39,6 +43,20 @@ export function jsonResponse(status: number, body: unknown, headers: Record<stri
 /** JSON that must never be cached: token, introspection and userinfo responses. */
 export function noStoreJson(status: number, body: unknown, headers: Record<string, string> = {}): CoreResponse {
   return jsonResponse(status, body, { 'cache-control': 'no-store', pragma: 'no-cache', ...headers });
+}
+
+/** CORS preflight for the JSON endpoints that take an Authorization header (token, userinfo). */
+export async function preflight(): Promise<CoreResponse> {
+  return {
+    status: 204,
+    headers: {
+      'access-control-allow-origin': '*',
+      'access-control-allow-methods': 'GET, POST',
+      'access-control-allow-headers': 'authorization, content-type',
+      'access-control-max-age': '600',
+    },
+    body: '',
+  };
 }
 
 export function redirect(location: string, status: 302 | 303 = 303, cookies?: string[]): CoreResponse {

@@ -8,8 +8,5 @@ export async function publicKeys(ws: Workspace): Promise<PublicJwk[]> {
 }
 
 export async function jwks(_req: unknown, ws: Workspace): Promise<CoreResponse> {
-  return jsonResponse(200, { keys: await publicKeys(ws) }, {
-    'cache-control': 'public, max-age=300',
-    'access-control-allow-origin': '*',
-  });
+  return jsonResponse(200, { keys: await publicKeys(ws) }, { 'cache-control': 'public, max-age=300' });
 }

@@ -43,5 +43,5 @@ export async function userinfo(req: CoreRequest, ws: Workspace): Promise<CoreRes
   }
   const user = payload.sub ? await ws.users.findBySub(payload.sub) : undefined;
   if (!user || user.disabled) throw invalidToken('The access token is invalid or expired.');
-  return noStoreJson(200, { ...releasedClaims(user.claims, scopes), sub: user.sub }, { 'access-control-allow-origin': '*' });
+  return noStoreJson(200, { ...releasedClaims(user.claims, scopes), sub: user.sub });
 }

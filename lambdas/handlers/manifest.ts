@@ -4,10 +4,10 @@
 export const handlerManifest = {
   authorize: ['GET /oauth2/authorize'],
   consent: ['GET /consent', 'POST /consent'],
-  token: ['POST /oauth2/token'],
+  token: ['POST /oauth2/token', 'OPTIONS /oauth2/token'],
   jwks: ['GET /.well-known/jwks.json'],
   discovery: ['GET /.well-known/openid-configuration', 'GET /.well-known/oauth-authorization-server'],
-  userinfo: ['GET /userinfo', 'POST /userinfo'],
+  userinfo: ['GET /userinfo', 'POST /userinfo', 'OPTIONS /userinfo'],
 } as const satisfies Record<string, readonly string[]>;
 
 export type HandlerName = keyof typeof handlerManifest;

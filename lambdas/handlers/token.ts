@@ -1,5 +1,6 @@
 // Lambda entry point: POST /oauth2/token.
 import { token } from '../core/token/index.js';
+import { preflight } from '../core/http.js';
 import { apiHandler } from './apigw.js';
 
-export const handler = apiHandler({ 'POST /oauth2/token': token });
+export const handler = apiHandler({ 'POST /oauth2/token': token, 'OPTIONS /oauth2/token': preflight });

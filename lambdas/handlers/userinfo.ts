@@ -1,5 +1,6 @@
 // Lambda entry point: OIDC UserInfo.
 import { userinfo } from '../core/userinfo.js';
+import { preflight } from '../core/http.js';
 import { apiHandler } from './apigw.js';
 
-export const handler = apiHandler({ 'GET /userinfo': userinfo, 'POST /userinfo': userinfo });
+export const handler = apiHandler({ 'GET /userinfo': userinfo, 'POST /userinfo': userinfo, 'OPTIONS /userinfo': preflight });

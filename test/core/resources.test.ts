@@ -105,3 +105,26 @@ describe('userinfo', () => {
     expect(res.status).toBe(401);
   });
 });
+
+describe('browser apps (CORS)', () => {
+  it('JSON endpoints allow any origin and token/userinfo answer preflights', async () => {
+    const t = await newTestWorkspace();
+    const agent = new Agent(t.ws);
+    for (const path of ['.well-known/openid-configuration', '.well-known/jwks.json']) {
+      expect((await agent.get(path)).headers['access-control-allow-origin']).toBe('*');
+    }
+    const error = await agent.post('oauth2/token', { form: { grant_type: 'authorization_code', client_id: 'ghost' } });
+    expect(error.headers['access-control-allow-origin']).toBe('*');
+    for (const path of ['oauth2/token', 'userinfo']) {
+      const res = await agent.request('OPTIONS', path);
+      expect(res.status).toBe(204);
+      expect(res.headers['access-control-allow-headers']).toContain('authorization');
+    }
+  });
+
+  it('pages are never opened up to other origins', async () => {
+    const t = await newTestWorkspace();
+    const page = await new Agent(t.ws).get(`oauth2/authorize?client_id=ghost`);
+    expect(page.headers['access-control-allow-origin']).toBeUndefined();
+  });
+});
