@@ -1,0 +1,117 @@
+// A real browser (Chromium driven by Playwright) through the hosted login and consent pages.
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { DEMO_USERS } from '../../lambdas/adapters/local/config.js';
+import { startLocalServer, type LocalServer } from '../../lambdas/adapters/local/server.js';
+
+/** Debian's Chromium; Playwright's own browser download is not used. */
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+let server: LocalServer;
+let browser: Browser;
+const alice = DEMO_USERS[0]!;
+/** Consent is remembered per user, so the test that must see the consent page again signs in as another user. */
+const bob = DEMO_USERS[1]!;
+
+beforeAll(async () => {
+  server = await startLocalServer({ port: 0, quiet: true, dynamoEndpoint: inject('dynamoDbEndpoint') });
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+});
+afterAll(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+/** A fresh browser profile that records every Content-Security-Policy violation the pages cause. */
+async function newPage(viewport = { width: 1280, height: 800 }): Promise<{ page: Page; context: BrowserContext; cspViolations: string[] }> {
+  const context = await browser.newContext({ viewport });
+  const page = await context.newPage();
+  const cspViolations: string[] = [];
+  page.on('console', (msg) => {
+    if (/Content.Security.Policy/i.test(msg.text())) cspViolations.push(msg.text());
+  });
+  return { page, context, cspViolations };
+}
+
+async function logIn(page: Page) {
+  await page.goto(server.url);
+  await page.getByRole('link', { name: 'Try the sign-in flow' }).first().click();
+  await page.getByRole('heading', { name: 'Sign in to continue' }).waitFor();
+  await page.getByLabel('Username').fill(alice.username);
+  await page.getByLabel('Password').fill(alice.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+}
+
+describe('hosted pages in Chromium', () => {
+  it('signs in, consents and shows the decoded tokens, with no CSP violation', async () => {
+    const { page, context, cspViolations } = await newPage();
+    await logIn(page);
+    await page.getByRole('button', { name: 'Allow' }).waitFor();
+    expect(await page.getByRole('list', { name: 'Requested permissions' }).innerText()).toContain('email');
+    await page.getByRole('button', { name: 'Allow' }).click();
+    await page.waitForURL(/\/demo\/callback/);
+    const text = await page.locator('body').innerText();
+    expect(text).toContain(String(alice.claims.email));
+    expect(text).toContain('at+jwt');
+    expect(cspViolations).toEqual([]);
+
+    const cookies = await context.cookies();
+    const session = cookies.find((c) => c.name === 'authz_session');
+    expect(session).toMatchObject({ httpOnly: true, sameSite: 'Lax', path: '/demo/main/' });
+    await context.close();
+  });
+
+  it('the username field has focus first and the form works from the keyboard alone', async () => {
+    const { page, context } = await newPage();
+    await page.goto(server.url);
+    await page.getByRole('link', { name: 'Try the sign-in flow' }).first().click();
+    await page.getByLabel('Username').waitFor();
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('name'))).toBe('username');
+    await page.keyboard.type(bob.username);
+    await page.keyboard.press('Tab');
+    await page.keyboard.type(bob.password);
+    await page.keyboard.press('Enter');
+    await page.getByRole('button', { name: 'Deny' }).click();
+    await page.waitForURL(/\/demo\/callback/);
+    expect(await page.locator('body').innerText()).toContain('access_denied');
+    await context.close();
+  });
+
+  it('a wrong password shows a generic message announced to assistive technology', async () => {
+    const { page, context } = await newPage();
+    await page.goto(server.url);
+    await page.getByRole('link', { name: 'Try the sign-in flow' }).first().click();
+    await page.getByLabel('Username').fill(alice.username);
+    await page.getByLabel('Password').fill('not the password');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    const alert = page.getByRole('alert');
+    expect(await alert.innerText()).toBe('The username or password is incorrect.');
+    expect(await page.getByLabel('Username').inputValue()).toBe(alice.username);
+    await context.close();
+  });
+
+  it('fits a phone screen without horizontal scrolling', async () => {
+    const { page, context } = await newPage({ width: 360, height: 640 });
+    await page.goto(server.url);
+    await page.getByRole('link', { name: 'Try the sign-in flow' }).first().click();
+    await page.getByLabel('Username').waitFor();
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(overflow).toBeLessThanOrEqual(0);
+    await context.close();
+  });
+
+  it('refuses to be framed by another page', async () => {
+    const { page, context } = await newPage();
+    await page.goto(server.url);
+    const loginUrl = await page.getByRole('link', { name: 'Try the sign-in flow' }).first().getAttribute('href');
+    await page.setContent(`<iframe id="f" src="${new URL(loginUrl!, server.url).href}"></iframe>`);
+    await page.waitForTimeout(1500);
+    const framed = page.frames().find((f) => f !== page.mainFrame());
+    expect(framed).toBeDefined();
+    expect(await framed!.locator('input[name="password"]').count()).toBe(0);
+    await context.close();
+  });
+});
