@@ -1,0 +1,202 @@
+// The local server: DynamoDB Local, seeded workspaces and the handler modules behind node:http, started by one call.
+import { randomBytes } from 'node:crypto';
+import { createServer, type RequestListener, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { type AuditSink, type SigningAlg, systemClock } from '../../core/ports.js';
+import { defaultSettings, type Workspace } from '../../core/workspace.js';
+import { log } from '../../handlers/log.js';
+import { createDocumentClient, DynamoStore } from '../dynamodb/store.js';
+import { createTable } from '../dynamodb/table.js';
+import { DEMO_BACKEND_SECRET, DEMO_CALLBACK_PATH, DEMO_USERS, demoConfig, type LocalConfig, type LocalWorkspaceConfig } from './config.js';
+import { DEMO_START_PATH, type DemoTarget, DemoRelyingParty, startUrl } from './demo-rp.js';
+import { type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local.js';
+import { createGateway } from './gateway.js';
+import { homePage } from './pages.js';
+import { seedWorkspace } from './seed.js';
+import { LocalSigner } from './signer.js';
+
+export interface LocalServerOptions {
+  /** Port on localhost; 0 picks a free one. @default 3000 */
+  readonly port?: number;
+  /** The workspaces to serve. @default the demo workspace, see `demoConfig` */
+  readonly config?: LocalConfig;
+  /** Print nothing when ready. @default false */
+  readonly quiet?: boolean;
+  /** A DynamoDB (Local) that is already running, e.g. the test run's; otherwise one is started and stopped with the server. */
+  readonly dynamoEndpoint?: string;
+  /** The algorithm every workspace signs with. @default 'RS256', the deployed default */
+  readonly signingAlg?: SigningAlg;
+  /** Where the signing keys are kept, one PEM file per workspace and algorithm. @default '.local/keys' of the repository */
+  readonly keyDir?: string;
+}
+
+export interface LocalServer {
+  /** `http://localhost:<port>`, with the port actually listened on. */
+  readonly url: string;
+  /** Every workspace's issuer, `{url}/{tenantId}/{workspaceId}`. */
+  readonly issuers: readonly string[];
+  /** The running workspaces, for tests that look behind the endpoints. */
+  readonly workspaces: readonly Workspace[];
+  /** Closes the HTTP server and stops DynamoDB Local if this server started it. */
+  stop(): Promise<void>;
+}
+
+const DEFAULT_KEY_DIR = fileURLToPath(new URL('../../../.local/keys', import.meta.url));
+/** Short, so clients changed behind the server's back show up quickly; the deployed default is longer. */
+const CLIENT_CACHE_SECONDS = 5;
+/** The scopes the demo relying party asks for, where its client may have them. */
+const DEMO_SCOPES = ['openid', 'profile', 'email'];
+
+/** Every audit event carries the workspace, as in the deployed Lambdas, so one search spans workspaces. */
+const auditSink = (ws: LocalWorkspaceConfig): AuditSink => ({
+  emit: (type, fields) => log.info('audit', { event: type, tenantId: ws.tenantId, workspaceId: ws.workspaceId, ...fields }),
+});
+
+export class PortInUseError extends Error {
+  constructor(readonly port: number) {
+    super(`Port ${port} is already in use; set PORT to another one.`);
+    this.name = 'PortInUseError';
+  }
+}
+
+function listen(server: Server, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const failed = (err: NodeJS.ErrnoException) => reject(err.code === 'EADDRINUSE' ? new PortInUseError(port) : err);
+    server.once('error', failed);
+    // localhost only: the demo credentials are well known, so nothing else on the network may reach them.
+    server.listen(port, 'localhost', () => {
+      server.off('error', failed);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}
+
+function close(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
+}
+
+/** The public client the demo relying party signs in with: one that registered the local callback and may ask for `openid`. */
+function demoTarget(ws: LocalWorkspaceConfig, issuer: string, callbackUrl: string): DemoTarget | undefined {
+  const client = ws.clients.find(
+    (c) =>
+      c.tokenEndpointAuthMethod === 'none' &&
+      c.grantTypes.includes('authorization_code') &&
+      c.redirectUris.includes(callbackUrl) &&
+      c.scopes.includes('openid'),
+  );
+  if (!client) return undefined;
+  return { key: `${ws.tenantId}/${ws.workspaceId}`, issuer, clientId: client.clientId, scopes: DEMO_SCOPES.filter((s) => client.scopes.includes(s)) };
+}
+
+function printBanner(url: string, config: LocalConfig, issuers: readonly string[], demo: boolean): void {
+  const lines = [`cdk-authorization-server is running at ${url}`, '', 'Issuers:'];
+  for (const issuer of issuers) lines.push(`  ${issuer}`, `    discovery: ${issuer}/.well-known/openid-configuration`);
+  if (demo) {
+    const [ws] = config.workspaces;
+    lines.push('', 'Demo workspace (no --config given), for local use only:');
+    for (const c of ws?.clients ?? []) {
+      lines.push(`  client ${c.clientId} (${c.tokenEndpointAuthMethod})${c.clientSecret ? `, secret: ${c.clientSecret}` : ''}`);
+    }
+    for (const u of ws?.users ?? []) lines.push(`  user ${u.username}, password: ${u.password}`);
+  }
+  lines.push('', `Try the sign-in flow in a browser: ${url}/`, 'Press Ctrl+C to stop.');
+  console.log(lines.join('\n'));
+}
+
+/** Creates, seeds and wires one workspace; its table name is unique per server so servers sharing a DynamoDB never meet. */
+async function openWorkspace(
+  ws: LocalWorkspaceConfig,
+  ctx: { readonly url: string; readonly apiId: string; readonly client: DynamoDBClient; readonly opts: LocalServerOptions },
+): Promise<Workspace> {
+  const tableName = `local-${ctx.apiId}.${ws.tenantId}.${ws.workspaceId}`;
+  await createTable(ctx.client, tableName);
+  const store = new DynamoStore({ client: createDocumentClient(ctx.client), tableName, clientCacheSeconds: CLIENT_CACHE_SECONDS });
+  const alg = ctx.opts.signingAlg ?? 'RS256';
+  const [signer] = await Promise.all([
+    LocalSigner.load({ file: join(ctx.opts.keyDir ?? DEFAULT_KEY_DIR, `${ws.tenantId}.${ws.workspaceId}.${alg}.pem`), alg }),
+    seedWorkspace(store, ws),
+  ]);
+  return {
+    tenantId: ws.tenantId,
+    workspaceId: ws.workspaceId,
+    issuer: `${ctx.url}/${ws.tenantId}/${ws.workspaceId}`,
+    settings: defaultSettings,
+    store,
+    users: store,
+    keys: { active: signer, all: [signer] },
+    clock: systemClock,
+    audit: auditSink(ws),
+  };
+}
+
+/**
+ * Starts DynamoDB Local (unless given one), creates and seeds a table per workspace, and serves every
+ * workspace on `http://localhost:<port>` through the same handler modules the Lambdas run.
+ */
+export async function startLocalServer(opts: LocalServerOptions = {}): Promise<LocalServer> {
+  let serve: RequestListener | undefined;
+  const http = createServer((req, res) => {
+    if (serve) return serve(req, res);
+    res.writeHead(503, { 'content-type': 'application/json', 'retry-after': '1' }).end(JSON.stringify({ message: 'Starting' }));
+  });
+  // The port comes first: the issuers and the demo callback URL carry it.
+  const port = await listen(http, opts.port ?? 3000);
+  const url = `http://localhost:${port}`;
+  const config = opts.config ?? demoConfig(url);
+  const apiId = randomBytes(5).toString('hex');
+
+  let dynamo: DynamoDbLocal | undefined;
+  let client: DynamoDBClient | undefined;
+  let closeGateway = () => {};
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      closeGateway();
+      await close(http);
+      client?.destroy();
+      await dynamo?.stop();
+    })());
+
+  try {
+    if (opts.dynamoEndpoint === undefined) dynamo = await startDynamoDbLocal();
+    client = new DynamoDBClient({
+      endpoint: opts.dynamoEndpoint ?? dynamo?.endpoint,
+      region: 'local',
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    });
+    const ctx = { url, apiId, client, opts };
+    const workspaces = await Promise.all(config.workspaces.map((ws) => openWorkspace(ws, ctx)));
+
+    const targets = config.workspaces.map((ws, i) => demoTarget(ws, workspaces[i]!.issuer, `${url}${DEMO_CALLBACK_PATH}`));
+    const rp = new DemoRelyingParty(url, targets.filter((t) => t !== undefined));
+    const home = homePage({
+      workspaces: workspaces.map((ws, i) => {
+        const target = targets[i];
+        const { clients, users } = config.workspaces[i]!;
+        const card = { tenantId: ws.tenantId, workspaceId: ws.workspaceId, issuer: ws.issuer, clients, usernames: users.map((u) => u.username) };
+        return target ? { ...card, tryUrl: startUrl(target) } : card;
+      }),
+      ...(opts.config ? {} : { demo: { users: DEMO_USERS, backendSecret: DEMO_BACKEND_SECRET } }),
+    });
+    const gateway = createGateway(apiId, workspaces, {
+      'GET /': async () => home,
+      [`GET ${DEMO_START_PATH}`]: rp.start,
+      [`GET ${DEMO_CALLBACK_PATH}`]: rp.callback,
+    });
+    closeGateway = gateway.close;
+    serve = (req, res) => void gateway(req, res);
+
+    const issuers = workspaces.map((ws) => ws.issuer);
+    if (!opts.quiet) printBanner(url, config, issuers, opts.config === undefined);
+    return { url, issuers, workspaces, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
