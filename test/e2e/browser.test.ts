@@ -103,11 +103,19 @@ describe('hosted pages in Chromium', () => {
     await context.close();
   });
 
-  it('refuses to be framed by another page', async () => {
+  it('refuses to be framed, even by a page of its own origin', async () => {
     const { page, context } = await newPage();
     await page.goto(server.url);
-    const loginUrl = await page.getByRole('link', { name: 'Try the sign-in flow' }).first().getAttribute('href');
-    await page.setContent(`<iframe id="f" src="${new URL(loginUrl!, server.url).href}"></iframe>`);
+    await page.getByRole('link', { name: 'Try the sign-in flow' }).first().click();
+    await page.getByLabel('Username').waitFor();
+    const loginUrl = page.url();
+    // a same-origin document without a CSP of its own, so only the login page's headers can stop the frame
+    await page.goto(`${server.issuers[0]}/.well-known/openid-configuration`);
+    await page.evaluate((src) => {
+      const frame = document.createElement('iframe');
+      frame.src = src;
+      document.body.append(frame);
+    }, loginUrl);
     await page.waitForTimeout(1500);
     const framed = page.frames().find((f) => f !== page.mainFrame());
     expect(framed).toBeDefined();
