@@ -1,21 +1,10 @@
 // A Signer backed by an asymmetric AWS KMS key: the private key never leaves KMS.
 import { createHash, createPublicKey } from 'node:crypto';
-import {
-  GetPublicKeyCommand,
-  SignCommand,
-  type KMSClient,
-  type SigningAlgorithmSpec,
-} from '@aws-sdk/client-kms';
+import { GetPublicKeyCommand, SignCommand, type KMSClient } from '@aws-sdk/client-kms';
 import { calculateJwkThumbprint } from 'jose';
 import type { PublicJwk, Signer, SigningAlg } from '../../core/ports.js';
 import { derToJose } from './ecdsa-signature.js';
-
-/** The KMS algorithm behind each JWS `alg`; all of them sign a SHA-256 digest. */
-export const kmsSigningAlgorithm: Readonly<Record<SigningAlg, SigningAlgorithmSpec>> = {
-  RS256: 'RSASSA_PKCS1_V1_5_SHA_256',
-  PS256: 'RSASSA_PSS_SHA_256',
-  ES256: 'ECDSA_SHA_256',
-};
+import { kmsSigningAlgorithm } from './signing-algorithm.js';
 
 export interface KmsSignerOptions {
   /** Shared per container: SDK clients are created once at module scope. */

@@ -1,0 +1,54 @@
+// What each endpoint's Lambda may do: the least-privilege table the construct turns into IAM policies.
+import type { HandlerName } from '../lambdas/handlers/manifest.js';
+
+/** DynamoDB actions on the workspace table; transactions need the actions of the items they contain. */
+export type TableAction =
+  | 'dynamodb:GetItem'
+  | 'dynamodb:BatchGetItem'
+  | 'dynamodb:PutItem'
+  | 'dynamodb:UpdateItem'
+  | 'dynamodb:DeleteItem'
+  | 'dynamodb:ConditionCheckItem'
+  | 'dynamodb:Scan';
+
+/**
+ * - `none`: no KMS access.
+ * - `verify`: `kms:GetPublicKey` on every key of the workspace (to publish or verify with them).
+ * - `sign`: `kms:GetPublicKey` and `kms:Sign` (conditioned on the algorithm) on the active key only.
+ */
+export type KeyAccess = 'none' | 'verify' | 'sign';
+
+export interface HandlerAccess {
+  readonly table: readonly TableAction[];
+  readonly keys: KeyAccess;
+  /** Lambda CPU scales with memory. @default 512 */
+  readonly memorySize?: number;
+}
+
+/**
+ * Mirrors the store calls each endpoint makes (see lambdas/adapters/dynamodb/store.ts); typed by the
+ * manifest so a new handler does not compile until its access is stated here.
+ */
+export const handlerAccess: Readonly<Record<HandlerName, HandlerAccess>> = {
+  // getClient, getSession, getConsent; putTransaction, and issueCode without a transaction (a plain put).
+  authorize: { table: ['dynamodb:GetItem', 'dynamodb:PutItem'], keys: 'none' },
+  // Transaction, client, user and consent reads; login-failure counters (batch read, conditional update);
+  // recordLogin (update + put), issueCode (delete transaction + put code + put consent), discardTransaction.
+  // scrypt password hashing is CPU-bound, hence the memory.
+  consent: {
+    table: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+    keys: 'none',
+    memorySize: 1024,
+  },
+  // getClient, getCode, findBySub; redeemCode (update code + put grant) and revokeGrant (update). Signs tokens.
+  token: { table: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], keys: 'sign' },
+  // Publishes the public keys and reads nothing else.
+  jwks: { table: [], keys: 'verify' },
+  // Metadata is computed from configuration alone.
+  discovery: { table: [], keys: 'none' },
+  // Verifies the access token with the public keys; findBySub.
+  userinfo: { table: ['dynamodb:GetItem'], keys: 'verify' },
+};
+
+/** The deploy-time client sync: upserts declared clients and deletes dropped ones, by key. */
+export const clientSyncTableActions: readonly TableAction[] = ['dynamodb:PutItem', 'dynamodb:DeleteItem'];
