@@ -1,0 +1,96 @@
+// User administration of one workspace: add, set password, disable, enable, list; passwords and hashes stay inside.
+import type { Writable } from 'node:stream';
+import type { DynamoStore, UserChanges } from '../adapters/dynamodb/store.js';
+import { hashPassword, newId } from '../core/crypto.js';
+import { ConditionFailed } from '../core/errors.js';
+import type { UserRecord } from '../core/model.js';
+import { MAX_PARAM_LENGTH } from '../core/params.js';
+import { AdminError } from './errors.js';
+import { printTable } from './output.js';
+import { checkPassword } from './password.js';
+
+/** Called only once the command is known to be possible, so nobody types a password for nothing. */
+export type PasswordReader = () => Promise<string>;
+
+export type Claims = Readonly<Record<string, unknown>>;
+
+/**
+ * The same rule as the local config's usernames: no control characters, no white space at either end
+ * (the sign-in form is typed by people, who would never match it).
+ */
+const USERNAME = /^[^\s\x00-\x1f\x7f](?:[^\x00-\x1f\x7f]*[^\s\x00-\x1f\x7f])?$/;
+
+/** What `users list` shows of a user: an allow-list, so a secret added to the record later is not shown by accident. */
+export interface UserView {
+  readonly username: string;
+  readonly sub: string;
+  readonly disabled: boolean;
+  readonly claims: Claims;
+}
+
+const noSuchUser = (username: string) => new AdminError(`There is no user "${username}" in this workspace.`);
+
+function checkUsername(username: string): void {
+  if (!USERNAME.test(username) || username.length > MAX_PARAM_LENGTH) {
+    throw new AdminError(
+      `The username "${username}" is not valid: it must have no control characters, no white space at either end, and at most ${MAX_PARAM_LENGTH} characters.`,
+    );
+  }
+}
+
+/** Creates a user with a fresh `sub`; returns the new user's view. */
+export async function addUser(
+  store: DynamoStore,
+  user: { readonly username: string; readonly claims: Claims },
+  readPassword: PasswordReader,
+): Promise<UserView> {
+  const { username, claims } = user;
+  checkUsername(username);
+  if ('sub' in claims) throw new AdminError('The claims cannot set "sub": the server assigns it.');
+  const taken = new AdminError(`A user named "${username}" already exists.`);
+  if (await store.findByUsername(username)) throw taken;
+  const password = await readPassword();
+  checkPassword(password);
+  const record: UserRecord = { sub: newId(), username, passwordHash: await hashPassword(password), claims };
+  try {
+    // The check above only spares the typing; this conditional write is what keeps usernames unique.
+    await store.createUser(record);
+  } catch (err) {
+    throw err instanceof ConditionFailed ? taken : err;
+  }
+  return viewOf(record);
+}
+
+export async function setPassword(store: DynamoStore, username: string, readPassword: PasswordReader): Promise<void> {
+  if (!(await store.findByUsername(username))) throw noSuchUser(username);
+  const password = await readPassword();
+  checkPassword(password);
+  await update(store, username, { passwordHash: await hashPassword(password) });
+}
+
+/** Disabling refuses the user's next sign-in, consent, code redemption and userinfo call; nothing is deleted. */
+export async function setDisabled(store: DynamoStore, username: string, disabled: boolean): Promise<void> {
+  await update(store, username, { disabled });
+}
+
+export async function listUsers(store: DynamoStore): Promise<UserView[]> {
+  const users = await store.listUsers();
+  return users.map(viewOf).sort((a, b) => a.username.localeCompare(b.username));
+}
+
+export function printUsers(users: readonly UserView[], out: Writable, json: boolean): void {
+  if (json) out.write(`${JSON.stringify(users, null, 2)}\n`);
+  else printTable(out, ['USERNAME', 'SUB', 'STATUS'], users.map((u) => [u.username, u.sub, u.disabled ? 'disabled' : 'enabled']));
+}
+
+async function update(store: DynamoStore, username: string, changes: UserChanges): Promise<void> {
+  try {
+    await store.updateUser(username, changes);
+  } catch (err) {
+    throw err instanceof ConditionFailed ? noSuchUser(username) : err;
+  }
+}
+
+function viewOf(user: UserRecord): UserView {
+  return { username: user.username, sub: user.sub, disabled: user.disabled === true, claims: user.claims };
+}

@@ -1,0 +1,113 @@
+// User administration against DynamoDB Local: add, duplicate, set password, disable/enable, list without hashes.
+import { beforeEach, expect, it, vi } from 'vitest';
+import { AdminError } from '../../lambdas/admin/errors.js';
+import { addUser, listUsers, printUsers, setDisabled, setPassword } from '../../lambdas/admin/users.js';
+import { verifyPassword } from '../../lambdas/core/crypto.js';
+import { type TestStore, newTestStore } from '../support/dynamo.js';
+import { capture } from './streams.js';
+
+const PASSWORD = 'correct horse battery';
+const claims = { name: 'Alice Example', email: 'alice@example.com', email_verified: true };
+const password = (value: string) => vi.fn(async () => value);
+
+let t: TestStore;
+beforeEach(async () => {
+  t = await newTestStore();
+});
+
+it('adds a user that signs in with the password given, under a fresh sub', async () => {
+  const added = await addUser(t.store, { username: 'alice', claims }, password(PASSWORD));
+
+  const stored = await t.store.findByUsername('alice');
+  expect(stored).toMatchObject({ username: 'alice', sub: added.sub, claims });
+  expect(stored?.disabled).toBeUndefined();
+  expect(await verifyPassword(PASSWORD, stored?.passwordHash)).toBe(true);
+  expect(await verifyPassword('wrong horse battery', stored?.passwordHash)).toBe(false);
+  expect(added).toEqual({ username: 'alice', sub: stored?.sub, disabled: false, claims });
+});
+
+it('refuses a taken username before asking for a password, and keeps the first user', async () => {
+  const first = await addUser(t.store, { username: 'alice', claims }, password(PASSWORD));
+  const second = password('another long password');
+
+  await expect(addUser(t.store, { username: 'alice', claims: {} }, second)).rejects.toThrow(
+    new AdminError('A user named "alice" already exists.'),
+  );
+  expect(second).not.toHaveBeenCalled();
+  expect((await t.store.findByUsername('alice'))?.sub).toBe(first.sub);
+});
+
+it('refuses a password that is too short, and creates nothing', async () => {
+  await expect(addUser(t.store, { username: 'alice', claims }, password('short pass1'))).rejects.toThrow(
+    'The password is too short: it needs at least 12 characters.',
+  );
+  expect(await t.store.findByUsername('alice')).toBeUndefined();
+});
+
+it('refuses usernames nobody could type at the sign-in form, and a sub among the claims', async () => {
+  for (const username of ['', ' alice', 'alice ', 'al\u0000ice']) {
+    await expect(addUser(t.store, { username, claims }, password(PASSWORD))).rejects.toThrow(/is not valid/);
+  }
+  await expect(addUser(t.store, { username: 'alice', claims: { sub: 'chosen' } }, password(PASSWORD))).rejects.toThrow(
+    'The claims cannot set "sub": the server assigns it.',
+  );
+  expect(await t.store.listUsers()).toEqual([]);
+});
+
+it('sets a new password: the new one verifies, the old one no longer does', async () => {
+  await addUser(t.store, { username: 'alice', claims }, password(PASSWORD));
+  const before = await t.store.findByUsername('alice');
+
+  await setPassword(t.store, 'alice', password('a brand new passphrase'));
+
+  const after = await t.store.findByUsername('alice');
+  expect(after).toEqual({ ...before, passwordHash: expect.any(String) });
+  expect(await verifyPassword('a brand new passphrase', after?.passwordHash)).toBe(true);
+  expect(await verifyPassword(PASSWORD, after?.passwordHash)).toBe(false);
+});
+
+it('refuses to set the password of an unknown user before asking for it, or a password too short', async () => {
+  const asked = password(PASSWORD);
+  await expect(setPassword(t.store, 'bob', asked)).rejects.toThrow(new AdminError('There is no user "bob" in this workspace.'));
+  expect(asked).not.toHaveBeenCalled();
+
+  await addUser(t.store, { username: 'alice', claims }, password(PASSWORD));
+  await expect(setPassword(t.store, 'alice', password('too short'))).rejects.toThrow(/too short/);
+  expect(await verifyPassword(PASSWORD, (await t.store.findByUsername('alice'))?.passwordHash)).toBe(true);
+});
+
+it('disables and enables a user, and refuses an unknown one', async () => {
+  await addUser(t.store, { username: 'alice', claims }, password(PASSWORD));
+
+  await setDisabled(t.store, 'alice', true);
+  expect((await t.store.findByUsername('alice'))?.disabled).toBe(true);
+  await setDisabled(t.store, 'alice', false);
+  expect((await t.store.findByUsername('alice'))?.disabled).toBe(false);
+
+  await expect(setDisabled(t.store, 'bob', true)).rejects.toThrow(new AdminError('There is no user "bob" in this workspace.'));
+});
+
+it('lists users sorted by name, as a table or as JSON, without any password hash', async () => {
+  const bob = await addUser(t.store, { username: 'bob', claims: {} }, password('bob long password'));
+  const alice = await addUser(t.store, { username: 'alice', claims }, password(PASSWORD));
+  await setDisabled(t.store, 'bob', true);
+  const hashes = (await t.store.listUsers()).map((u) => u.passwordHash);
+
+  const users = await listUsers(t.store);
+  const text = capture();
+  printUsers(users, text.stream, false);
+  const json = capture();
+  printUsers(users, json.stream, true);
+
+  expect(text.text().split('\n')).toEqual([
+    expect.stringMatching(/^USERNAME +SUB +STATUS$/),
+    expect.stringMatching(new RegExp(`^alice +${alice.sub} +enabled$`)),
+    expect.stringMatching(new RegExp(`^bob +${bob.sub} +disabled$`)),
+    '',
+  ]);
+  expect(JSON.parse(json.text())).toEqual([alice, { ...bob, disabled: true }]);
+  for (const output of [text.text(), json.text()]) {
+    expect(output).not.toMatch(/scrypt|passwordHash/);
+    for (const hash of hashes) expect(output).not.toContain(hash.split('$').at(-1));
+  }
+});
