@@ -4,26 +4,34 @@ import { ConfigError, loadConfig } from '../lambdas/adapters/local/config.js';
 import { type LocalServer, PortInUseError, startLocalServer } from '../lambdas/adapters/local/server.js';
 import type { SigningAlg } from '../lambdas/core/ports.js';
 
-const USAGE = `Usage: npm start [-- --config FILE] [-- --signing-alg RS256|PS256|ES256]
+const USAGE = `Usage: npm start [-- [--config FILE] [--signing-alg ALG]]
 
   --config FILE        workspaces, clients and users (SPEC §4 format); also AUTHZ_CONFIG.
                        Without one, the demo workspace demo/main is served.
   --signing-alg ALG    RS256 (default), PS256 or ES256; also AUTHZ_SIGNING_ALG.
-  PORT                 port on localhost (default 3000).`;
+  PORT                 port on localhost (default 3000; 0 picks a free one).`;
 
 const SIGNING_ALGS: readonly SigningAlg[] = ['RS256', 'PS256', 'ES256'];
 
 class UsageError extends Error {}
 
+function parseCommandLine() {
+  try {
+    return parseArgs({
+      options: { config: { type: 'string' }, 'signing-alg': { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    }).values;
+  } catch (err) {
+    throw new UsageError(`${(err as Error).message}\n\n${USAGE}`);
+  }
+}
+
 function options() {
-  const { values } = parseArgs({
-    options: { config: { type: 'string' }, 'signing-alg': { type: 'string' }, help: { type: 'boolean', short: 'h' } },
-  });
+  const values = parseCommandLine();
   if (values.help) {
     console.log(USAGE);
     process.exit(0);
   }
-  const port = Number(process.env.PORT ?? 3000);
+  const port = Number(process.env.PORT || 3000);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`PORT must be a port number, not "${process.env.PORT}".`);
   const signingAlg = (values['signing-alg'] ?? process.env.AUTHZ_SIGNING_ALG ?? 'RS256') as SigningAlg;
   if (!SIGNING_ALGS.includes(signingAlg)) throw new UsageError(`The signing algorithm must be one of ${SIGNING_ALGS.join(', ')}.`);
@@ -31,11 +39,18 @@ function options() {
 }
 
 let server: LocalServer | undefined;
+let exiting: Promise<never> | undefined;
 
-/** Stops DynamoDB Local with the server, whatever ends the process. */
-async function shutdown(code: number): Promise<never> {
-  await server?.stop();
-  process.exit(code);
+/**
+ * Stops DynamoDB Local with the server, whatever ends the process. Once only: Ctrl+C reaches this
+ * process both from the terminal and relayed by tsx, and the second signal must not cut the first short.
+ */
+function shutdown(code: number): Promise<never> {
+  exiting ??= (async () => {
+    await server?.stop();
+    process.exit(code);
+  })();
+  return exiting;
 }
 
 async function main(): Promise<void> {
@@ -52,7 +67,7 @@ function fail(err: unknown): void {
   void shutdown(1);
 }
 
-for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void shutdown(0));
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => void shutdown(0));
 process.on('uncaughtException', fail);
 process.on('unhandledRejection', fail);
 main().catch(fail);

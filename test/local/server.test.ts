@@ -4,7 +4,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
-import { DEMO_BACKEND_SECRET, DEMO_USERS, type LocalConfig } from '../../lambdas/adapters/local/config.js';
+import { DEMO_BACKEND_SECRET, DEMO_USERS, type LocalConfig, parseConfig } from '../../lambdas/adapters/local/config.js';
 import { type LocalServer, PortInUseError, startLocalServer } from '../../lambdas/adapters/local/server.js';
 import { hashClientSecret, verifyPassword } from '../../lambdas/core/crypto.js';
 import { handlerManifest } from '../../lambdas/handlers/manifest.js';
@@ -165,34 +165,48 @@ describe('startLocalServer with the demo workspace', () => {
 });
 
 describe('startLocalServer with a config file', () => {
-  const hostile = '<img src=x onerror="alert(1)">';
-  const config: LocalConfig = {
-    workspaces: [
-      {
-        tenantId: 'acme',
-        workspaceId: 'main',
-        clients: [
-          {
-            clientId: 'web&co',
-            clientName: hostile,
-            tokenEndpointAuthMethod: 'client_secret_post',
-            clientSecret: 's'.repeat(40),
-            redirectUris: ['https://app.example.com/callback'],
-            grantTypes: ['authorization_code'],
-            scopes: ['openid'],
-          },
-        ],
-        users: [{ username: '<b>eve</b>', password: 'eve-secret-password', claims: {} }],
-      },
-      { tenantId: 'globex', workspaceId: 'staging', clients: [], users: [] },
-    ],
-  };
+  const hostile = `<img src=x onerror="alert('&')">`;
+  // Valid as a config file: hostile values are ones a file may legitimately hold.
+  const configFor = (port: number): LocalConfig =>
+    parseConfig({
+      workspaces: [
+        {
+          tenantId: 'acme',
+          workspaceId: 'main',
+          clients: [
+            {
+              clientId: 'web',
+              clientName: hostile,
+              tokenEndpointAuthMethod: 'client_secret_post',
+              clientSecret: 's'.repeat(40),
+              redirectUris: ['https://app.example.com/callback'],
+              grantTypes: ['authorization_code'],
+              scopes: ['openid'],
+            },
+          ],
+          users: [{ username: '<b>eve</b>', password: 'eve-secret-password' }],
+        },
+        {
+          tenantId: 'globex',
+          workspaceId: 'staging',
+          clients: [
+            {
+              clientId: 'globex-spa',
+              tokenEndpointAuthMethod: 'none',
+              redirectUris: [`http://localhost:${port}/demo/callback`],
+              grantTypes: ['authorization_code'],
+              scopes: ['openid', 'profile', 'orders:read'],
+            },
+          ],
+        },
+      ],
+    });
   let server: LocalServer;
   let port: number;
 
   beforeAll(async () => {
     port = await freePort();
-    server = await startLocalServer({ port, config, dynamoEndpoint, keyDir, quiet: true });
+    server = await startLocalServer({ port, config: configFor(port), dynamoEndpoint, keyDir, quiet: true });
   });
   afterAll(() => server?.stop());
 
@@ -204,14 +218,23 @@ describe('startLocalServer with a config file', () => {
   it('lists every workspace on the home page with every value escaped, and no passwords', async () => {
     const html = await (await fetch(`${server.url}/`)).text();
     for (const issuer of server.issuers) expect(html).toContain(`<code>${issuer}</code>`);
-    expect(html).toContain('&lt;img src=x onerror=&quot;alert(1)&quot;&gt;');
+    expect(html).toContain('&lt;img src=x onerror=&quot;alert(&#39;&amp;&#39;)&quot;&gt;');
     expect(html).toContain('&lt;b&gt;eve&lt;/b&gt;');
-    expect(html).toContain('<code>web&amp;co</code>');
     expect(html).not.toContain(hostile);
     expect(html).not.toContain('eve-secret-password');
     expect(html).not.toContain('Demo credentials');
-    // No client of this config registered the local callback, so there is nothing to try.
-    expect(html).not.toContain('/demo/start');
+  });
+
+  it('offers the demo sign-in where a public client registered the local callback, with the scopes it may ask for', async () => {
+    const html = await (await fetch(`${server.url}/`)).text();
+    expect(html).toContain('href="/demo/start?workspace=globex%2Fstaging"');
+    expect(html).not.toContain('workspace=acme');
+
+    const start = await fetch(`${server.url}/demo/start?workspace=globex%2Fstaging`, { redirect: 'manual' });
+    const authorize = new URL(start.headers.get('location')!);
+    expect(authorize.origin + authorize.pathname).toBe(`${server.issuers[1]}/oauth2/authorize`);
+    expect(authorize.searchParams.get('client_id')).toBe('globex-spa');
+    expect(authorize.searchParams.get('scope')).toBe('openid profile');
   });
 
   it('keeps workspaces apart: each issuer path is served by its own workspace', async () => {
@@ -224,8 +247,23 @@ describe('startLocalServer with a config file', () => {
   });
 
   it('closes its port on stop', async () => {
-    const other = await startLocalServer({ port: 0, config, dynamoEndpoint, keyDir, quiet: true });
+    const other = await startLocalServer({ port: 0, config: configFor(0), dynamoEndpoint, keyDir, quiet: true });
     await other.stop();
     await expect(fetch(`${other.url}/`)).rejects.toThrow();
+  });
+});
+
+describe('startLocalServer with another signing algorithm', () => {
+  it('signs with ES256 when asked, and says so in its metadata', async () => {
+    const server = await startLocalServer({ port: 0, signingAlg: 'ES256', dynamoEndpoint, keyDir, quiet: true });
+    try {
+      const issuer = server.issuers[0]!;
+      const { keys } = (await (await fetch(`${issuer}/.well-known/jwks.json`)).json()) as { keys: Array<Record<string, string>> };
+      expect(keys).toEqual([expect.objectContaining({ kty: 'EC', crv: 'P-256', alg: 'ES256' })]);
+      const metadata = await (await fetch(`${issuer}/.well-known/openid-configuration`)).json();
+      expect(metadata.id_token_signing_alg_values_supported).toEqual(['ES256']);
+    } finally {
+      await server.stop();
+    }
   });
 });

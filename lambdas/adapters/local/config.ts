@@ -41,15 +41,20 @@ export class ConfigError extends Error {
   }
 }
 
-const AUTH_METHODS: readonly ClientAuthMethod[] = ['none', 'client_secret_basic', 'client_secret_post', 'private_key_jwt'];
+/** The methods the token endpoint accepts today (and the CDK construct's validation allows). */
+const AUTH_METHODS: readonly ClientAuthMethod[] = ['none', 'client_secret_basic', 'client_secret_post'];
 const SECRET_METHODS: readonly ClientAuthMethod[] = ['client_secret_basic', 'client_secret_post'];
 const GRANT_TYPES: readonly GrantType[] = ['authorization_code', 'refresh_token', 'client_credentials'];
 /** Secrets are compared as SHA-256 hashes, which is only safe for high-entropy values. */
 const MIN_SECRET_LENGTH = 32;
 /** An issuer path segment: lower case so URLs and table names never differ only by case. */
 const PATH_SEGMENT = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
-/** RFC 6749 Appendix A: client_id is VSCHAR, a scope token is NQCHAR. */
-const VSCHARS = /^[\x20-\x7e]+$/;
+/** Unreserved URL characters keep client ids safe in URLs and Basic credentials; the same rule as the construct's. */
+const CLIENT_ID = /^[A-Za-z0-9._~-]{1,128}$/;
+const MAX_CLIENT_NAME_LENGTH = 200;
+/** http is for loopback only (OAuth 2.1 §2.3.1): a local app, never a remote one over plain text. */
+const LOOPBACK_HOSTS = ['localhost', '127.0.0.1', '[::1]'];
+/** RFC 6749 §3.3 scope-token. */
 const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/;
 /** No control characters anywhere, no white space at either end: what a login form can reproduce. */
 const USERNAME = /^[^\s\x00-\x1f\x7f](?:[^\x00-\x1f\x7f]*[^\s\x00-\x1f\x7f])?$/;
@@ -103,12 +108,15 @@ class Checker {
     return true;
   }
 
+  /** A list; a value listed twice is a mistake worth reporting. */
   array(value: unknown, path: string): readonly unknown[] {
     if (value === undefined) return [];
     if (!Array.isArray(value)) {
       this.report(path, 'must be an array');
       return [];
     }
+    const twice = value.find((v, i) => typeof v === 'string' && value.indexOf(v) !== i);
+    if (twice !== undefined) this.report(path, `lists "${twice}" twice`);
     return value;
   }
 
@@ -129,7 +137,7 @@ class Checker {
   }
 }
 
-/** RFC 6749 §3.1.2: absolute, no fragment; a scheme other than http(s) only for native apps (RFC 8252 §7.1). */
+/** RFC 6749 §3.1.2: absolute, no fragment; https, loopback http, or a native app's private-use scheme (RFC 8252 §7.1). */
 function checkRedirectUri(c: Checker, value: unknown, path: string, native: boolean): void {
   if (!c.string(value, path)) return;
   let url: URL;
@@ -140,9 +148,12 @@ function checkRedirectUri(c: Checker, value: unknown, path: string, native: bool
     return;
   }
   if (value.includes('#')) c.report(path, 'must not contain a fragment (#)');
-  const web = url.protocol === 'https:' || url.protocol === 'http:';
-  if (!web && !(native && url.protocol.includes('.'))) {
-    c.report(path, 'must be an http(s) URI, or a private-use scheme like com.example.app: for a native client');
+  const allowed =
+    url.protocol === 'https:' ||
+    (url.protocol === 'http:' && LOOPBACK_HOSTS.includes(url.hostname)) ||
+    (native && url.protocol.includes('.'));
+  if (!allowed) {
+    c.report(path, 'must be https, http on localhost / 127.0.0.1 / [::1], or for a native client a private-use scheme like com.example.app:');
   }
 }
 
@@ -154,14 +165,19 @@ function checkClient(c: Checker, value: unknown, path: string): void {
     ['clientName', 'audience', 'firstParty', 'applicationType', 'clientSecret'],
   );
   if (!f) return;
-  c.string(f.clientId, `${path}.clientId`, { pattern: VSCHARS, describe: 'must be printable ASCII' });
-  c.string(f.clientName, `${path}.clientName`);
+  c.string(f.clientId, `${path}.clientId`, { pattern: CLIENT_ID, describe: 'must be 1-128 letters, digits or . _ ~ -' });
+  if (c.string(f.clientName, `${path}.clientName`) && f.clientName.length > MAX_CLIENT_NAME_LENGTH) {
+    c.report(`${path}.clientName`, `must be at most ${MAX_CLIENT_NAME_LENGTH} characters`);
+  }
   c.oneOf(f.applicationType, `${path}.applicationType`, ['web', 'native']);
   c.boolean(f.firstParty, `${path}.firstParty`);
 
   const grantTypes = c.array(f.grantTypes, `${path}.grantTypes`);
   if (Array.isArray(f.grantTypes) && grantTypes.length === 0) c.report(`${path}.grantTypes`, 'must name at least one grant type');
   grantTypes.forEach((g, i) => c.oneOf(g, `${path}.grantTypes[${i}]`, GRANT_TYPES));
+  if (grantTypes.includes('refresh_token') && !grantTypes.includes('authorization_code')) {
+    c.report(`${path}.grantTypes`, 'refresh_token is only issued through authorization_code');
+  }
 
   const redirectUris = c.array(f.redirectUris, `${path}.redirectUris`);
   redirectUris.forEach((uri, i) => checkRedirectUri(c, uri, `${path}.redirectUris[${i}]`, f.applicationType === 'native'));
