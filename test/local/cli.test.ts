@@ -76,6 +76,11 @@ describe('npm start', () => {
       const res = await fetch(`http://localhost:${port}/globex/staging/.well-known/openid-configuration`);
       expect((await res.json()).issuer).toBe(`http://localhost:${port}/globex/staging`);
 
+      // the printed admin command reaches the running server's users
+      const admin = /admin: +npx authz-admin (.*) users list/.exec(output())![1]!.split(' ');
+      const users = execFileSync(TSX, ['bin/admin.ts', ...admin, 'users', 'list'], { encoding: 'utf8' });
+      expect(users).toContain('carol');
+
       const java = descendants(child.pid!).filter((p) => p.command.includes('java'));
       expect(java).toHaveLength(1);
       child.kill('SIGTERM');

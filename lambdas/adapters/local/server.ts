@@ -94,9 +94,15 @@ function demoTarget(ws: LocalWorkspaceConfig, issuer: string, callbackUrl: strin
   return { key: `${ws.tenantId}/${ws.workspaceId}`, issuer, clientId: client.clientId, scopes: DEMO_SCOPES.filter((s) => client.scopes.includes(s)) };
 }
 
-function printBanner(url: string, config: LocalConfig, issuers: readonly string[], demo: boolean): void {
+function printBanner(url: string, config: LocalConfig, workspaces: readonly LocalWorkspace[], dynamoEndpoint: string, demo: boolean): void {
   const lines = [`cdk-authorization-server is running at ${url}`, '', 'Issuers:'];
-  for (const issuer of issuers) lines.push(`  ${issuer}`, `    discovery: ${issuer}/.well-known/openid-configuration`);
+  for (const ws of workspaces) {
+    lines.push(
+      `  ${ws.issuer}`,
+      `    discovery: ${ws.issuer}/.well-known/openid-configuration`,
+      `    admin:     npx authz-admin --endpoint ${dynamoEndpoint} --table ${ws.tableName} users list`,
+    );
+  }
   if (demo) {
     const [ws] = config.workspaces;
     lines.push('', 'Demo workspace (no --config given), for local use only:');
@@ -109,11 +115,16 @@ function printBanner(url: string, config: LocalConfig, issuers: readonly string[
   console.log(lines.join('\n'));
 }
 
+/** A served workspace and the table it lives in (the admin CLI addresses it by table name). */
+interface LocalWorkspace extends Workspace {
+  readonly tableName: string;
+}
+
 /** Creates, seeds and wires one workspace; its table name is unique per server so servers sharing a DynamoDB never meet. */
 async function openWorkspace(
   ws: LocalWorkspaceConfig,
   ctx: { readonly url: string; readonly apiId: string; readonly client: DynamoDBClient; readonly opts: LocalServerOptions },
-): Promise<Workspace> {
+): Promise<LocalWorkspace> {
   const tableName = `local-${ctx.apiId}.${ws.tenantId}.${ws.workspaceId}`;
   await createTable(ctx.client, tableName);
   const store = new DynamoStore({ client: createDocumentClient(ctx.client), tableName, clientCacheSeconds: CLIENT_CACHE_SECONDS });
@@ -123,6 +134,7 @@ async function openWorkspace(
     seedWorkspace(store, ws),
   ]);
   return {
+    tableName,
     tenantId: ws.tenantId,
     workspaceId: ws.workspaceId,
     issuer: `${ctx.url}/${ws.tenantId}/${ws.workspaceId}`,
@@ -193,7 +205,7 @@ export async function startLocalServer(opts: LocalServerOptions = {}): Promise<L
     serve = (req, res) => void gateway(req, res);
 
     const issuers = workspaces.map((ws) => ws.issuer);
-    if (!opts.quiet) printBanner(url, config, issuers, opts.config === undefined);
+    if (!opts.quiet) printBanner(url, config, workspaces, (opts.dynamoEndpoint ?? dynamo?.endpoint)!, opts.config === undefined);
     return { url, issuers, workspaces, stop };
   } catch (err) {
     await stop();
