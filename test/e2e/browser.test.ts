@@ -36,10 +36,15 @@ async function newPage(viewport = { width: 1280, height: 800 }): Promise<{ page:
   return { page, context, cspViolations };
 }
 
-async function logIn(page: Page) {
+/** From the home page's "try it" button to the login page. */
+async function openLogin(page: Page) {
   await page.goto(server.url);
   await page.getByRole('link', { name: 'Try the sign-in flow' }).first().click();
   await page.getByRole('heading', { name: 'Sign in to continue' }).waitFor();
+}
+
+async function logIn(page: Page) {
+  await openLogin(page);
   await page.getByLabel('Username').fill(alice.username);
   await page.getByLabel('Password').fill(alice.password);
   await page.getByRole('button', { name: 'Sign in' }).click();
@@ -66,9 +71,7 @@ describe('hosted pages in Chromium', () => {
 
   it('the username field has focus first and the form works from the keyboard alone', async () => {
     const { page, context } = await newPage();
-    await page.goto(server.url);
-    await page.getByRole('link', { name: 'Try the sign-in flow' }).first().click();
-    await page.getByLabel('Username').waitFor();
+    await openLogin(page);
     expect(await page.evaluate(() => document.activeElement?.getAttribute('name'))).toBe('username');
     await page.keyboard.type(bob.username);
     await page.keyboard.press('Tab');
@@ -82,8 +85,7 @@ describe('hosted pages in Chromium', () => {
 
   it('a wrong password shows a generic message announced to assistive technology', async () => {
     const { page, context } = await newPage();
-    await page.goto(server.url);
-    await page.getByRole('link', { name: 'Try the sign-in flow' }).first().click();
+    await openLogin(page);
     await page.getByLabel('Username').fill(alice.username);
     await page.getByLabel('Password').fill('not the password');
     await page.getByRole('button', { name: 'Sign in' }).click();
@@ -95,9 +97,7 @@ describe('hosted pages in Chromium', () => {
 
   it('fits a phone screen without horizontal scrolling', async () => {
     const { page, context } = await newPage({ width: 360, height: 640 });
-    await page.goto(server.url);
-    await page.getByRole('link', { name: 'Try the sign-in flow' }).first().click();
-    await page.getByLabel('Username').waitFor();
+    await openLogin(page);
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     expect(overflow).toBeLessThanOrEqual(0);
     await context.close();
@@ -105,9 +105,7 @@ describe('hosted pages in Chromium', () => {
 
   it('refuses to be framed, even by a page of its own origin', async () => {
     const { page, context } = await newPage();
-    await page.goto(server.url);
-    await page.getByRole('link', { name: 'Try the sign-in flow' }).first().click();
-    await page.getByLabel('Username').waitFor();
+    await openLogin(page);
     const loginUrl = page.url();
     // a same-origin document without a CSP of its own, so only the login page's headers can stop the frame
     await page.goto(`${server.issuers[0]}/.well-known/openid-configuration`);
