@@ -1,5 +1,5 @@
 // A browser-like caller for tests: sends API Gateway events to the real handler modules and keeps cookies.
-import type { APIGatewayProxyEvent } from 'aws-lambda';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { handler as authorize } from '../../lambdas/handlers/authorize.js';
 import { handler as consent } from '../../lambdas/handlers/consent.js';
 import { handler as discovery } from '../../lambdas/handlers/discovery.js';
@@ -9,7 +9,14 @@ import { handler as userinfo } from '../../lambdas/handlers/userinfo.js';
 import { setWorkspaceResolver } from '../../lambdas/handlers/runtime.js';
 import type { Workspace } from '../../lambdas/core/workspace.js';
 
-const handlers = [authorize, consent, discovery, jwks, token, userinfo];
+/** The handler modules as the source tree has them. */
+const sourceHandlers: readonly RoutedHandler[] = [authorize, consent, discovery, jwks, token, userinfo];
+
+/** A Lambda handler with the routes it serves, as `apiHandler` builds it. */
+export interface RoutedHandler {
+  (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult>;
+  readonly routes: readonly string[];
+}
 
 export interface AgentResponse {
   readonly status: number;
@@ -30,12 +37,25 @@ export interface RequestOptions {
 export class Agent {
   readonly cookies = new Map<string, string>();
 
-  constructor(readonly ws: Workspace) {
-    setWorkspaceResolver(async () => ws);
+  private readonly issuer: string;
+  private readonly handlers: readonly RoutedHandler[];
+
+  /**
+   * With a workspace, drives the source handler modules and makes them serve it; with an issuer and
+   * handlers (e.g. bundles that resolve their workspace from the environment), drives those.
+   */
+  constructor(target: Workspace | { readonly issuer: string; readonly handlers: readonly RoutedHandler[] }) {
+    this.issuer = target.issuer;
+    if ('handlers' in target) {
+      this.handlers = target.handlers;
+    } else {
+      this.handlers = sourceHandlers;
+      setWorkspaceResolver(async () => target);
+    }
   }
 
   async request(method: string, url: string, opts: RequestOptions = {}): Promise<AgentResponse> {
-    const target = new URL(url, this.ws.issuer + '/');
+    const target = new URL(url, this.issuer + '/');
     const headers: Record<string, string> = { 'X-Forwarded-Proto': target.protocol.replace(':', ''), ...opts.headers };
     let body = opts.body ?? null;
     if (opts.form) {
@@ -59,8 +79,8 @@ export class Agent {
       isBase64Encoded: false,
       requestContext: { identity: { sourceIp: opts.sourceIp ?? '203.0.113.7' }, requestId: 'test' },
     } as unknown as APIGatewayProxyEvent;
-    const key = `${method} ${target.pathname.slice(new URL(this.ws.issuer).pathname.length)}`;
-    const handler = handlers.find((h) => h.routes.includes(key));
+    const key = `${method} ${target.pathname.slice(new URL(this.issuer).pathname.length)}`;
+    const handler = this.handlers.find((h) => h.routes.includes(key));
     if (!handler) throw new Error(`no handler serves ${key}`);
     const result = await handler(event);
     const setCookies = (result.multiValueHeaders?.['set-cookie'] ?? []).map(String);
