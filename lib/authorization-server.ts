@@ -29,6 +29,7 @@ import {
   checkInteger,
   checkOneOf,
   PropError,
+  registrationOf,
 } from './validation.js';
 import { RateLimitedWebAcl } from './web-acl.js';
 
@@ -82,14 +83,20 @@ export interface AuthorizationServerProps {
   /**
    * Algorithm of every token: `RS256` and `PS256` on `RSA_2048` keys, `ES256` on `ECC_NIST_P256` keys.
    * RS256 is what every OIDC client and API Gateway's JWT authorizers accept, and RSA requests are the
-   * cheaper KMS request class. Changing it replaces the keys: tokens signed before stop verifying.
+   * cheaper KMS request class. Every key of the workspace uses it; switching between RSA and ES256
+   * replaces the keys, so tokens signed before stop verifying.
    * @default 'RS256'
    */
   readonly signingAlgorithm?: SigningAlgorithm;
   /**
-   * Names of the workspace's KMS signing keys (1-32 letters or digits each), one key per name; every key
-   * is published in the JWKS. Rotate by adding a name, deploying, then making it `activeSigningKey`, and
-   * removing the old name once the tokens it signed have expired (see README, "Rotating keys").
+   * Names of the workspace's KMS signing keys (1-32 letters or digits each), one key per name. Every key
+   * is published in the JWKS; `activeSigningKey` signs. Rotation without a single failed verification:
+   * 1. append a name (`['primary', 'next']`) and deploy: the new key is published, `primary` still signs;
+   * 2. wait until verifiers have refreshed their cached JWKS (the longest cache among your APIs and clients);
+   * 3. set `activeSigningKey: 'next'` and deploy: new tokens are signed by `next`, older ones still verify;
+   * 4. once the longest access/ID token lifetime has passed, remove `primary` and deploy. With the default
+   *    removal policy its KMS key is retained; schedule its deletion in KMS when you no longer need it.
+   * Refresh tokens are opaque, so rotation never affects them.
    * @default ['primary']
    */
   readonly signingKeys?: readonly string[];
@@ -209,6 +216,9 @@ export class AuthorizationServer extends Construct {
     if (!keyNames.includes(activeKeyName)) throw new PropError('activeSigningKey', `"${activeKeyName}" is not one of signingKeys.`);
     if (props.api && props.waf) {
       throw new PropError('waf', 'cannot be true with `api`: the stage belongs to the API you passed; associate one web ACL with it yourself.');
+    }
+    if (props.api && Stack.of(props.api) !== Stack.of(this)) {
+      throw new PropError('api', 'must belong to the same stack: its methods and the functions they invoke reference each other.');
     }
     if (props.api && props.throttling) throw new PropError('throttling', 'applies only to the REST API the construct creates, not to `api`.');
 
@@ -333,7 +343,7 @@ export class AuthorizationServer extends Construct {
     if (this.clientSync.has(registration.clientId)) {
       throw new PropError(`${prop}.clientId`, `"${registration.clientId}" is declared twice.`);
     }
-    this.clientSync.add(registration);
+    this.clientSync.add(registrationOf(registration));
     const secret = this.clientSync.secrets[registration.clientId];
     if (secret) {
       new CfnOutput(this, `ClientSecret-${registration.clientId}`, {

@@ -89,9 +89,47 @@ function checkRedirectUri(prop: string, value: string, native: boolean): void {
   }
 }
 
+/** Every field of a ClientRegistration; typed so a new field must be added here to reach the workspace. */
+const REGISTRATION_FIELDS = {
+  clientId: true,
+  clientName: true,
+  tokenEndpointAuthMethod: true,
+  redirectUris: true,
+  grantTypes: true,
+  scopes: true,
+  audience: true,
+  firstParty: true,
+  applicationType: true,
+} as const satisfies Record<keyof ClientRegistration, true>;
+
+/**
+ * Refuses fields a ClientRegistration does not have: a typo (`redirectUri`) would otherwise be dropped
+ * silently, and a `clientSecret` copied from a local config file would end up in the template. The
+ * message never repeats the value.
+ */
+function checkFields(prop: string, client: object): void {
+  for (const key of Object.keys(client)) {
+    if (key in REGISTRATION_FIELDS) continue;
+    if (/secret|password/i.test(key)) {
+      throw new PropError(`${prop}.${key}`, 'secrets never go into a template: confidential clients get one generated at deploy time.');
+    }
+    throw new PropError(`${prop}.${key}`, 'is not a field of ClientRegistration.');
+  }
+}
+
+/** A copy holding only the registration's own fields, for the template. */
+export function registrationOf(client: ClientRegistration): ClientRegistration {
+  const copy: Record<string, unknown> = {};
+  for (const key of Object.keys(REGISTRATION_FIELDS) as (keyof ClientRegistration)[]) {
+    if (client[key] !== undefined) copy[key] = client[key];
+  }
+  return copy as unknown as ClientRegistration;
+}
+
 /** Checks one registration as a client of the workspace would be refused or misbehave at runtime. */
 export function checkClient(prop: string, client: ClientRegistration): void {
   if (typeof client !== 'object' || client === null) throw new PropError(prop, 'must be a ClientRegistration object.');
+  checkFields(prop, client);
   const { clientId } = client;
   if (typeof clientId !== 'string' || !known(clientId) || !CLIENT_ID_PATTERN.test(clientId)) {
     throw new PropError(`${prop}.clientId`, 'must be 1-128 letters, digits or . _ ~ - and known at synth time.');
