@@ -1,0 +1,242 @@
+// The AuthorizationServer construct's template: routes, functions, data, keys, edge protection and outputs.
+import type { Stack } from 'aws-cdk-lib';
+import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { AuthorizationServer } from '../../lib/index.js';
+import { NODE_RUNTIME } from '../../lib/bundled-function.js';
+import { handlerManifest, handlerNames } from '../../lambdas/handlers/manifest.js';
+import { ENV } from '../../lambdas/handlers/environment-contract.js';
+import { backend, findCycle, logicalId, routesOf, spa, workspaceStack } from './support.js';
+
+describe('AuthorizationServer with default props', () => {
+  let stack: Stack;
+  let server: AuthorizationServer;
+  let template: Template;
+  beforeAll(() => {
+    ({ stack, server, template } = workspaceStack({ clients: [spa, backend] }));
+  });
+
+  it('creates one Lambda per handler module of the manifest: latest Node.js, arm64, ESM bundle', () => {
+    // THEN
+    expect(Object.keys(server.functions).sort()).toEqual([...handlerNames].sort());
+    for (const name of handlerNames) {
+      template.hasResource('AWS::Lambda::Function', {
+        Properties: Match.objectLike({
+          Runtime: NODE_RUNTIME.name,
+          Architectures: ['arm64'],
+          Handler: 'index.handler',
+          Description: `${name} endpoints of workspace acme/customers`,
+        }),
+      });
+      expect(template.toJSON().Resources[logicalId(server.functions[name])]).toBeDefined();
+    }
+    expect(NODE_RUNTIME.name).toBe('nodejs24.x');
+  });
+
+  it('routes every manifest route under /{tenantId}/{workspaceId} to its handler, and nothing else', () => {
+    // GIVEN
+    const expected: Record<string, string> = {};
+    for (const name of handlerNames) {
+      for (const route of handlerManifest[name]) {
+        const [method, path] = route.split(' ');
+        expected[`${method} /acme/customers${path}`] = logicalId(server.functions[name]);
+      }
+    }
+
+    // THEN
+    expect(routesOf(template)).toEqual(expected);
+    template.resourceCountIs('AWS::ApiGateway::RestApi', 1);
+    template.hasResourceProperties('AWS::ApiGateway::RestApi', {
+      EndpointConfiguration: { Types: ['REGIONAL'] },
+    });
+  });
+
+  it('lets API Gateway invoke each function only from its own methods', () => {
+    // THEN
+    const permissions = template.findResources('AWS::Lambda::Permission');
+    const routes = Object.keys(routesOf(template));
+    expect(Object.keys(permissions)).toHaveLength(routes.length);
+    for (const p of Object.values(permissions)) {
+      expect(p.Properties.Principal).toBe('apigateway.amazonaws.com');
+      expect(JSON.stringify(p.Properties.SourceArn)).not.toContain('test-invoke-stage');
+    }
+  });
+
+  it('has no dependency cycle: the issuer is built from the API id, region and stage name, not the stage', () => {
+    // THEN
+    expect(findCycle(template)).toBeUndefined();
+    const issuer = stack.resolve(server.issuer);
+    expect(issuer).toEqual({
+      'Fn::Join': [
+        '',
+        [
+          'https://',
+          { Ref: logicalId(server.api) },
+          '.execute-api.',
+          { Ref: 'AWS::Region' },
+          '.',
+          { Ref: 'AWS::URLSuffix' },
+          '/prod/acme/customers',
+        ],
+      ],
+    });
+  });
+
+  it('describes the workspace to every function through the environment contract, and nothing else', () => {
+    // GIVEN
+    const keyArn = { 'Fn::GetAtt': [logicalId(server.signingKey), 'Arn'] };
+
+    // THEN
+    for (const name of handlerNames) {
+      const fn = template.toJSON().Resources[logicalId(server.functions[name])];
+      expect(fn.Properties.Environment.Variables).toEqual({
+        [ENV.tableName]: { Ref: logicalId(server.table) },
+        [ENV.tenantId]: 'acme',
+        [ENV.workspaceId]: 'customers',
+        [ENV.issuer]: stack.resolve(server.issuer),
+        [ENV.signingAlg]: 'RS256',
+        [ENV.signingKeyIds]: keyArn,
+        [ENV.activeSigningKeyId]: keyArn,
+      });
+    }
+  });
+
+  it('creates one on-demand table keyed by pk with TTL, point-in-time recovery, deletion protection, retained', () => {
+    // THEN
+    template.resourceCountIs('AWS::DynamoDB::Table', 1);
+    template.hasResource('AWS::DynamoDB::Table', {
+      Properties: {
+        KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+        AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+        BillingMode: 'PAY_PER_REQUEST',
+        TimeToLiveSpecification: { AttributeName: 'ttl', Enabled: true },
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        DeletionProtectionEnabled: true,
+      },
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+    });
+  });
+
+  it('creates one retained RSA_2048 SIGN_VERIFY key for RS256', () => {
+    // THEN
+    template.resourceCountIs('AWS::KMS::Key', 1);
+    template.hasResource('AWS::KMS::Key', {
+      Properties: Match.objectLike({ KeySpec: 'RSA_2048', KeyUsage: 'SIGN_VERIFY', PendingWindowInDays: 30 }),
+      DeletionPolicy: 'Retain',
+    });
+    expect(server.signingAlgorithm).toBe('RS256');
+  });
+
+  it('logs every function to its own log group, kept a year, and gives roles no managed policies', () => {
+    // GIVEN
+    const resources = template.toJSON().Resources;
+
+    // THEN
+    for (const name of handlerNames) {
+      const fn = resources[logicalId(server.functions[name])];
+      expect(resources[fn.Properties.LoggingConfig.LogGroup.Ref]).toMatchObject({
+        Type: 'AWS::Logs::LogGroup',
+        Properties: { RetentionInDays: 365 },
+        DeletionPolicy: 'Retain',
+      });
+      expect(resources[fn.Properties.Role['Fn::GetAtt'][0]].Properties.ManagedPolicyArns).toBeUndefined();
+    }
+  });
+
+  it('logs access as JSON to a log group and throttles the stage', () => {
+    // THEN
+    template.hasResourceProperties('AWS::ApiGateway::Stage', {
+      StageName: 'prod',
+      AccessLogSetting: {
+        DestinationArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^WorkspaceAccessLogs'), 'Arn'] },
+        Format: Match.serializedJson(Match.objectLike({ requestId: '$context.requestId', status: '$context.status' })),
+      },
+      MethodSettings: [
+        Match.objectLike({ HttpMethod: '*', ResourcePath: '/*', ThrottlingRateLimit: 100, ThrottlingBurstLimit: 200, DataTraceEnabled: false }),
+      ],
+    });
+    template.resourceCountIs('AWS::ApiGateway::Account', 1);
+  });
+
+  it('associates a regional WAF web ACL with rate-based rules with the stage', () => {
+    // THEN
+    template.hasResourceProperties('AWS::WAFv2::WebACL', {
+      Scope: 'REGIONAL',
+      DefaultAction: { Allow: {} },
+      Rules: [
+        Match.objectLike({
+          Name: 'login-posts-per-address',
+          Action: { Block: {} },
+          Statement: { RateBasedStatement: Match.objectLike({ AggregateKeyType: 'IP', Limit: 100 }) },
+        }),
+        Match.objectLike({
+          Name: 'requests-per-address',
+          Action: { Block: {} },
+          Statement: { RateBasedStatement: { AggregateKeyType: 'IP', EvaluationWindowSec: 300, Limit: 1000 } },
+        }),
+      ],
+    });
+    const stageId = logicalId(server.api.deploymentStage);
+    template.hasResourceProperties('AWS::WAFv2::WebACLAssociation', {
+      ResourceArn: { 'Fn::Join': ['', Match.arrayWith([{ Ref: stageId }])] },
+      WebACLArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^WorkspaceWebAcl'), 'Arn'] },
+    });
+  });
+
+  it('syncs the declared clients at deploy time; the confidential one gets a generated secret', () => {
+    // THEN
+    template.hasResourceProperties('Custom::AuthorizationServerClients', {
+      TableName: { Ref: logicalId(server.table) },
+      Clients: {
+        'Fn::Join': [
+          '',
+          [
+            Match.stringLikeRegexp('"clientId":"spa".*"clientId":"backend".*"secretArn":"$'),
+            { Ref: logicalId(server.clientSecrets.backend as never) },
+            '"}]',
+          ],
+        ],
+      },
+    });
+    template.resourceCountIs('AWS::SecretsManager::Secret', 1);
+    template.hasResource('AWS::SecretsManager::Secret', {
+      Properties: {
+        Description: 'Client secret of backend in acme/customers',
+        GenerateSecretString: {
+          SecretStringTemplate: '{"clientId":"backend"}',
+          GenerateStringKey: 'clientSecret',
+          PasswordLength: 64,
+          ExcludePunctuation: true,
+          IncludeSpace: false,
+        },
+      },
+      DeletionPolicy: 'Retain',
+    });
+    expect(Object.keys(server.clientSecrets)).toEqual(['backend']);
+  });
+
+  it('adds clients through addClient to the same sync', () => {
+    // WHEN
+    const { server: withSpa, template: t } = workspaceStack({ clients: [spa] }, (s) => s.addClient(backend));
+
+    // THEN
+    t.resourceCountIs('Custom::AuthorizationServerClients', 1);
+    t.resourceCountIs('AWS::SecretsManager::Secret', 1);
+    const clients = JSON.stringify(t.findResources('Custom::AuthorizationServerClients'));
+    expect(clients).toContain('\\"clientId\\":\\"spa\\"');
+    expect(clients).toContain('\\"clientId\\":\\"backend\\"');
+    expect(Object.keys(withSpa.clientSecrets)).toEqual(['backend']);
+  });
+
+  it('outputs the issuer, the discovery URL, the table and the client secret ARNs', () => {
+    // THEN
+    const outputs = template.toJSON().Outputs as Record<string, { Value: unknown }>;
+    const values = Object.values(outputs).map((o) => JSON.stringify(o.Value));
+    expect(values).toContain(JSON.stringify(stack.resolve(server.issuer)));
+    expect(values).toContain(JSON.stringify(stack.resolve(server.discoveryUrl)));
+    expect(values).toContain(JSON.stringify({ Ref: logicalId(server.table) }));
+    expect(values).toContain(JSON.stringify({ Ref: logicalId(server.clientSecrets.backend as never) }));
+    expect(JSON.stringify(stack.resolve(server.discoveryUrl))).toContain('/prod/acme/customers/.well-known/openid-configuration');
+  });
+});

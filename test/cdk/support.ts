@@ -1,0 +1,130 @@
+// Helpers of the CDK tests: stacks without bundling, and reading routes and policies out of a template.
+import { App, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import type { CfnElement } from 'aws-cdk-lib';
+import type { IConstruct } from 'constructs';
+import { AuthorizationServer, type AuthorizationServerProps, type ClientRegistration } from '../../lib/index.js';
+
+export const spa: ClientRegistration = {
+  clientId: 'spa',
+  clientName: 'Single-page app',
+  tokenEndpointAuthMethod: 'none',
+  redirectUris: ['https://app.example.com/callback'],
+  grantTypes: ['authorization_code', 'refresh_token'],
+  scopes: ['openid', 'profile', 'offline_access'],
+  audience: ['https://api.example.com'],
+  firstParty: true,
+};
+
+export const backend: ClientRegistration = {
+  clientId: 'backend',
+  tokenEndpointAuthMethod: 'client_secret_basic',
+  redirectUris: [],
+  grantTypes: ['client_credentials'],
+  scopes: ['orders:read'],
+};
+
+export const baseProps: AuthorizationServerProps = { tenantId: 'acme', workspaceId: 'customers' };
+
+/**
+ * An app that skips asset bundling and the built-in CloudFormation schema validation (seconds per synth):
+ * these tests look at the template; the example-app test synthesizes everything the way `cdk synth` does.
+ */
+export const unbundledApp = (): App =>
+  new App({ context: { 'aws:cdk:bundling-stacks': [] }, builtinCloudFormationValidation: false });
+
+/** One workspace in a stack of its own; `configure` runs before synthesis (e.g. to call `addClient`). */
+export function workspaceStack(
+  props: Partial<AuthorizationServerProps> = {},
+  configure: (server: AuthorizationServer) => void = () => {},
+): { stack: Stack; server: AuthorizationServer; template: Template } {
+  const stack = new Stack(unbundledApp(), 'Test');
+  const server = new AuthorizationServer(stack, 'Workspace', { ...baseProps, ...props });
+  configure(server);
+  return { stack, server, template: Template.fromStack(stack) };
+}
+
+export const logicalId = (construct: IConstruct): string =>
+  Stack.of(construct).getLogicalId(construct.node.defaultChild as CfnElement);
+
+type Resources = Record<string, { Type: string; Properties?: Record<string, any>; DependsOn?: string[] }>;
+
+const resourcesOf = (template: Template): Resources => template.toJSON().Resources as Resources;
+
+/** `METHOD /full/path` → logical id of the Lambda function its integration invokes. */
+export function routesOf(template: Template): Record<string, string> {
+  const resources = resourcesOf(template);
+  const pathOf = (id: string | undefined): string => {
+    const res = id ? resources[id] : undefined;
+    if (!res || res.Type !== 'AWS::ApiGateway::Resource') return '';
+    const parent = res.Properties?.ParentId?.Ref as string | undefined;
+    return `${pathOf(parent)}/${res.Properties?.PathPart}`;
+  };
+  const routes: Record<string, string> = {};
+  for (const res of Object.values(resources)) {
+    if (res.Type !== 'AWS::ApiGateway::Method') continue;
+    const uri = JSON.stringify(res.Properties?.Integration?.Uri);
+    const fn = uri.match(/"Fn::GetAtt":\["([A-Za-z0-9]+)","Arn"\]/)?.[1] ?? '';
+    routes[`${res.Properties?.HttpMethod} ${pathOf(res.Properties?.ResourceId?.Ref)}`] = fn;
+  }
+  return routes;
+}
+
+export interface Statement {
+  Effect: string;
+  Action: string | string[];
+  Resource: unknown;
+  Condition?: unknown;
+}
+
+/** Every statement of the inline policies attached to a role, by the role's logical id. */
+export function statementsOfRole(template: Template, roleId: string): Statement[] {
+  return Object.values(resourcesOf(template))
+    .filter((r) => r.Type === 'AWS::IAM::Policy' && JSON.stringify(r.Properties?.Roles).includes(`"${roleId}"`))
+    .flatMap((r) => r.Properties?.PolicyDocument.Statement as Statement[]);
+}
+
+export const actionsOf = (statements: Statement[]): string[] =>
+  statements.flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action])).sort();
+
+/** Logical ids a resource refers to (Ref, Fn::GetAtt, DependsOn). */
+function referencesOf(resource: Resources[string]): Set<string> {
+  const refs = new Set<string>(resource.DependsOn ?? []);
+  const walk = (v: unknown): void => {
+    if (Array.isArray(v)) return v.forEach(walk);
+    if (v && typeof v === 'object') {
+      for (const [k, inner] of Object.entries(v)) {
+        if (k === 'Ref' && typeof inner === 'string') refs.add(inner);
+        else if (k === 'Fn::GetAtt' && Array.isArray(inner)) refs.add(String(inner[0]));
+        else walk(inner);
+      }
+    }
+  };
+  walk(resource.Properties);
+  return refs;
+}
+
+/** A dependency cycle among the template's resources, if any (CloudFormation would refuse the template). */
+export function findCycle(template: Template): string[] | undefined {
+  const resources = resourcesOf(template);
+  const state = new Map<string, 'visiting' | 'done'>();
+  const stack: string[] = [];
+  const visit = (id: string): string[] | undefined => {
+    if (state.get(id) === 'done' || !resources[id]) return undefined;
+    if (state.get(id) === 'visiting') return [...stack.slice(stack.indexOf(id)), id];
+    state.set(id, 'visiting');
+    stack.push(id);
+    for (const ref of referencesOf(resources[id])) {
+      const cycle = visit(ref);
+      if (cycle) return cycle;
+    }
+    stack.pop();
+    state.set(id, 'done');
+    return undefined;
+  };
+  for (const id of Object.keys(resources)) {
+    const cycle = visit(id);
+    if (cycle) return cycle;
+  }
+  return undefined;
+}

@@ -1,0 +1,109 @@
+// Bad props fail at synth time, naming the prop; unresolved tokens are not second-guessed.
+import { Duration, Fn, Stack } from 'aws-cdk-lib';
+import * as apigw from 'aws-cdk-lib/aws-apigateway';
+import { describe, expect, it } from 'vitest';
+import { AuthorizationServer, type AuthorizationServerProps, type ClientRegistration } from '../../lib/index.js';
+import { backend, baseProps, spa, unbundledApp } from './support.js';
+
+let built = 0;
+const build = (props: Partial<AuthorizationServerProps>, stack = new Stack(unbundledApp(), 'Test')) =>
+  new AuthorizationServer(stack, `Workspace${++built}`, { ...baseProps, ...props });
+
+const client = (changes: Record<string, unknown>): ClientRegistration => ({ ...spa, ...changes }) as ClientRegistration;
+
+describe('prop validation', () => {
+  it.each<[string, Partial<AuthorizationServerProps>]>([
+    ['tenantId', { tenantId: 'Acme' }],
+    ['tenantId', { tenantId: '-acme' }],
+    ['workspaceId', { workspaceId: '' }],
+    ['workspaceId', { workspaceId: 'a/b' }],
+    ['tenantId', { tenantId: Fn.ref('Tenant') }],
+    ['authorizationCodeLifetime', { authorizationCodeLifetime: Duration.minutes(20) }],
+    ['accessTokenLifetime', { accessTokenLifetime: Duration.millis(90_500) }],
+    ['idTokenLifetime', { idTokenLifetime: Duration.days(2) }],
+    ['sessionLifetime', { sessionLifetime: Duration.seconds(5) }],
+    ['signingAlgorithm', { signingAlgorithm: 'HS256' as never }],
+    ['signingKeys', { signingKeys: [] }],
+    ['signingKeys[1]', { signingKeys: ['a', 'a'] }],
+    ['signingKeys[0]', { signingKeys: ['key-1'] }],
+    ['activeSigningKey', { signingKeys: ['a'], activeSigningKey: 'b' }],
+    ['wafRateLimit', { wafRateLimit: 5 }],
+    ['wafLoginRateLimit', { wafLoginRateLimit: 1.5 }],
+    ['throttling.burstLimit', { throttling: { burstLimit: 0 } }],
+    ['baseUrl', { baseUrl: 'http://id.example.com' }],
+    ['baseUrl', { baseUrl: 'https://id.example.com/?tenant=1' }],
+    ['baseUrl', { baseUrl: 'id.example.com' }],
+    ['clients[0].clientId', { clients: [client({ clientId: 'my client' })] }],
+    ['clients[0].tokenEndpointAuthMethod', { clients: [client({ tokenEndpointAuthMethod: 'private_key_jwt' })] }],
+    ['clients[0].redirectUris[0]', { clients: [client({ redirectUris: ['http://app.example.com/cb'] })] }],
+    ['clients[0].redirectUris[0]', { clients: [client({ redirectUris: ['https://app.example.com/cb#frag'] })] }],
+    ['clients[0].redirectUris[0]', { clients: [client({ redirectUris: ['com.example.app:/cb'] })] }],
+    ['clients[0].redirectUris', { clients: [client({ redirectUris: [] })] }],
+    ['clients[0].grantTypes', { clients: [client({ grantTypes: ['client_credentials'] })] }],
+    ['clients[0].grantTypes', { clients: [client({ grantTypes: ['refresh_token'] })] }],
+    ['clients[0].grantTypes[0]', { clients: [client({ grantTypes: ['implicit'] })] }],
+    ['clients[0].scopes[0]', { clients: [client({ scopes: ['bad"scope'] })] }],
+    ['clients[0].scopes', { clients: [client({ scopes: ['openid', 'openid'] })] }],
+    ['clients[0].firstParty', { clients: [client({ firstParty: 'yes' })] }],
+    ['clients[0].redirectUri', { clients: [client({ redirectUri: 'https://app.example.com/cb' })] }],
+    ['clients[1].clientId', { clients: [spa, client({})] }],
+  ])('names `%s`', (prop, props) => {
+    expect(() => build(props)).toThrow(`\`${prop}\``);
+  });
+
+  it('names the client passed to addClient', () => {
+    // GIVEN
+    const server = build({});
+
+    // WHEN / THEN
+    expect(() => server.addClient({ ...backend, redirectUris: ['http://x.example/cb'] })).toThrow('`addClient("backend").redirectUris[0]`');
+  });
+
+  it('refuses a client secret in a registration without repeating it', () => {
+    // GIVEN
+    const secret = 'do-not-echo-4b1f7c';
+
+    // WHEN
+    const error = (() => {
+      try {
+        build({ clients: [{ ...backend, clientSecret: secret } as ClientRegistration] });
+      } catch (err) {
+        return err as Error;
+      }
+      return undefined;
+    })();
+
+    // THEN
+    expect(error?.message).toContain('`clients[0].clientSecret`');
+    expect(error?.message).not.toContain(secret);
+  });
+
+  it('refuses waf and throttling with an existing API, and an API of another stack', () => {
+    // GIVEN
+    const app = unbundledApp();
+    const apiStack = new Stack(app, 'Api');
+    const api = new apigw.RestApi(apiStack, 'Api', { cloudWatchRole: false });
+    api.root.addMethod('GET');
+
+    // WHEN / THEN
+    expect(() => build({ api, waf: true }, apiStack)).toThrow('`waf`');
+    expect(() => build({ api, throttling: { rateLimit: 5 } }, apiStack)).toThrow('`throttling`');
+    expect(() => build({ api }, new Stack(app, 'Other'))).toThrow('`api`');
+  });
+
+  it('accepts unresolved tokens where a value is only known at deploy time', () => {
+    // WHEN / THEN
+    expect(() =>
+      build({
+        baseUrl: Fn.importValue('IdentityBaseUrl'),
+        clients: [client({ redirectUris: [Fn.importValue('AppCallbackUrl')], audience: [Fn.importValue('ApiAudience')] })],
+      }),
+    ).not.toThrow();
+  });
+
+  it('accepts loopback http and private-use schemes for native clients', () => {
+    expect(() =>
+      build({ clients: [client({ applicationType: 'native', redirectUris: ['http://127.0.0.1/cb', 'com.example.app:/cb'] })] }),
+    ).not.toThrow();
+  });
+});

@@ -1,0 +1,204 @@
+// Props that change the shape of a workspace: algorithms, key rotation, lifetimes, custom domains, shared APIs.
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as apigw from 'aws-cdk-lib/aws-apigateway';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import { describe, expect, it } from 'vitest';
+import { AuthorizationServer, type SigningAlgorithm } from '../../lib/index.js';
+import { PATH_INSERTED_METADATA } from '../../lambdas/handlers/manifest.js';
+import { logicalId, routesOf, statementsOfRole, unbundledApp, workspaceStack } from './support.js';
+
+const envOf = (template: Template, server: AuthorizationServer) =>
+  template.toJSON().Resources[logicalId(server.functions.token)].Properties.Environment.Variables as Record<string, unknown>;
+
+describe('signing algorithm', () => {
+  it.each<[SigningAlgorithm, string, string]>([
+    ['RS256', 'RSA_2048', 'RSASSA_PKCS1_V1_5_SHA_256'],
+    ['PS256', 'RSA_2048', 'RSASSA_PSS_SHA_256'],
+    ['ES256', 'ECC_NIST_P256', 'ECDSA_SHA_256'],
+  ])('%s uses a %s key and may only sign with %s', (alg, keySpec, kmsAlgorithm) => {
+    // WHEN
+    const { server, template } = workspaceStack({ signingAlgorithm: alg });
+
+    // THEN
+    template.hasResourceProperties('AWS::KMS::Key', { KeySpec: keySpec, KeyUsage: 'SIGN_VERIFY' });
+    expect(envOf(template, server).SIGNING_ALG).toBe(alg);
+    const sign = statementsOfRole(template, logicalId(server.functions.token.role as never)).find((s) => s.Action === 'kms:Sign');
+    expect(sign?.Condition).toEqual({ StringEquals: { 'kms:SigningAlgorithm': kmsAlgorithm, 'kms:MessageType': 'DIGEST' } });
+  });
+});
+
+describe('key rotation', () => {
+  it('publishes every key and signs with the active one', () => {
+    // WHEN
+    const { server, template } = workspaceStack({ signingKeys: ['k2024', 'k2025'], activeSigningKey: 'k2025' });
+
+    // THEN
+    template.resourceCountIs('AWS::KMS::Key', 2);
+    const arn = (name: string) => ({ 'Fn::GetAtt': [logicalId(server.signingKeys[name] as never), 'Arn'] });
+    expect(envOf(template, server)).toMatchObject({
+      SIGNING_KEY_IDS: { 'Fn::Join': ['', [arn('k2024'), ',', arn('k2025')]] },
+      ACTIVE_SIGNING_KEY_ID: arn('k2025'),
+    });
+    expect(server.signingKey).toBe(server.signingKeys.k2025);
+  });
+
+  it('keeps the first key active by default, so adding a key publishes it before it signs', () => {
+    // WHEN
+    const { server, template } = workspaceStack({ signingKeys: ['current', 'next'] });
+
+    // THEN
+    expect(server.signingKey).toBe(server.signingKeys.current);
+    expect(envOf(template, server).ACTIVE_SIGNING_KEY_ID).toEqual({ 'Fn::GetAtt': [logicalId(server.signingKeys.current as never), 'Arn'] });
+  });
+
+  it('keeps the logical id of the default key when more keys are added', () => {
+    // GIVEN
+    const { server: before } = workspaceStack();
+
+    // WHEN
+    const { server: after } = workspaceStack({ signingKeys: ['primary', 'next'] });
+
+    // THEN
+    expect(logicalId(after.signingKeys.primary as never)).toBe(logicalId(before.signingKey));
+  });
+});
+
+describe('lifetimes', () => {
+  it('reach the functions as whole seconds', () => {
+    // WHEN
+    const { server, template } = workspaceStack({
+      authorizationCodeLifetime: Duration.seconds(30),
+      accessTokenLifetime: Duration.minutes(15),
+      idTokenLifetime: Duration.minutes(10),
+      sessionLifetime: Duration.hours(1),
+    });
+
+    // THEN
+    expect(envOf(template, server)).toMatchObject({ CODE_TTL: '30', ACCESS_TOKEN_TTL: '900', ID_TOKEN_TTL: '600', SESSION_TTL: '3600' });
+  });
+});
+
+describe('custom domain', () => {
+  const metadataRoute = `GET ${PATH_INSERTED_METADATA}/acme/customers`;
+
+  it('at the host root: issuer on the domain and the RFC 8414 path-inserted route at the root', () => {
+    // WHEN
+    const { stack, server, template } = workspaceStack({ baseUrl: 'https://id.example.com/' });
+
+    // THEN
+    expect(stack.resolve(server.issuer)).toBe('https://id.example.com/acme/customers');
+    expect(routesOf(template)[metadataRoute]).toBe(logicalId(server.functions.discovery));
+    expect(envOf(template, server).ISSUER).toBe('https://id.example.com/acme/customers');
+  });
+
+  it('under a path: no route at the host root, which the deployment does not own', () => {
+    // WHEN
+    const { stack, server, template } = workspaceStack({ baseUrl: 'https://example.com/auth' });
+
+    // THEN
+    expect(stack.resolve(server.issuer)).toBe('https://example.com/auth/acme/customers');
+    expect(routesOf(template)[metadataRoute]).toBeUndefined();
+  });
+});
+
+describe('removal policy and edge protection', () => {
+  it('DESTROY deletes table and keys with the stack, without deletion protection, and warns', () => {
+    // WHEN
+    const { stack, template } = workspaceStack({ removalPolicy: RemovalPolicy.DESTROY });
+
+    // THEN
+    template.hasResource('AWS::DynamoDB::Table', { DeletionPolicy: 'Delete', Properties: Match.objectLike({ DeletionProtectionEnabled: false }) });
+    template.hasResource('AWS::KMS::Key', { DeletionPolicy: 'Delete' });
+    Annotations.fromStack(stack).hasWarning('/Test/Workspace', Match.stringLikeRegexp('removalPolicy DESTROY'));
+  });
+
+  it('waf: false leaves the stage without a web ACL, and warns', () => {
+    // WHEN
+    const { stack, template } = workspaceStack({ waf: false, wafRateLimit: 500 });
+
+    // THEN
+    template.resourceCountIs('AWS::WAFv2::WebACL', 0);
+    template.resourceCountIs('AWS::WAFv2::WebACLAssociation', 0);
+    Annotations.fromStack(stack).hasWarning('/Test/Workspace', Match.stringLikeRegexp('waf is off'));
+  });
+
+  it('takes rate limits, throttling and the account logging role from props', () => {
+    // WHEN
+    const { template } = workspaceStack({
+      wafRateLimit: 300,
+      wafLoginRateLimit: 20,
+      throttling: { rateLimit: 10, burstLimit: 20 },
+      cloudWatchRole: false,
+    });
+
+    // THEN
+    template.hasResourceProperties('AWS::WAFv2::WebACL', {
+      Rules: [
+        Match.objectLike({ Statement: { RateBasedStatement: Match.objectLike({ Limit: 20 }) } }),
+        Match.objectLike({ Statement: { RateBasedStatement: Match.objectLike({ Limit: 300 }) } }),
+      ],
+    });
+    template.hasResourceProperties('AWS::ApiGateway::Stage', {
+      MethodSettings: [Match.objectLike({ ThrottlingRateLimit: 10, ThrottlingBurstLimit: 20 })],
+    });
+    template.resourceCountIs('AWS::ApiGateway::Account', 0);
+  });
+});
+
+describe('several workspaces in one stack', () => {
+  it('do not collide: each has its own API, table, key, functions and outputs', () => {
+    // GIVEN
+    const stack = new Stack(unbundledApp(), 'Test');
+
+    // WHEN
+    const a = new AuthorizationServer(stack, 'Acme', { tenantId: 'acme', workspaceId: 'customers' });
+    const b = new AuthorizationServer(stack, 'Globex', { tenantId: 'globex', workspaceId: 'customers' });
+    const template = Template.fromStack(stack);
+
+    // THEN
+    template.resourceCountIs('AWS::ApiGateway::RestApi', 2);
+    template.resourceCountIs('AWS::DynamoDB::Table', 2);
+    template.resourceCountIs('AWS::KMS::Key', 2);
+    template.resourceCountIs('AWS::WAFv2::WebACL', 2);
+    template.resourceCountIs('AWS::ApiGateway::Account', 1);
+    expect(logicalId(a.table)).not.toBe(logicalId(b.table));
+    expect(Object.keys(template.toJSON().Outputs).filter((o) => /Issuer/.test(o))).toHaveLength(2);
+    expect(Object.keys(routesOf(template)).filter((r) => r.includes(' /globex/customers/'))).toHaveLength(
+      Object.keys(routesOf(template)).filter((r) => r.includes(' /acme/customers/')).length,
+    );
+    expect(stack.resolve(a.issuer)).not.toEqual(stack.resolve(b.issuer));
+  });
+
+  it('can share one REST API, whose stage stays the caller\'s', () => {
+    // GIVEN
+    const stack = new Stack(unbundledApp(), 'Test');
+    const api = new apigw.RestApi(stack, 'SharedApi', { deployOptions: { stageName: 'v1' }, cloudWatchRole: false });
+
+    // WHEN
+    const customers = new AuthorizationServer(stack, 'Customers', { tenantId: 'acme', workspaceId: 'customers', api });
+    new AuthorizationServer(stack, 'Staff', { tenantId: 'acme', workspaceId: 'staff', api });
+    const template = Template.fromStack(stack);
+
+    // THEN
+    template.resourceCountIs('AWS::ApiGateway::RestApi', 1);
+    template.resourceCountIs('AWS::WAFv2::WebACL', 0);
+    template.resourceCountIs('AWS::ApiGateway::Account', 0);
+    const routes = Object.keys(routesOf(template));
+    expect(routes).toContain('POST /acme/customers/oauth2/token');
+    expect(routes).toContain('POST /acme/staff/oauth2/token');
+    expect(JSON.stringify(stack.resolve(customers.issuer))).toContain('/v1/acme/customers');
+    expect(customers.api).toBe(api);
+  });
+
+  it('refuse to serve the same workspace twice on one API', () => {
+    // GIVEN
+    const stack = new Stack(unbundledApp(), 'Test');
+    const api = new apigw.RestApi(stack, 'SharedApi', { cloudWatchRole: false });
+    new AuthorizationServer(stack, 'First', { tenantId: 'acme', workspaceId: 'customers', api });
+
+    // WHEN / THEN
+    expect(() => new AuthorizationServer(stack, 'Second', { tenantId: 'acme', workspaceId: 'customers', api })).toThrow(
+      /`workspaceId`.*already served/,
+    );
+  });
+});
