@@ -1,0 +1,135 @@
+// The client-sync custom resource against DynamoDB Local, with Secrets Manager stubbed.
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterAll, beforeAll, beforeEach, describe, expect, inject, it, vi } from 'vitest';
+import { hashClientSecret } from '../../lambdas/core/crypto.js';
+import type { ClientRegistration } from '../../lambdas/core/model.js';
+import type { ClientSyncProperties, DeclaredClient } from '../../lambdas/custom-resources/client-sync-contract.js';
+import { newTestStore, type TestStore } from '../support/dynamo.js';
+
+const SECRET_ARN = 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:backend-AbCdEf';
+const SECRET = 'q9TQkS1n4VQ0y3u7pHfX2bL8mZr5cWjE6aGdK0oYtNiRvUx1sB3eC7lM9wJhP2fA';
+
+const spa: ClientRegistration = {
+  clientId: 'spa',
+  tokenEndpointAuthMethod: 'none',
+  redirectUris: ['https://app.example.com/callback'],
+  grantTypes: ['authorization_code'],
+  scopes: ['openid'],
+  firstParty: true,
+};
+const backend: DeclaredClient = {
+  clientId: 'backend',
+  tokenEndpointAuthMethod: 'client_secret_basic',
+  redirectUris: [],
+  grantTypes: ['client_credentials'],
+  scopes: ['orders:read'],
+  secretArn: SECRET_ARN,
+};
+
+const props = (tableName: string, clients: DeclaredClient[]): ClientSyncProperties => ({
+  TableName: tableName,
+  Clients: JSON.stringify(clients),
+  SecretGeneration: '{}',
+});
+
+function event(
+  type: 'Create' | 'Update' | 'Delete',
+  next: ClientSyncProperties,
+  old?: ClientSyncProperties,
+): CloudFormationCustomResourceEvent {
+  const common = {
+    ServiceToken: 'arn:aws:lambda:eu-west-1:111122223333:function:provider',
+    ResponseURL: 'https://example.com/response',
+    StackId: 'stack',
+    RequestId: 'request',
+    LogicalResourceId: 'Clients',
+    ResourceType: 'Custom::AuthorizationServerClients',
+    ResourceProperties: { ServiceToken: 'token', ...next },
+  };
+  if (type === 'Create') return { ...common, RequestType: 'Create' };
+  if (type === 'Update') return { ...common, RequestType: 'Update', PhysicalResourceId: 'id', OldResourceProperties: { ServiceToken: 'token', ...old } };
+  return { ...common, RequestType: 'Delete', PhysicalResourceId: 'id' };
+}
+
+describe('client sync', () => {
+  const secrets = mockClient(SecretsManagerClient);
+  let handler: (e: CloudFormationCustomResourceEvent) => Promise<{ PhysicalResourceId: string }>;
+  let t: TestStore;
+
+  beforeAll(async () => {
+    // The handler's clients live at module scope and read their endpoint from the environment, as in Lambda.
+    vi.stubEnv('AWS_ENDPOINT_URL_DYNAMODB', inject('dynamoDbEndpoint'));
+    vi.stubEnv('AWS_REGION', 'local');
+    vi.stubEnv('AWS_ACCESS_KEY_ID', 'local');
+    vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'local');
+    ({ handler } = await import('../../lambdas/custom-resources/client-sync.js'));
+  });
+
+  afterAll(() => vi.unstubAllEnvs());
+
+  beforeEach(async () => {
+    t = await newTestStore({ clientCacheSeconds: 0 });
+    secrets.reset();
+    secrets
+      .on(GetSecretValueCommand, { SecretId: SECRET_ARN })
+      .resolves({ SecretString: JSON.stringify({ clientId: 'backend', clientSecret: SECRET }) });
+  });
+
+  it('writes the declared clients, a confidential one with only the hash of its generated secret', async () => {
+    // GIVEN
+    const lines: string[] = [];
+    vi.stubEnv('AUTHZ_LOG', 'on');
+    const log = vi.spyOn(console, 'log').mockImplementation((line: string) => void lines.push(line));
+
+    // WHEN
+    const res = await handler(event('Create', props(t.tableName, [spa, backend])));
+    log.mockRestore();
+
+    // THEN
+    expect(res.PhysicalResourceId).toBe(`${t.tableName}/clients`);
+    expect(await t.store.getClient('spa')).toEqual(spa);
+    const { secretArn: _, ...registration } = backend;
+    expect(await t.store.getClient('backend')).toEqual({ ...registration, secretHash: hashClientSecret(SECRET) });
+    expect(JSON.stringify(await t.store.listClients())).not.toContain(SECRET);
+    expect(lines.join('\n')).toContain('clients synced');
+    expect(lines.join('\n')).not.toContain(SECRET);
+  });
+
+  it('removes clients dropped from the declaration and leaves clients added by the admin tooling', async () => {
+    // GIVEN
+    const before = props(t.tableName, [spa, backend]);
+    await handler(event('Create', before));
+    await t.store.putClient({ ...spa, clientId: 'added-by-admin' });
+
+    // WHEN
+    await handler(event('Update', props(t.tableName, [{ ...spa, clientName: 'Renamed' }]), before));
+
+    // THEN
+    expect((await t.store.listClients()).map((c) => c.clientId).sort()).toEqual(['added-by-admin', 'spa']);
+    expect((await t.store.getClient('spa'))?.clientName).toBe('Renamed');
+  });
+
+  it('leaves the clients in place when the resource is deleted (replacement deletes after the new one wrote)', async () => {
+    // GIVEN
+    const declared = props(t.tableName, [spa]);
+    await handler(event('Create', declared));
+
+    // WHEN
+    const res = await handler(event('Delete', declared));
+
+    // THEN
+    expect(res.PhysicalResourceId).toBe('id');
+    expect(await t.store.getClient('spa')).toBeDefined();
+  });
+
+  it('fails the deployment when a secret has no client secret in it', async () => {
+    // GIVEN
+    secrets.on(GetSecretValueCommand).resolves({ SecretString: '{"clientId":"backend"}' });
+
+    // WHEN / THEN
+    await expect(handler(event('Create', props(t.tableName, [backend])))).rejects.toThrow('has no clientSecret field');
+    expect(await t.store.getClient('backend')).toBeUndefined();
+  });
+});
