@@ -6,11 +6,18 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { type App, Stack } from 'aws-cdk-lib';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { AuthorizationServer } from '../../lib/index.js';
 import { ENV, settingVariable } from '../../lambdas/handlers/environment-contract.js';
 import { type HandlerName, handlerNames } from '../../lambdas/handlers/manifest.js';
 import { defaultSettings, type WorkspaceSettings } from '../../lambdas/core/workspace.js';
+import { createLocalJWKSet, jwtVerify } from 'jose';
+import { hashPassword } from '../../lambdas/core/crypto.js';
+import { Agent, type RoutedHandler } from '../support/agent.js';
+import { newTestStore } from '../support/dynamo.js';
+import { obtainCode, tokenForm, validRequest } from '../support/flow.js';
+import { startKmsStandIn } from '../support/kms-stand-in.js';
+import { TEST_PASSWORD } from '../support/workspace.js';
 import { backend, baseProps, spa, unbundledApp } from './support.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -152,6 +159,65 @@ describe('example app (bin/app.ts)', () => {
       // THEN
       expect(Object.fromEntries(loaded)).toEqual(Object.fromEntries(loaded.map(([name]) => [name, 'function'])));
     });
+
+    it('drive a full code flow against DynamoDB Local and a KMS stand-in, exactly as deployed', async () => {
+      // GIVEN: the bundles' own SDK clients pointed at DynamoDB Local and the KMS stand-in by the
+      // standard endpoint variables, and the environment the construct sets (values of this test run)
+      const kms = await startKmsStandIn({ 'key-1': 'RS256' });
+      const { store, tableName } = await newTestStore();
+      const fn = resourcesOfType('AWS::Lambda::Function').find(([id]) => id.startsWith('acmecustomersTokenHandlerFunction'))![1];
+      const declared = Object.keys(fn.Properties.Environment.Variables);
+      const issuer = 'https://auth.example.com/prod/acme/customers';
+      const values: Record<string, string> = {
+        [ENV.tableName]: tableName,
+        [ENV.tenantId]: 'acme',
+        [ENV.workspaceId]: 'customers',
+        [ENV.issuer]: issuer,
+        [ENV.signingAlg]: 'RS256',
+        [ENV.signingKeyIds]: 'key-1',
+        [ENV.activeSigningKeyId]: 'key-1',
+      };
+      expect(declared.sort()).toEqual(Object.keys(values).sort());
+      Object.assign(process.env, values, {
+        AWS_ENDPOINT_URL_DYNAMODB: inject('dynamoDbEndpoint'),
+        AWS_ENDPOINT_URL_KMS: kms.endpoint,
+        AWS_REGION: 'eu-west-1',
+        AWS_ACCESS_KEY_ID: 'local',
+        AWS_SECRET_ACCESS_KEY: 'local',
+      });
+      await store.putClient({ ...spa, redirectUris: ['https://spa.example.com/callback'], scopes: ['openid', 'profile', 'email'] });
+      await store.createUser({ sub: 'sub-alice', username: 'alice', passwordHash: await hashPassword(TEST_PASSWORD), claims: { email: 'alice@example.com' } });
+      const handlers: RoutedHandler[] = await Promise.all(
+        Object.entries(bundles())
+          .filter(([name]) => name !== 'clients')
+          .map(async ([, file]) => (await import(/* @vite-ignore */ pathToFileURL(file).href)).handler),
+      );
+      const agent = new Agent({ issuer, handlers });
+      const { params, verifier } = validRequest(spa.clientId, 'https://spa.example.com/callback');
+      const code = (await obtainCode(agent, params)).searchParams.get('code')!;
+      const form = { ...tokenForm(code, verifier), client_id: spa.clientId };
+
+      // WHEN: KMS fails for one token request, then works
+      kms.failNextSigns(1);
+      const failed = await agent.post('oauth2/token', { form });
+      const res = await agent.post('oauth2/token', { form });
+
+      // THEN: the failure is a clean server_error that consumed nothing; the retry gets tokens that verify against the bundled JWKS
+      expect(failed.status).toBe(500);
+      expect(failed.json().error).toBe('server_error');
+      expect(res.status).toBe(200);
+      const { keys } = (await agent.get('.well-known/jwks.json')).json();
+      const jwks = createLocalJWKSet({ keys });
+      const id = await jwtVerify(res.json().id_token, jwks, { issuer, audience: spa.clientId });
+      expect(id.payload).toMatchObject({ sub: 'sub-alice', nonce: params.nonce, email: 'alice@example.com' });
+      const info = await agent.get('userinfo', { headers: { Authorization: `Bearer ${res.json().access_token}` } });
+      expect(info.json()).toEqual({ sub: 'sub-alice', email: 'alice@example.com' });
+      expect((await agent.post('oauth2/token', { form })).json().error).toBe('invalid_grant');
+      // two signatures per token response; the public key fetched once per function that needs it
+      expect(kms.calls.get('Sign')).toBe(1 + 2);
+      expect(kms.calls.get('GetPublicKey')).toBeLessThanOrEqual(3);
+      await kms.stop();
+    }, 60_000);
 
     it('uses the same bundle for a handler in every workspace', () => {
       // THEN

@@ -8,7 +8,7 @@ export interface KmsStandIn {
   readonly endpoint: string;
   /** Every call by operation name (`Sign`, `GetPublicKey`), so tests can count round trips. */
   readonly calls: Map<string, number>;
-  /** Makes the next `Sign` calls fail the way KMS does when throttled. */
+  /** Makes the next `Sign` calls fail as KMS does for a disabled key (not retried by the SDK). */
   failNextSigns(n: number): void;
   stop(): Promise<void>;
 }
@@ -37,7 +37,7 @@ export async function startKmsStandIn(keys: Readonly<Record<string, SigningAlg>>
       if (op === 'Sign') {
         if (failures > 0) {
           failures--;
-          return reply(400, { __type: 'ThrottlingException', message: 'Rate exceeded' });
+          return reply(400, { __type: 'DisabledException', message: 'The key is disabled' });
         }
         const signature = key.sign({ ...input, Message: Buffer.from(input.Message ?? '', 'base64') });
         return reply(200, { KeyId: input.KeyId, Signature: b64(signature), SigningAlgorithm: input.SigningAlgorithm });
