@@ -29,24 +29,24 @@ const tenants: readonly TenantExample[] = [
 function clientsOf(t: TenantExample): ClientRegistration[] {
   return [
     {
-      // A browser app: public, so PKCE is its only proof; refresh tokens rotate on every use.
+      // A browser app: public, so PKCE is its only proof of possession of the code.
       clientId: `${t.tenantId}-spa`,
       clientName: `${t.tenantId} web app`,
       tokenEndpointAuthMethod: 'none',
       redirectUris: [`${t.spaOrigin}/callback`, 'http://127.0.0.1:5173/callback'],
-      grantTypes: ['authorization_code', 'refresh_token'],
-      scopes: ['openid', 'profile', 'email', 'offline_access', 'orders:read'],
+      grantTypes: ['authorization_code'],
+      scopes: ['openid', 'profile', 'email', 'orders:read'],
       audience: [t.audience],
       firstParty: true,
     },
     {
-      // A backend service calling the API on its own behalf; its secret is generated at deploy time.
+      // A server-side web backend: confidential, its secret generated at deploy time and kept in Secrets Manager.
       clientId: `${t.tenantId}-backend`,
-      clientName: `${t.tenantId} order service`,
+      clientName: `${t.tenantId} account portal`,
       tokenEndpointAuthMethod: 'client_secret_basic',
-      redirectUris: [],
-      grantTypes: ['client_credentials'],
-      scopes: ['orders:read'],
+      redirectUris: [`${t.spaOrigin}/portal/callback`],
+      grantTypes: ['authorization_code'],
+      scopes: ['openid', 'profile', 'email', 'orders:read'],
       audience: [t.audience],
     },
   ];
