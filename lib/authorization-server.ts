@@ -12,6 +12,7 @@ import { Construct } from 'constructs';
 import { PARTITION_KEY, TTL_ATTRIBUTE } from '../lambdas/adapters/dynamodb/table.js';
 import { kmsSigningAlgorithm } from '../lambdas/adapters/kms/signing-algorithm.js';
 import type { ClientRegistration } from '../lambdas/core/model.js';
+import { registrationOf } from '../lambdas/core/registration.js';
 import type { SigningAlg } from '../lambdas/core/ports.js';
 import type { WorkspaceSettings } from '../lambdas/core/workspace.js';
 import { ENV, settingVariable } from '../lambdas/handlers/environment-contract.js';
@@ -29,7 +30,6 @@ import {
   checkInteger,
   checkOneOf,
   PropError,
-  registrationOf,
 } from './validation.js';
 import { RateLimitedWebAcl } from './web-acl.js';
 

@@ -8,6 +8,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import type { ClientRegistration } from '../lambdas/core/model.js';
+import { usesClientSecret } from '../lambdas/core/registration.js';
 import {
   CLIENT_SECRET_FIELD,
   type ClientSyncProperties,
@@ -16,7 +17,6 @@ import {
 import { BundledFunction } from './bundled-function.js';
 import { acknowledgeNagRule } from './nag.js';
 import { clientSyncTableActions } from './handler-access.js';
-import { isConfidential } from './validation.js';
 
 /**
  * 64 letters and digits ≈ 380 bits: far above the 256 bits a secret compared by SHA-256 needs, and free of
@@ -96,7 +96,7 @@ export class ClientSync extends Construct {
   /** Declares a client (already validated); a confidential client gets its secret here. */
   add(registration: ClientRegistration): void {
     let secret: secretsmanager.Secret | undefined;
-    if (isConfidential(registration)) {
+    if (usesClientSecret(registration.tokenEndpointAuthMethod)) {
       secret = new secretsmanager.Secret(this, `Secret-${registration.clientId}`, {
         description: `Client secret of ${registration.clientId} in ${this.props.workspaceLabel}`,
         removalPolicy: this.props.removalPolicy,

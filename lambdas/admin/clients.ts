@@ -2,7 +2,8 @@
 import type { Writable } from 'node:stream';
 import type { DynamoStore } from '../adapters/dynamodb/store.js';
 import { hashClientSecret, randomToken } from '../core/crypto.js';
-import type { ClientAuthMethod, ClientRecord, ClientRegistration } from '../core/model.js';
+import type { ClientRecord, ClientRegistration } from '../core/model.js';
+import { usesClientSecret } from '../core/registration.js';
 import { AdminError } from './errors.js';
 import { printTable } from './output.js';
 
@@ -15,8 +16,6 @@ export interface SecretDestination {
 /** What `clients list` shows of a client: its registration, and whether it has a secret, never the hash. */
 export type ClientView = ClientRegistration & { readonly hasSecret: boolean };
 
-/** Methods that authenticate with a shared secret; the others have none to rotate. */
-const SECRET_METHODS: readonly ClientAuthMethod[] = ['client_secret_basic', 'client_secret_post'];
 /** 256 bits, as the deploy-time secrets have at least. */
 const SECRET_BYTES = 32;
 
@@ -34,7 +33,7 @@ export const printSecret = (out: Writable): SecretDestination => ({
 export async function rotateClientSecret(store: DynamoStore, clientId: string, destination: SecretDestination): Promise<void> {
   const client = await store.getClient(clientId);
   if (!client) throw new AdminError(`There is no client "${clientId}" in this workspace.`);
-  if (!SECRET_METHODS.includes(client.tokenEndpointAuthMethod)) {
+  if (!usesClientSecret(client.tokenEndpointAuthMethod)) {
     throw new AdminError(
       `Client "${clientId}" authenticates with "${client.tokenEndpointAuthMethod}", so it has no secret to rotate.`,
     );

@@ -1,5 +1,6 @@
 // The admin CLI's command line: its help text, and parsing argv into the workspace to address and the action to run.
 import { parseArgs } from 'node:util';
+import { idProblem } from '../core/registration.js';
 import { UsageError } from './errors.js';
 import { MIN_PASSWORD_LENGTH } from './password.js';
 import { regionOfSecret } from './secrets-manager.js';
@@ -89,8 +90,11 @@ const COMMANDS = {
   'clients rotate-secret': { operand: 'CLIENT_ID', options: ['secret-arn'] },
 } as const satisfies Record<Action['kind'], { readonly operand?: string; readonly options: readonly CommandOption[] }>;
 
-/** A tenant id, a slash, a workspace id: both as the construct validates them. */
-const WORKSPACE = /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\/[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/;
+/** A tenant id, a slash, a workspace id: both by the rule the construct validates them with. */
+function isWorkspace(value: string): boolean {
+  const ids = value.split('/');
+  return ids.length === 2 && ids.every((id) => idProblem(id) === undefined);
+}
 
 const parse = (argv: readonly string[]) => parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true });
 
@@ -139,7 +143,7 @@ function targetOf(values: Values): Target {
     return { kind: 'table', tableName: table, endpoint, region };
   }
   if (endpoint !== undefined) throw new UsageError('--endpoint is for a --table on DynamoDB Local; a --stack is read from AWS.');
-  if (workspace !== undefined && !WORKSPACE.test(workspace)) {
+  if (workspace !== undefined && !isWorkspace(workspace)) {
     throw new UsageError(`--workspace must be TENANT/WORKSPACE, two ids of lower-case letters, digits and hyphens, not "${workspace}".`);
   }
   return { kind: 'stack', stackName: stack as string, workspace, region };

@@ -4,7 +4,7 @@ import type { DynamoStore, UserChanges } from '../adapters/dynamodb/store.js';
 import { hashPassword, newId } from '../core/crypto.js';
 import { ConditionFailed } from '../core/errors.js';
 import type { UserRecord } from '../core/model.js';
-import { MAX_PARAM_LENGTH } from '../core/params.js';
+import { usernameProblem } from '../core/registration.js';
 import { AdminError } from './errors.js';
 import { printTable } from './output.js';
 import { checkPassword } from './password.js';
@@ -13,12 +13,6 @@ import { checkPassword } from './password.js';
 export type PasswordReader = () => Promise<string>;
 
 export type Claims = Readonly<Record<string, unknown>>;
-
-/**
- * The same rule as the local config's usernames: no control characters, no white space at either end
- * (the sign-in form is typed by people, who would never match it).
- */
-const USERNAME = /^[^\s\x00-\x1f\x7f](?:[^\x00-\x1f\x7f]*[^\s\x00-\x1f\x7f])?$/;
 
 /** What `users list` shows of a user: an allow-list, so a secret added to the record later is not shown by accident. */
 export interface UserView {
@@ -30,12 +24,10 @@ export interface UserView {
 
 const noSuchUser = (username: string) => new AdminError(`There is no user "${username}" in this workspace.`);
 
+/** The rule the local config's usernames follow too: the sign-in form is typed by people, who could never match others. */
 function checkUsername(username: string): void {
-  if (!USERNAME.test(username) || username.length > MAX_PARAM_LENGTH) {
-    throw new AdminError(
-      `The username "${username}" is not valid: it must have no control characters, no white space at either end, and at most ${MAX_PARAM_LENGTH} characters.`,
-    );
-  }
+  const problem = usernameProblem(username);
+  if (problem !== undefined) throw new AdminError(`The username "${username}" is not valid: it ${problem}.`);
 }
 
 /** Creates a user with a fresh `sub`; returns the new user's view. */

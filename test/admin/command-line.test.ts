@@ -67,6 +67,8 @@ it.each([
   [['--stack', 's', '--endpoint', 'http://127.0.0.1:8000', 'users', 'list'], /--endpoint is for a --table on DynamoDB Local/],
   [['--table', 't', '--endpoint', 'localhost:8000', 'users', 'list'], '--endpoint must be an http(s) URL, not "localhost:8000".'],
   [['--stack', 's', '--workspace', 'Acme', 'users', 'list'], /--workspace must be TENANT\/WORKSPACE/],
+  [['--stack', 's', '--workspace', `acme/${'w'.repeat(64)}`, 'users', 'list'], /--workspace must be TENANT\/WORKSPACE/],
+  [['--stack', 's', '--workspace', 'acme/main/eu', 'users', 'list'], /--workspace must be TENANT\/WORKSPACE/],
   [['--table', 't', 'users', 'list', 'extra'], 'users list takes no arguments.'],
   [['--table', 't', 'users', 'disable'], 'users disable takes exactly one USERNAME.'],
   [['--table', 't', 'users', 'list', '--password-stdin'], '--password-stdin does not apply to users list.'],

@@ -82,44 +82,27 @@ describe('parseConfig', () => {
     expect(problems({ workspaces: [...config.workspaces, { ...copy, workspaceId: 'other' }] })).toEqual([]);
   });
 
+  // The rules themselves are tested in test/core/registration.test.ts; these show the config file's field paths and its secret.
   type Change = (c: Record<string, unknown>) => void;
   it.each<[string, Change, string]>([
-    ['a missing clientId', (c) => delete c.clientId, 'clients[0].clientId: is required'],
-    ['a clientId with a non-ASCII character', (c) => (c.clientId = 'wéb'), 'clients[0].clientId: must be 1-128 letters, digits or . _ ~ -'],
     ['a clientId with a reserved character', (c) => (c.clientId = 'web&co'), 'clients[0].clientId: must be 1-128 letters'],
-    ['a clientName that is too long', (c) => (c.clientName = 'n'.repeat(201)), 'clients[0].clientName: must be at most 200 characters'],
-    ['an auth method the token endpoint does not support', (c) => (c.tokenEndpointAuthMethod = 'private_key_jwt'), 'clients[0].tokenEndpointAuthMethod: must be one of'],
-    ['an unknown auth method', (c) => (c.tokenEndpointAuthMethod = 'client_secret_jwt'), 'clients[0].tokenEndpointAuthMethod: must be one of'],
+    ['a javascript: redirect URI on a native client', (c) => ((c.applicationType = 'native'), (c.redirectUris = ['javascript:alert(1)'])), 'clients[0].redirectUris[0]: must be https'],
+    ['a misspelt field', (c) => (c.redirectUri = 'https://app.example.com/cb'), 'clients[0].redirectUri: is not a known field'],
     ['a missing secret with client_secret_basic', (c) => delete c.clientSecret, 'clients[0].clientSecret: is required with client_secret_basic'],
     ['a short secret', (c) => (c.clientSecret = 'x'.repeat(31)), 'clients[0].clientSecret: must be at least 32 characters'],
     ['a secret on a public client', (c) => (c.tokenEndpointAuthMethod = 'none'), 'clients[0].clientSecret: must not be set with none'],
-    ['a relative redirect URI', (c) => (c.redirectUris = ['/callback']), 'clients[0].redirectUris[0]: must be an absolute URI'],
-    ['a redirect URI with a fragment', (c) => (c.redirectUris = ['https://app.example.com/cb#x']), 'clients[0].redirectUris[0]: must not contain a fragment'],
-    ['a javascript: redirect URI', (c) => (c.redirectUris = ['javascript:alert(1)']), 'clients[0].redirectUris[0]: must be https'],
-    ['a javascript: redirect URI on a native client', (c) => ((c.applicationType = 'native'), (c.redirectUris = ['javascript:alert(1)'])), 'clients[0].redirectUris[0]: must be https'],
-    ['a private-use scheme on a web client', (c) => (c.redirectUris = ['com.example.app:/cb']), 'clients[0].redirectUris[0]: must be https'],
-    ['a plain http redirect URI to a remote host', (c) => (c.redirectUris = ['http://app.example.com/cb']), 'clients[0].redirectUris[0]: must be https'],
-    ['a redirect URI listed twice', (c) => (c.redirectUris = ['https://a.example/cb', 'https://a.example/cb']), 'clients[0].redirectUris: lists "https://a.example/cb" twice'],
-    ['no redirect URI for the code grant', (c) => (c.redirectUris = []), 'clients[0].redirectUris: must list at least one URI'],
-    ['an empty grant type list', (c) => (c.grantTypes = []), 'clients[0].grantTypes: must name at least one grant type'],
-    ['an unknown grant type', (c) => (c.grantTypes = ['implicit']), 'clients[0].grantTypes[0]: must be one of'],
-    ['refresh_token without authorization_code', (c) => ((c.grantTypes = ['refresh_token', 'client_credentials']), (c.redirectUris = [])), 'clients[0].grantTypes: refresh_token is only issued through authorization_code'],
-    ['client_credentials on a public client', (c) => ((c.tokenEndpointAuthMethod = 'none'), delete c.clientSecret, (c.grantTypes = ['client_credentials'])), 'clients[0].grantTypes: client_credentials needs an authenticated client'],
-    ['a scope with a space', (c) => (c.scopes = ['openid profile']), 'clients[0].scopes[0]: must be a scope token'],
-    ['scopes that are not a list', (c) => (c.scopes = 'openid'), 'clients[0].scopes: must be an array'],
-    ['a scope listed twice', (c) => (c.scopes = ['openid', 'openid']), 'clients[0].scopes: lists "openid" twice'],
-    ['an empty audience', (c) => (c.audience = ['']), 'clients[0].audience[0]: must be a non-empty string'],
-    ['a non-boolean firstParty', (c) => (c.firstParty = 'yes'), 'clients[0].firstParty: must be true or false'],
-    ['an unknown application type', (c) => (c.applicationType = 'spa'), 'clients[0].applicationType: must be one of'],
-    ['a misspelt field', (c) => (c.redirectUri = 'https://app.example.com/cb'), 'clients[0].redirectUri: is not a known field'],
+    ['a secret that is not a string', (c) => (c.clientSecret = 32), 'clients[0].clientSecret: must be a non-empty string'],
   ])('rejects a client with %s', (_, change, problem) => {
     expect(problems(withClient(change)).join('\n')).toContain(`workspaces[0].${problem}`);
   });
 
-  it('accepts a public client without a secret, loopback http, and a native client with a private-use scheme', () => {
+  it('never repeats a client secret in a problem', () => {
+    const secret = 'do-not-echo-'.repeat(2);
+    expect(problems(withClient((c) => (c.clientSecret = secret))).join('\n')).not.toContain(secret);
+  });
+
+  it('accepts a public client without a secret', () => {
     expect(problems(withClient((c) => ((c.tokenEndpointAuthMethod = 'none'), delete c.clientSecret)))).toEqual([]);
-    expect(problems(withClient((c) => (c.redirectUris = ['http://localhost:8080/cb', 'http://127.0.0.1/cb', 'http://[::1]:9/cb'])))).toEqual([]);
-    expect(problems(withClient((c) => ((c.applicationType = 'native'), (c.redirectUris = ['com.example.app:/cb']))))).toEqual([]);
   });
 
   it('rejects two clients with the same clientId', () => {
@@ -131,6 +114,7 @@ describe('parseConfig', () => {
     ['a missing username', (u) => delete u.username, 'users[0].username: is required'],
     ['a username with surrounding spaces', (u) => (u.username = ' alice'), 'users[0].username: must not contain control characters'],
     ['a username with a control character', (u) => (u.username = 'al\nice'), 'users[0].username: must not contain control characters'],
+    ['a username the sign-in form would refuse as too long', (u) => (u.username = 'a'.repeat(4097)), 'users[0].username: must be at most 4096 characters'],
     ['an empty password', (u) => (u.password = ''), 'users[0].password: must be a non-empty string'],
     ['claims that are not an object', (u) => (u.claims = ['email']), 'users[0].claims: must be an object'],
     ['claims that are null', (u) => (u.claims = null), 'users[0].claims: must be an object'],
