@@ -75,21 +75,21 @@ export function apiHandler(routes: Routes): ApiHandler {
   const handler = async (event: APIGatewayProxyEvent, context?: { awsRequestId?: string }) => {
     const requestId = context?.awsRequestId ?? event.requestContext?.requestId ?? 'local';
     const started = Date.now();
-    const ws = await resolveWorkspace(event);
-    const path = ws && relativePath(event.resource ?? event.path, ws);
-    const key = `${event.httpMethod.toUpperCase()} ${path}`;
-    const endpoint = routes[key];
+    const method = event.httpMethod.toUpperCase();
+    // The resource until the workspace is known, so a failure to resolve it is still logged with its route.
+    let key = `${method} ${event.resource ?? event.path}`;
     let res: CoreResponse;
-    if (!ws || path === undefined || !endpoint) {
-      res = notFound();
-    } else {
-      try {
-        res = await endpoint(toCoreRequest(event, path), ws);
-      } catch (err) {
-        const e = toOAuthError(err);
-        if (e.status >= 500) log.error('request failed', { requestId, route: key, error: e.error, detail: e.detail });
-        res = errorResponse(e);
-      }
+    try {
+      // Inside the try: a misconfigured deployment answers a logged server_error, not API Gateway's bare 502.
+      const ws = await resolveWorkspace(event);
+      const path = ws && relativePath(event.resource ?? event.path, ws);
+      key = `${method} ${path}`;
+      const endpoint = routes[key];
+      res = !ws || path === undefined || !endpoint ? notFound() : await endpoint(toCoreRequest(event, path), ws);
+    } catch (err) {
+      const e = toOAuthError(err);
+      if (e.status >= 500) log.error('request failed', { requestId, route: key, error: e.error, detail: e.detail });
+      res = errorResponse(e);
     }
     log.info('request', { requestId, route: key, status: res.status, ms: Date.now() - started });
     return toProxyResult(res);

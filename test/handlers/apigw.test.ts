@@ -1,0 +1,79 @@
+// The API Gateway converter: a workspace that cannot be resolved is answered with a logged OAuth server_error.
+import type { APIGatewayProxyEvent } from 'aws-lambda';
+import { afterEach, beforeEach, expect, it, vi } from 'vitest';
+import { apiHandler } from '../../lambdas/handlers/apigw.js';
+import { environmentResolver } from '../../lambdas/handlers/environment.js';
+import { setWorkspaceResolver } from '../../lambdas/handlers/runtime.js';
+
+const event = {
+  httpMethod: 'GET',
+  resource: '/acme/main/.well-known/jwks.json',
+  path: '/acme/main/.well-known/jwks.json',
+  headers: {},
+  requestContext: { requestId: 'req-1' },
+} as unknown as APIGatewayProxyEvent;
+
+const handler = apiHandler({ 'GET /.well-known/jwks.json': async () => ({ status: 200, headers: {}, body: '{}' }) });
+
+let errors: string[];
+beforeEach(() => {
+  vi.stubEnv('AUTHZ_LOG', 'on');
+  errors = [];
+  vi.spyOn(console, 'error').mockImplementation((line: string) => void errors.push(line));
+  vi.spyOn(console, 'log').mockImplementation(() => {});
+});
+afterEach(() => {
+  vi.restoreAllMocks();
+  vi.unstubAllEnvs();
+});
+
+it('answers a resolver that throws with a server_error JSON 500 and logs the detail, not the client', async () => {
+  // GIVEN
+  setWorkspaceResolver(async () => {
+    throw new Error('the workspace store is unreachable');
+  });
+
+  // WHEN
+  const res = await handler(event, { awsRequestId: 'aws-1' });
+
+  // THEN
+  expect(res.statusCode).toBe(500);
+  expect(res.headers).toMatchObject({ 'content-type': expect.stringContaining('application/json'), 'cache-control': 'no-store' });
+  expect(JSON.parse(res.body)).toEqual({ error: 'server_error', error_description: 'The server could not complete the request.' });
+  expect(res.body).not.toContain('unreachable');
+  expect(errors.map((line) => JSON.parse(line))).toEqual([
+    expect.objectContaining({
+      level: 'error',
+      message: 'request failed',
+      requestId: 'aws-1',
+      route: 'GET /acme/main/.well-known/jwks.json',
+      error: 'server_error',
+      detail: 'Error: the workspace store is unreachable',
+    }),
+  ]);
+});
+
+it('names the missing variable of a misconfigured deployment in the log, and no value of the others', async () => {
+  // GIVEN
+  const keyArn = 'arn:aws:kms:eu-west-1:123456789012:key/not-for-the-log';
+  setWorkspaceResolver(
+    environmentResolver({
+      TENANT_ID: 'acme',
+      WORKSPACE_ID: 'main',
+      ISSUER: 'https://id.example.com/acme/main',
+      SIGNING_ALG: 'RS256',
+      SIGNING_KEY_IDS: keyArn,
+      ACTIVE_SIGNING_KEY_ID: keyArn,
+    }),
+  );
+
+  // WHEN
+  const res = await handler(event);
+
+  // THEN
+  expect(res.statusCode).toBe(500);
+  expect(JSON.parse(res.body)).toMatchObject({ error: 'server_error' });
+  expect(errors).toHaveLength(1);
+  expect(JSON.parse(errors[0]!).detail).toBe('Error: Environment variable TABLE_NAME is not set.');
+  expect(errors[0]).not.toContain('not-for-the-log');
+});
