@@ -3,10 +3,10 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { createDocumentClient, DynamoStore } from '../adapters/dynamodb/store.js';
 import { KmsSigner } from '../adapters/kms/signer.js';
-import { type AuditSink, type SigningAlg, systemClock } from '../core/ports.js';
+import { type SigningAlg, systemClock } from '../core/ports.js';
 import { defaultSettings, type Workspace, type WorkspaceSettings } from '../core/workspace.js';
 import { ENV, settingVariable } from './environment-contract.js';
-import { log } from './log.js';
+import { auditLog } from './log.js';
 import type { WorkspaceResolver } from './runtime.js';
 
 // Module scope: one client per container, reused by every invocation. Region, credentials and
@@ -37,11 +37,6 @@ function settingsFrom(env: Env): WorkspaceSettings {
   return settings as unknown as WorkspaceSettings;
 }
 
-/** Every audit event carries the workspace so one log query can span workspaces. */
-function auditSink(tenantId: string, workspaceId: string): AuditSink {
-  return { emit: (type, fields) => log.info('audit', { event: type, tenantId, workspaceId, ...fields }) };
-}
-
 /** The workspace described by `env`; throws naming the variable when the deployment is misconfigured. */
 export function workspaceFromEnvironment(env: Env = process.env): Workspace {
   const tenantId = required(env, ENV.tenantId);
@@ -63,7 +58,7 @@ export function workspaceFromEnvironment(env: Env = process.env): Workspace {
     users: store,
     keys: { active, all: signers },
     clock: systemClock,
-    audit: auditSink(tenantId, workspaceId),
+    audit: auditLog(tenantId, workspaceId),
   };
 }
 

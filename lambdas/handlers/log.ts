@@ -1,4 +1,5 @@
 // Structured JSON logs, one line per event. Callers pass identifiers and outcomes, never secrets.
+import type { AuditSink } from '../core/ports.js';
 
 type Fields = Record<string, unknown>;
 
@@ -13,3 +14,8 @@ export const log = {
   warn: (message: string, fields: Fields = {}) => write('warn', message, fields),
   error: (message: string, fields: Fields = {}) => write('error', message, fields),
 };
+
+/** Audit events as log lines; each carries the workspace, deployed or local, so one log query can span workspaces. */
+export function auditLog(tenantId: string, workspaceId: string): AuditSink {
+  return { emit: (type, fields) => log.info('audit', { event: type, tenantId, workspaceId, ...fields }) };
+}

@@ -56,6 +56,25 @@ describe('startLocalServer with the demo workspace', () => {
     for (const user of DEMO_USERS) expect(printed).toContain(`user ${user.username}, password: ${user.password}`);
   });
 
+  it('writes audit events as structured log lines with the workspace, as the deployed Lambdas do', () => {
+    vi.stubEnv('AUTHZ_LOG', 'on');
+    const log = vi.spyOn(console, 'log').mockImplementation(() => {});
+    try {
+      server.workspaces[0]!.audit.emit('login.failed', { username: 'alice' });
+      expect(JSON.parse(String(log.mock.calls[0]?.[0]))).toMatchObject({
+        level: 'info',
+        message: 'audit',
+        event: 'login.failed',
+        tenantId: 'demo',
+        workspaceId: 'main',
+        username: 'alice',
+      });
+    } finally {
+      log.mockRestore();
+      vi.unstubAllEnvs();
+    }
+  });
+
   it('answers an unknown route with a 404 JSON error', async () => {
     for (const path of ['/nope', '/demo/main/nope', '/demo/other/oauth2/token', '/demo/main/oauth2/token/']) {
       const res = await fetch(`${server.url}${path}`);

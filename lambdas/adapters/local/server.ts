@@ -5,9 +5,9 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { type AuditSink, type SigningAlg, systemClock } from '../../core/ports.js';
+import { type SigningAlg, systemClock } from '../../core/ports.js';
 import { defaultSettings, type Workspace } from '../../core/workspace.js';
-import { log } from '../../handlers/log.js';
+import { auditLog } from '../../handlers/log.js';
 import { createDocumentClient, DynamoStore } from '../dynamodb/store.js';
 import { createTable } from '../dynamodb/table.js';
 import { DEMO_BACKEND_SECRET, DEMO_CALLBACK_PATH, DEMO_USERS, demoConfig, type LocalConfig, type LocalWorkspaceConfig } from './config.js';
@@ -49,11 +49,6 @@ const DEFAULT_KEY_DIR = fileURLToPath(new URL('../../../.local/keys', import.met
 const CLIENT_CACHE_SECONDS = 5;
 /** The scopes the demo relying party asks for, where its client may have them. */
 const DEMO_SCOPES = ['openid', 'profile', 'email'];
-
-/** Every audit event carries the workspace, as in the deployed Lambdas, so one search spans workspaces. */
-const auditSink = (ws: LocalWorkspaceConfig): AuditSink => ({
-  emit: (type, fields) => log.info('audit', { event: type, tenantId: ws.tenantId, workspaceId: ws.workspaceId, ...fields }),
-});
 
 export class PortInUseError extends Error {
   constructor(readonly port: number) {
@@ -143,7 +138,7 @@ async function openWorkspace(
     users: store,
     keys: { active: signer, all: [signer] },
     clock: systemClock,
-    audit: auditSink(ws),
+    audit: auditLog(ws.tenantId, ws.workspaceId),
   };
 }
 
