@@ -1,4 +1,5 @@
 // The KMS signer against a KMS stub that really signs: its JWS verify with jose against the JWK it serves.
+import { generateKeyPairSync } from 'node:crypto';
 import { GetPublicKeyCommand, KMSClient, KMSInvalidStateException, SignCommand } from '@aws-sdk/client-kms';
 import { mockClient } from 'aws-sdk-client-mock';
 import { calculateJwkThumbprint, compactVerify, createLocalJWKSet, importJWK } from 'jose';
@@ -131,6 +132,25 @@ describe('KmsSigner failures', () => {
 
     // WHEN / THEN
     await expect(signer.publicJwk()).rejects.toThrow(`cannot sign ${alg}`);
+  });
+
+  it('refuses a secp256k1 key, which KMS also offers ECDSA_SHA_256 for', async () => {
+    // GIVEN
+    const { publicKey } = generateKeyPairSync('ec', { namedCurve: 'secp256k1' });
+    const client = new KMSClient({ region: 'eu-west-1' });
+    mockClient(client)
+      .on(GetPublicKeyCommand)
+      .resolves({
+        KeyId: KEY_ID,
+        KeySpec: 'ECC_SECG_P256K1',
+        KeyUsage: 'SIGN_VERIFY',
+        SigningAlgorithms: ['ECDSA_SHA_256'],
+        PublicKey: publicKey.export({ format: 'der', type: 'spki' }),
+      });
+    const signer = new KmsSigner({ client, keyId: KEY_ID, alg: 'ES256' });
+
+    // WHEN / THEN
+    await expect(signer.publicJwk()).rejects.toThrow(`KMS key ${KEY_ID} is not a P-256 key.`);
   });
 
   it('fails cleanly when KMS returns no signature', async () => {

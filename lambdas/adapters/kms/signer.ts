@@ -1,8 +1,8 @@
 // A Signer backed by an asymmetric AWS KMS key: the private key never leaves KMS.
 import { createHash, createPublicKey } from 'node:crypto';
 import { GetPublicKeyCommand, SignCommand, type KMSClient } from '@aws-sdk/client-kms';
-import { calculateJwkThumbprint } from 'jose';
 import type { PublicJwk, Signer, SigningAlg } from '../../core/ports.js';
+import { publicJwkOf } from '../public-jwk.js';
 import { derToJose } from './ecdsa-signature.js';
 import { kmsSigningAlgorithm } from './signing-algorithm.js';
 
@@ -56,14 +56,11 @@ export class KmsSigner implements Signer {
     if (!res.PublicKey || res.KeyUsage !== 'SIGN_VERIFY' || !res.SigningAlgorithms?.includes(kmsSigningAlgorithm[this.alg])) {
       throw new Error(`KMS key ${this.#keyId} (${res.KeySpec ?? 'unknown spec'}) cannot sign ${this.alg}.`);
     }
-    const jwk = createPublicKey({ key: Buffer.from(res.PublicKey), format: 'der', type: 'spki' }).export({ format: 'jwk' });
+    const key = createPublicKey({ key: Buffer.from(res.PublicKey), format: 'der', type: 'spki' });
     // ECC_SECG_P256K1 keys also offer ECDSA_SHA_256, but ES256 is defined on P-256 only.
-    if (jwk.kty === 'EC' && jwk.crv !== 'P-256') throw new Error(`KMS key ${this.#keyId} is not a P-256 key.`);
-    const members =
-      jwk.kty === 'EC'
-        ? { kty: 'EC' as const, crv: 'P-256' as const, x: jwk.x as string, y: jwk.y as string }
-        : { kty: 'RSA' as const, n: jwk.n as string, e: jwk.e as string };
-    const kid = await calculateJwkThumbprint(members, 'sha256');
-    return { ...members, kid, alg: this.alg, use: 'sig' };
+    if (key.asymmetricKeyType === 'ec' && key.asymmetricKeyDetails?.namedCurve !== 'prime256v1') {
+      throw new Error(`KMS key ${this.#keyId} is not a P-256 key.`);
+    }
+    return publicJwkOf(key, this.alg);
   }
 }

@@ -1,10 +1,10 @@
 // A Signer backed by a private key file under `.local/`, the local stand-in for the KMS signer.
-import { constants, createPrivateKey, createPublicKey, generateKeyPair, type KeyObject, randomUUID, sign } from 'node:crypto';
+import { constants, createPrivateKey, generateKeyPair, type KeyObject, randomUUID, sign } from 'node:crypto';
 import { link, mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { promisify } from 'node:util';
-import { calculateJwkThumbprint } from 'jose';
 import type { PublicJwk, Signer, SigningAlg } from '../../core/ports.js';
+import { publicJwkOf } from '../public-jwk.js';
 
 export interface LocalSignerOptions {
   /** PEM file of the private key (PKCS #8); generated with mode 0600 on first use and reused afterwards. */
@@ -53,16 +53,6 @@ function checkKeyFits(key: KeyObject, alg: SigningAlg, file: string): void {
       ? key.asymmetricKeyType === 'ec' && key.asymmetricKeyDetails?.namedCurve === 'prime256v1'
       : key.asymmetricKeyType === 'rsa' && (key.asymmetricKeyDetails?.modulusLength ?? 0) >= 2048;
   if (!fits) throw new Error(`${file} does not hold a key for ${alg}; delete it to have a new one generated.`);
-}
-
-async function publicJwkOf(key: KeyObject, alg: SigningAlg): Promise<PublicJwk> {
-  const jwk = createPublicKey(key).export({ format: 'jwk' });
-  const members =
-    jwk.kty === 'EC'
-      ? { kty: 'EC' as const, crv: 'P-256' as const, x: jwk.x as string, y: jwk.y as string }
-      : { kty: 'RSA' as const, n: jwk.n as string, e: jwk.e as string };
-  const kid = await calculateJwkThumbprint(members, 'sha256');
-  return { ...members, kid, alg, use: 'sig' };
 }
 
 export class LocalSigner implements Signer {
