@@ -1,8 +1,7 @@
-// The local server's own pages (home page, demo results): their shell, stylesheet and security headers.
-import { createHash } from 'node:crypto';
+// The local server's own pages (home page, demo results): their stylesheet and content, in the pages' common shell.
 import type { CoreResponse } from '../../core/http.js';
 import type { ClientRegistration } from '../../core/model.js';
-import { html, Html } from '../../core/pages/html.js';
+import { html, type Html, pageShell } from '../../core/pages/html.js';
 import type { LocalUserConfig } from './config.js';
 
 const STYLE = `
@@ -42,37 +41,13 @@ th{font-weight:600;color:var(--muted);font-size:.85rem}
 .alert{border:1px solid var(--danger);color:var(--danger);border-radius:8px;padding:.6rem .8rem;margin:1rem 0}
 `;
 
-const STYLE_HASH = createHash('sha256').update(STYLE).digest('base64');
-
-/** Nothing external and no script: the only thing a page may load is its own inline stylesheet. */
-const PAGE_HEADERS: Readonly<Record<string, string>> = {
-  'content-type': 'text/html;charset=utf-8',
-  'content-security-policy': `default-src 'none'; style-src 'sha256-${STYLE_HASH}'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`,
-  'x-frame-options': 'DENY',
-  'referrer-policy': 'no-referrer',
-  'cache-control': 'no-store',
-  'x-content-type-options': 'nosniff',
-};
+/** Nothing here posts a form, so none may; nothing loads an image either. */
+const shell = pageShell(STYLE, "base-uri 'none'; form-action 'none'; frame-ancestors 'none'");
 
 export function localPage(status: number, title: string, content: Html, cookies?: string[]): CoreResponse {
-  const body = html`<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${title}</title>
-<style>${new Html(STYLE)}</style>
-</head>
-<body>
-<div class="wrap">
+  return shell(status, title, html`<div class="wrap">
 ${content}
-</div>
-</body>
-</html>
-`;
-  const res: CoreResponse = { status, headers: { ...PAGE_HEADERS }, body: body.value };
-  if (cookies?.length) res.cookies = cookies;
-  return res;
+</div>`, cookies);
 }
 
 /** A page that explains one outcome, with the way back home. */

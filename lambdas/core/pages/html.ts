@@ -1,4 +1,4 @@
-// The hosted pages' shell: escaping, the shared stylesheet, and the security headers every page carries.
+// The pages' shell: escaping, the document and the security headers every page carries, and the hosted pages' stylesheet.
 import { createHash } from 'node:crypto';
 import type { CoreResponse } from '../http.js';
 
@@ -49,39 +49,52 @@ ul.scopes strong{display:block}
 ul.scopes span{color:var(--muted);font-size:.9rem}
 `;
 
-const STYLE_HASH = createHash('sha256').update(STYLE).digest('base64');
+/** Renders a page: its content in `<body>` after a head with `title`; cookies are set with it. */
+export type PageRenderer = (status: number, title: string, content: Html, cookies?: string[]) => CoreResponse;
 
-/** Pages load nothing external and run no script; only the inline stylesheet above is allowed. */
-export const PAGE_HEADERS: Readonly<Record<string, string>> = {
-  'content-type': 'text/html;charset=utf-8',
-  'content-security-policy': `default-src 'none'; style-src 'sha256-${STYLE_HASH}'; img-src 'self' data:; base-uri 'none'; frame-ancestors 'none'`,
-  'x-frame-options': 'DENY',
-  'referrer-policy': 'no-referrer',
-  'cache-control': 'no-store',
-  pragma: 'no-cache',
-  'x-content-type-options': 'nosniff',
-};
-
-export function page(status: number, title: string, content: Html, cookies?: string[]): CoreResponse {
-  const body = html`<!doctype html>
+/**
+ * The document shell and security headers of a family of pages with one stylesheet. The pages load nothing
+ * external and run no script: the CSP allows the inline stylesheet by its hash, and `policy` adds the
+ * family's other directives.
+ */
+export function pageShell(style: string, policy: string): PageRenderer {
+  const headers: Readonly<Record<string, string>> = {
+    'content-type': 'text/html;charset=utf-8',
+    'content-security-policy': `default-src 'none'; style-src 'sha256-${createHash('sha256').update(style).digest('base64')}'; ${policy}`,
+    'x-frame-options': 'DENY',
+    'referrer-policy': 'no-referrer',
+    'cache-control': 'no-store',
+    pragma: 'no-cache',
+    'x-content-type-options': 'nosniff',
+  };
+  return (status, title, content, cookies) => {
+    const body = html`<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
 <title>${title}</title>
-<style>${new Html(STYLE)}</style>
+<style>${new Html(style)}</style>
 </head>
 <body>
-<main>
 ${content}
-</main>
 </body>
 </html>
 `;
-  const res: CoreResponse = { status, headers: { ...PAGE_HEADERS }, body: body.value };
-  if (cookies?.length) res.cookies = cookies;
-  return res;
+    const res: CoreResponse = { status, headers: { ...headers }, body: body.value };
+    if (cookies?.length) res.cookies = cookies;
+    return res;
+  };
+}
+
+/** The login and consent pages: their forms post to the server, which sends the browser on to the client with a 303. */
+const hostedPage = pageShell(STYLE, "img-src 'self' data:; base-uri 'none'; frame-ancestors 'none'");
+
+export function page(status: number, title: string, content: Html, cookies?: string[]): CoreResponse {
+  return hostedPage(status, title, html`<main>
+${content}
+</main>`, cookies);
 }
 
 export function errorPage(status: number, title: string, message: string): CoreResponse {
