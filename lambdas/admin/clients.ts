@@ -5,7 +5,7 @@ import { hashClientSecret, randomToken } from '../core/crypto.js';
 import type { ClientRecord, ClientRegistration } from '../core/model.js';
 import { usesClientSecret } from '../core/registration.js';
 import { AdminError } from './errors.js';
-import { printTable } from './output.js';
+import { printList } from './output.js';
 
 /** Where a new secret goes: the one place it is ever written in plain text. */
 export interface SecretDestination {
@@ -55,14 +55,12 @@ export async function listClients(store: DynamoStore): Promise<ClientView[]> {
 }
 
 export function printClients(clients: readonly ClientView[], out: Writable, json: boolean): void {
-  if (json) out.write(`${JSON.stringify(clients, null, 2)}\n`);
-  else {
-    printTable(
-      out,
-      ['CLIENT_ID', 'AUTH_METHOD', 'SECRET', 'NAME'],
-      clients.map((c) => [c.clientId, c.tokenEndpointAuthMethod, c.hasSecret ? 'set' : '-', c.clientName ?? '']),
-    );
-  }
+  printList(out, clients, json, ['CLIENT_ID', 'AUTH_METHOD', 'SECRET', 'NAME'], (c) => [
+    c.clientId,
+    c.tokenEndpointAuthMethod,
+    c.hasSecret ? 'set' : '-',
+    c.clientName ?? '',
+  ]);
 }
 
 function viewOf({ secretHash, ...registration }: ClientRecord): ClientView {

@@ -6,7 +6,7 @@ import { ConditionFailed } from '../core/errors.js';
 import type { UserRecord } from '../core/model.js';
 import { usernameProblem } from '../core/registration.js';
 import { AdminError } from './errors.js';
-import { printTable } from './output.js';
+import { printList } from './output.js';
 import { checkPassword } from './password.js';
 
 /** Called only once the command is known to be possible, so nobody types a password for nothing. */
@@ -71,8 +71,7 @@ export async function listUsers(store: DynamoStore): Promise<UserView[]> {
 }
 
 export function printUsers(users: readonly UserView[], out: Writable, json: boolean): void {
-  if (json) out.write(`${JSON.stringify(users, null, 2)}\n`);
-  else printTable(out, ['USERNAME', 'SUB', 'STATUS'], users.map((u) => [u.username, u.sub, u.disabled ? 'disabled' : 'enabled']));
+  printList(out, users, json, ['USERNAME', 'SUB', 'STATUS'], (u) => [u.username, u.sub, u.disabled ? 'disabled' : 'enabled']);
 }
 
 async function update(store: DynamoStore, username: string, changes: UserChanges): Promise<void> {
