@@ -4,7 +4,6 @@ import type { HandlerName } from '../lambdas/handlers/manifest.js';
 /** DynamoDB actions on the workspace table; transactions need the actions of the items they contain. */
 export type TableAction =
   | 'dynamodb:GetItem'
-  | 'dynamodb:BatchGetItem'
   | 'dynamodb:PutItem'
   | 'dynamodb:UpdateItem'
   | 'dynamodb:DeleteItem'
@@ -36,7 +35,7 @@ export const handlerAccess: Readonly<Record<HandlerName, HandlerAccess>> = {
   // recordLogin (update + put), issueCode (delete transaction + put code + put consent), discardTransaction.
   // scrypt password hashing is CPU-bound, hence the memory.
   consent: {
-    table: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+    table: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
     keys: 'none',
     memorySize: 1024,
   },

@@ -95,10 +95,15 @@ export interface Store {
   /** Marks a grant revoked: refresh tokens of the family stop working, its access tokens introspect inactive. */
   revokeGrant(grantId: string, now: number): Promise<void>;
 
-  /** Failed-login counters within the current window, one per key (e.g. `user:alice`, `ip:1.2.3.4`). */
-  loginFailures(keys: readonly string[], now: number): Promise<number[]>;
-  /** Adds one failure to each key's counter; a counter starts a new window of `windowSeconds` when expired. */
-  recordLoginFailure(keys: readonly string[], windowSeconds: number, now: number): Promise<void>;
+  /**
+   * Counts one login attempt on each key's counter (e.g. `user:<hash>`, `ip:1.2.3.4`) before the password
+   * is checked, and returns each count including this attempt. Atomic per key, so parallel guesses each
+   * see their own count and none slips past the limit. A counter starts a new window of `windowSeconds`
+   * when its window has ended.
+   */
+  countLoginAttempt(keys: readonly string[], windowSeconds: number, now: number): Promise<number[]>;
+  /** Takes one attempt back from each live counter: a successful login is not a failure. */
+  forgiveLoginAttempt(keys: readonly string[], now: number): Promise<void>;
 }
 
 export type AuditEventType =

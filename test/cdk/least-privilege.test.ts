@@ -27,7 +27,7 @@ describe('least privilege', () => {
     const expected: Record<HandlerName, unknown[]> = {
       authorize: [tableStatement('dynamodb:GetItem', 'dynamodb:PutItem')],
       consent: [
-        tableStatement('dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'),
+        tableStatement('dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'),
       ],
       token: [
         tableStatement('dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'),

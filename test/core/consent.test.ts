@@ -131,6 +131,27 @@ describe('login', () => {
     expect(later.status).toBe(303);
   });
 
+  it('parallel guesses cannot outrun the per-username limit', async () => {
+    const t = await newTestWorkspace({ settings: { maxFailuresPerUsername: 3 } });
+    const agent = new Agent(t.ws);
+    const pages = [];
+    for (let i = 0; i < 20; i++) pages.push(await loginPage(agent));
+    const results = await Promise.all(
+      pages.map((page, i) => submitLogin(agent, page, 'alice', i === 19 ? TEST_PASSWORD : `guess-${i}`, `198.51.100.${i}`)),
+    );
+    expect(t.audit.filter((e) => e.type === 'login.failed').length).toBeLessThanOrEqual(3);
+    expect(results.filter((r) => r.status === 429).length).toBeGreaterThanOrEqual(16);
+    expect(results.filter((r) => r.status === 303).length).toBeLessThanOrEqual(1);
+  });
+
+  it('audit events never carry what was typed as the username', async () => {
+    const t = await newTestWorkspace();
+    const agent = new Agent(t.ws);
+    await submitLogin(agent, await loginPage(agent), 'MyS3cretPassw0rd!', 'x');
+    expect(t.audit.map((e) => e.type)).toEqual(['login.failed']);
+    expect(JSON.stringify(t.audit)).not.toContain('MyS3cretPassw0rd!');
+  });
+
   it('throttles a source address across usernames', async () => {
     const t = await newTestWorkspace({ settings: { maxFailuresPerAddress: 3 } });
     const agent = new Agent(t.ws);

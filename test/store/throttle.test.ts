@@ -10,35 +10,41 @@ beforeEach(async () => {
   t = await newTestStore();
 });
 
-it('counts failures per key and reports zero for unknown keys', async () => {
-  for (let i = 0; i < 3; i++) await t.store.recordLoginFailure(['user:alice', 'ip:192.0.2.1'], WINDOW, NOW + i);
-  await t.store.recordLoginFailure(['ip:192.0.2.1'], WINDOW, NOW + 3);
-
-  expect(await t.store.loginFailures(['user:alice', 'ip:192.0.2.1', 'user:bob'], NOW + 4)).toEqual([3, 4, 0]);
-  expect(await t.store.loginFailures([], NOW)).toEqual([]);
-  expect(await t.store.loginFailures(['user:alice', 'user:alice'], NOW + 4)).toEqual([3, 3]);
+it('counts attempts per key and returns each count including the attempt', async () => {
+  for (let i = 0; i < 3; i++) {
+    expect(await t.store.countLoginAttempt(['user:alice', 'ip:192.0.2.1'], WINDOW, NOW + i)).toEqual([i + 1, i + 1]);
+  }
+  expect(await t.store.countLoginAttempt(['ip:192.0.2.1', 'user:bob'], WINDOW, NOW + 3)).toEqual([4, 1]);
+  expect(await t.store.countLoginAttempt([], WINDOW, NOW)).toEqual([]);
 });
 
-it('forgets failures once the window has passed, and starts a fresh window on the next one', async () => {
-  await t.store.recordLoginFailure(['user:alice'], WINDOW, NOW);
-  await t.store.recordLoginFailure(['user:alice'], WINDOW, NOW + WINDOW - 1);
+it('takes an attempt back on success, but never below zero or from an ended window', async () => {
+  await t.store.countLoginAttempt(['user:alice'], WINDOW, NOW);
+  await t.store.countLoginAttempt(['user:alice'], WINDOW, NOW);
+  await t.store.forgiveLoginAttempt(['user:alice', 'user:nobody'], NOW);
+  expect(await rawItem(t, keys.throttle('user:alice'))).toMatchObject({ count: 1 });
+  await t.store.forgiveLoginAttempt(['user:alice'], NOW);
+  await t.store.forgiveLoginAttempt(['user:alice'], NOW);
+  expect(await rawItem(t, keys.throttle('user:alice'))).toMatchObject({ count: 0 });
+  await t.store.countLoginAttempt(['user:alice'], WINDOW, NOW);
+  await t.store.forgiveLoginAttempt(['user:alice'], NOW + WINDOW);
+  expect(await rawItem(t, keys.throttle('user:alice'))).toMatchObject({ count: 1 });
+});
 
-  expect(await t.store.loginFailures(['user:alice'], NOW + WINDOW - 1)).toEqual([2]);
-  expect(await t.store.loginFailures(['user:alice'], NOW + WINDOW)).toEqual([0]);
-
-  await t.store.recordLoginFailure(['user:alice'], WINDOW, NOW + WINDOW);
-
-  expect(await t.store.loginFailures(['user:alice'], NOW + WINDOW)).toEqual([1]);
+it('starts a fresh window once the old one has passed', async () => {
+  await t.store.countLoginAttempt(['user:alice'], WINDOW, NOW);
+  expect(await t.store.countLoginAttempt(['user:alice'], WINDOW, NOW + WINDOW - 1)).toEqual([2]);
+  expect(await t.store.countLoginAttempt(['user:alice'], WINDOW, NOW + WINDOW)).toEqual([1]);
   expect(await rawItem(t, keys.throttle('user:alice'))).toMatchObject({ count: 1, ttl: NOW + 2 * WINDOW });
 });
 
-it('counts every one of 30 simultaneous failures, on a new counter and on an expired one', async () => {
-  const results = await race(30, () => t.store.recordLoginFailure(['user:alice'], WINDOW, NOW));
-  expect(outcomes(results)).toEqual({ ok: 30, errors: [] });
-  expect(await t.store.loginFailures(['user:alice'], NOW)).toEqual([30]);
-
-  const later = NOW + WINDOW;
-  const again = await race(30, () => t.store.recordLoginFailure(['user:alice'], WINDOW, later));
-  expect(outcomes(again)).toEqual({ ok: 30, errors: [] });
-  expect(await t.store.loginFailures(['user:alice'], later)).toEqual([30]);
+it('gives each of 30 simultaneous attempts its own count, on a new counter and on an expired one', async () => {
+  const counts = async (now: number) => {
+    const results = await race(30, () => t.store.countLoginAttempt(['user:alice'], WINDOW, now));
+    expect(outcomes(results)).toEqual({ ok: 30, errors: [] });
+    return results.map((r) => (r as PromiseFulfilledResult<number[]>).value[0]).sort((a, b) => a! - b!);
+  };
+  const oneToThirty = Array.from({ length: 30 }, (_, i) => i + 1);
+  expect(await counts(NOW)).toEqual(oneToThirty);
+  expect(await counts(NOW + WINDOW)).toEqual(oneToThirty);
 });

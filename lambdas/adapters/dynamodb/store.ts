@@ -7,8 +7,6 @@ import {
   TransactionConflictException,
 } from '@aws-sdk/client-dynamodb';
 import {
-  BatchGetCommand,
-  type BatchGetCommandOutput,
   DeleteCommand,
   DynamoDBDocumentClient,
   GetCommand,
@@ -69,10 +67,6 @@ const CONSUMED_CODE_RETENTION_SECONDS = 86_400;
 const GRANT_TOMBSTONE_SECONDS = 86_400;
 /** A write that loses a race against a concurrent transaction is retried, so it ends in its condition's verdict. */
 const CONFLICT_ATTEMPTS = 4;
-/** BatchGetItem's limit of keys per request. */
-const BATCH_GET_LIMIT = 100;
-/** Rounds of UnprocessedKeys retries before a batch read gives up. */
-const BATCH_GET_ATTEMPTS = 8;
 /** A counter update can lose to a concurrent window start only once per window; more rounds mean a broken clock. */
 const COUNTER_ROUNDS = 3;
 
@@ -331,24 +325,38 @@ export class DynamoStore implements Store, IdentitySource {
     return (await this.get(keys.grant(grantId)))?.revokedAt !== undefined;
   }
 
-  async loginFailures(counterKeys: readonly string[], now: number): Promise<number[]> {
-    const wanted = [...new Set(counterKeys.map(keys.throttle))];
-    const counts = new Map<string, number>();
-    for (let i = 0; i < wanted.length; i += BATCH_GET_LIMIT) {
-      for (const item of await this.batchGet(wanted.slice(i, i + BATCH_GET_LIMIT))) {
-        if (Number(item.windowEnds) > now) counts.set(String(item[PARTITION_KEY]), Number(item.count));
-      }
-    }
-    return counterKeys.map((key) => counts.get(keys.throttle(key)) ?? 0);
+  async countLoginAttempt(counterKeys: readonly string[], windowSeconds: number, now: number): Promise<number[]> {
+    return Promise.all(counterKeys.map((key) => this.countAttempt(keys.throttle(key), windowSeconds, now)));
   }
 
-  async recordLoginFailure(counterKeys: readonly string[], windowSeconds: number, now: number): Promise<void> {
-    await Promise.all(counterKeys.map((key) => this.countFailure(keys.throttle(key), windowSeconds, now)));
+  async forgiveLoginAttempt(counterKeys: readonly string[], now: number): Promise<void> {
+    await Promise.all(
+      counterKeys.map(async (key) => {
+        try {
+          await this.write(() =>
+            this.doc.send(
+              new UpdateCommand({
+                TableName: this.tableName,
+                Key: { [PARTITION_KEY]: keys.throttle(key) },
+                UpdateExpression: 'ADD #count :minusOne',
+                ConditionExpression: 'windowEnds > :now AND #count > :zero',
+                ExpressionAttributeNames: { '#count': 'count' },
+                ExpressionAttributeValues: { ':minusOne': -1, ':now': now, ':zero': 0 },
+              }),
+            ),
+          );
+        } catch (err) {
+          // The window ended (or never started) meanwhile: nothing left to take back.
+          if (!(err instanceof ConditionFailed)) throw err;
+        }
+      }),
+    );
   }
 
   async findByUsername(username: string): Promise<UserRecord | undefined> {
     const sub = await this.subOf(username);
-    return sub === undefined ? undefined : this.findBySub(sub);
+    // Two reads whether or not the username exists, so the time taken does not tell (no user has the empty sub).
+    return this.findBySub(sub ?? '');
   }
 
   async findBySub(sub: string): Promise<UserRecord | undefined> {
@@ -471,34 +479,17 @@ export class DynamoStore implements Store, IdentitySource {
     }
   }
 
-  private async batchGet(pks: readonly string[]): Promise<Item[]> {
-    const items: Item[] = [];
-    let request: Record<string, { Keys: Item[]; ConsistentRead: boolean }> | undefined = {
-      [this.tableName]: { Keys: pks.map((pk) => ({ [PARTITION_KEY]: pk })), ConsistentRead: true },
-    };
-    // DynamoDB may answer only part of a batch under load; the rest comes back as UnprocessedKeys.
-    for (let attempt = 0; request !== undefined; attempt++) {
-      if (attempt === BATCH_GET_ATTEMPTS) throw new Error('DynamoDB kept leaving keys of a batch read unprocessed');
-      if (attempt > 0) await pause(Math.min(1000, 25 * 2 ** attempt));
-      const result: BatchGetCommandOutput = await this.doc.send(new BatchGetCommand({ RequestItems: request }));
-      items.push(...(result.Responses?.[this.tableName] ?? []));
-      const rest: Item[] | undefined = result.UnprocessedKeys?.[this.tableName]?.Keys;
-      request = rest?.length ? { [this.tableName]: { Keys: rest, ConsistentRead: true } } : undefined;
-    }
-    return items;
-  }
-
   /**
-   * Adds one to a live window, or starts a new window if there is none. Each step is one conditional
-   * update, so concurrent failures are each counted once: at most one of them starts the window and the
-   * others' next attempt adds to it.
+   * Adds one to a live window, or starts a new window if there is none, and returns the new count. Each
+   * step is one conditional update, so concurrent attempts are each counted once and see distinct counts:
+   * at most one of them starts the window and the others' next attempt adds to it.
    */
-  private async countFailure(pk: string, windowSeconds: number, now: number): Promise<void> {
+  private async countAttempt(pk: string, windowSeconds: number, now: number): Promise<number> {
     const Key = { [PARTITION_KEY]: pk };
     const windowEnds = now + windowSeconds;
     for (let round = 1; ; round++) {
       try {
-        await this.write(() =>
+        const added = await this.write(() =>
           this.doc.send(
             new UpdateCommand({
               TableName: this.tableName,
@@ -507,10 +498,11 @@ export class DynamoStore implements Store, IdentitySource {
               ConditionExpression: 'windowEnds > :now',
               ExpressionAttributeNames: { '#count': 'count' },
               ExpressionAttributeValues: { ':one': 1, ':now': now },
+              ReturnValues: 'UPDATED_NEW',
             }),
           ),
         );
-        return;
+        return Number(added.Attributes?.count);
       } catch (err) {
         if (!(err instanceof ConditionFailed)) throw err;
       }
@@ -527,7 +519,7 @@ export class DynamoStore implements Store, IdentitySource {
             }),
           ),
         );
-        return;
+        return 1;
       } catch (err) {
         // Someone else started the window meanwhile, so the next round's ADD lands in it.
         if (!(err instanceof ConditionFailed) || round === COUNTER_ROUNDS) throw err;

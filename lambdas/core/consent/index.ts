@@ -42,24 +42,30 @@ async function showPage(ws: Workspace, { txn, form }: Interaction): Promise<Core
   return consentPage(form, txn.request.scopes, user.username);
 }
 
+/** DynamoDB keys hold at most 2048 bytes; no registered username comes near this, so longer ones need no lookup. */
+const MAX_USERNAME_BYTES = 512;
+
 async function login(req: CoreRequest, ws: Workspace, it: Interaction, params: Params): Promise<CoreResponse> {
   const now = nowSeconds(ws);
   const { settings } = ws;
   const username = optional(params, 'username') ?? '';
   const password = optional(params, 'password') ?? '';
-  const counters = [`user:${username.toLowerCase()}`, `ip:${req.sourceIp}`];
-  const [byUser = 0, byAddress = 0] = await ws.store.loginFailures(counters, now);
-  if (byUser >= settings.maxFailuresPerUsername || byAddress >= settings.maxFailuresPerAddress) {
-    ws.audit.emit('login.throttled', { clientId: it.client.clientId, username });
+  // Counted before the password is checked, so parallel guesses cannot all pass a check made before any was counted.
+  // The username is keyed by its hash: fixed length, and what people type there (sometimes a password) is not stored.
+  const counters = [`user:${hashToken(username.toLowerCase())}`, `ip:${req.sourceIp}`];
+  const [byUser = 0, byAddress = 0] = await ws.store.countLoginAttempt(counters, settings.loginThrottleWindow, now);
+  const audit = { clientId: it.client.clientId, sourceIp: req.sourceIp };
+  if (byUser > settings.maxFailuresPerUsername || byAddress > settings.maxFailuresPerAddress) {
+    ws.audit.emit('login.throttled', audit);
     return loginPage(it.form, { username, status: 429, error: 'Too many failed sign-in attempts. Wait a few minutes and try again.' });
   }
-  const user = username ? await ws.users.findByUsername(username) : undefined;
+  const user = username && Buffer.byteLength(username) <= MAX_USERNAME_BYTES ? await ws.users.findByUsername(username) : undefined;
   const passwordOk = await verifyPassword(password, user?.passwordHash);
   if (!user || !passwordOk || user.disabled) {
-    await ws.store.recordLoginFailure(counters, settings.loginThrottleWindow, now);
-    ws.audit.emit('login.failed', { clientId: it.client.clientId, username });
+    ws.audit.emit('login.failed', { ...audit, ...(user && { sub: user.sub }) });
     return loginPage(it.form, { username, error: 'The username or password is incorrect.' });
   }
+  await ws.store.forgiveLoginAttempt(counters, now);
   const sid = randomToken();
   const session = { idHash: hashToken(sid), sub: user.sub, authTime: now, expiresAt: now + settings.sessionTtl };
   await ws.store.recordLogin(it.txn.id, session, now);
