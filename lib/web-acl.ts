@@ -57,9 +57,10 @@ export class RateLimitedWebAcl extends Construct {
                     {
                       byteMatchStatement: {
                         fieldToMatch: { uriPath: {} },
-                        positionalConstraint: 'ENDS_WITH',
+                        // CONTAINS after path normalisation: a trailing slash or doubled slashes must not slip past.
+                        positionalConstraint: 'CONTAINS',
                         searchString: '/consent',
-                        textTransformations: [{ priority: 0, type: 'NONE' }],
+                        textTransformations: [{ priority: 0, type: 'NORMALIZE_PATH' }],
                       },
                     },
                   ],

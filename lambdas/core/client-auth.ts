@@ -4,6 +4,7 @@ import { invalidClient, invalidRequest } from './errors.js';
 import { header, type CoreRequest } from './http.js';
 import type { ClientAuthMethod, ClientRecord } from './model.js';
 import { optional, type Params } from './params.js';
+import { isClientId } from './registration.js';
 import type { Workspace } from './workspace.js';
 
 interface PresentedCredentials {
@@ -53,7 +54,7 @@ function presented(req: CoreRequest, params: Params): PresentedCredentials {
 /** Authenticates the calling client; every failure is the same `invalid_client` to the caller. */
 export async function authenticateClient(req: CoreRequest, params: Params, ws: Workspace): Promise<ClientRecord> {
   const creds = presented(req, params);
-  const client = await ws.store.getClient(creds.clientId);
+  const client = isClientId(creds.clientId) ? await ws.store.getClient(creds.clientId) : undefined;
   const secretOk = verifyClientSecret(creds.secret ?? '', client?.secretHash);
   if (!client) throw invalidClient('Client authentication failed.', 'unknown client');
   if (client.tokenEndpointAuthMethod !== creds.method) {

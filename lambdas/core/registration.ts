@@ -61,7 +61,10 @@ export function usernameProblem(username: string): string | undefined {
   return undefined;
 }
 
-const clientIdProblem = (id: string) => (CLIENT_ID.test(id) ? undefined : 'must be 1-128 letters, digits or . _ ~ -');
+/** Whether a presented client_id could be registered at all; anything else is refused before a lookup. */
+export const isClientId = (id: string): boolean => CLIENT_ID.test(id);
+
+const clientIdProblem = (id: string) => (isClientId(id) ? undefined : 'must be 1-128 letters, digits or . _ ~ -');
 
 const scopeProblem = (scope: string) =>
   SCOPE_TOKEN.test(scope) ? undefined : 'must be a scope token (printable ASCII, no spaces, quotes or backslashes)';

@@ -168,7 +168,21 @@ describe('AuthorizationServer with default props', () => {
         Match.objectLike({
           Name: 'login-posts-per-address',
           Action: { Block: {} },
-          Statement: { RateBasedStatement: Match.objectLike({ AggregateKeyType: 'IP', Limit: 100 }) },
+          Statement: {
+            RateBasedStatement: Match.objectLike({
+              AggregateKeyType: 'IP',
+              Limit: 100,
+              // the login path matched after normalisation, so /consent/ or //consent cannot slip past
+              ScopeDownStatement: { AndStatement: { Statements: Match.arrayWith([{
+                ByteMatchStatement: {
+                  FieldToMatch: { UriPath: {} },
+                  PositionalConstraint: 'CONTAINS',
+                  SearchString: '/consent',
+                  TextTransformations: [{ Priority: 0, Type: 'NORMALIZE_PATH' }],
+                },
+              }]) } },
+            }),
+          },
         }),
         Match.objectLike({
           Name: 'requests-per-address',

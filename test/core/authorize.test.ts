@@ -1,8 +1,10 @@
 // The authorization endpoint's checks, each tried against a request built to break it.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Agent } from '../support/agent.js';
+import { expectSecurityHeaders } from '../support/assertions.js';
 import { authorizeUrl, obtainCode, validRequest } from '../support/flow.js';
-import { newTestWorkspace, type TestWorkspace } from '../support/workspace.js';
+import { hashPassword } from '../../lambdas/core/crypto.js';
+import { newTestWorkspace, publicClient, TEST_PASSWORD, type TestWorkspace } from '../support/workspace.js';
 
 let t: TestWorkspace;
 beforeAll(async () => {
@@ -62,10 +64,17 @@ describe('requests that must never redirect', () => {
     expectErrorPage(await new Agent(t.ws).get(authorizeUrl(validRequest('spa', 'https://spa.example.com:8443/callback').params)));
   });
 
-  it('escapes reflected values on the error page', async () => {
-    const { params } = validRequest('<script>alert(1)</script>');
-    const res = await new Agent(t.ws).get(authorizeUrl(params));
-    expect(res.body).not.toContain('<script>');
+  it('shows the error page, not a 5xx, for a client_id no registration could have', async () => {
+    for (const clientId of ['c'.repeat(3000), '€'.repeat(1000), 'white space', '<script>']) {
+      const res = await new Agent(t.ws).get(authorizeUrl(validRequest(clientId).params));
+      expectErrorPage(res);
+      expect(res.body).not.toContain('<script>');
+    }
+  });
+
+  it('error pages carry every security header', async () => {
+    const res = await new Agent(t.ws).get(authorizeUrl(validRequest('nobody').params));
+    expectSecurityHeaders(res.headers);
   });
 });
 
@@ -124,6 +133,24 @@ describe('errors redirected to the verified redirect URI', () => {
 });
 
 describe('successful responses', () => {
+  it('keep the registered redirect URI, query included, exactly as registered', async () => {
+    const redirectUri = 'https://spa.example.com/cb?a=b%20c&x';
+    await t.store.putClient({ ...publicClient, clientId: 'query', redirectUris: [redirectUri] });
+    const loc = await obtainCode(new Agent(t.ws), validRequest('query', redirectUri).params);
+    expect(loc.href.startsWith(`${redirectUri}&code=`)).toBe(true);
+  });
+
+  it('a session of a user disabled since signing in no longer counts', async () => {
+    const agent = new Agent(t.ws);
+    await t.store.createUser({ sub: 'sub-carol', username: 'carol', passwordHash: await hashPassword(TEST_PASSWORD), claims: {} });
+    await obtainCode(agent, { ...validRequest().params, login_hint: 'carol' }, 'carol');
+    await t.store.updateUser('carol', { disabled: true });
+    const none = await agent.get(authorizeUrl({ ...validRequest().params, prompt: 'none' }));
+    expect(none.location?.searchParams.get('error')).toBe('login_required');
+    const again = await agent.get(authorizeUrl(validRequest().params));
+    expect(again.location?.searchParams.get('code')).toBeNull();
+  });
+
   it('carry code, the exact state and iss, and keep the redirect URI query', async () => {
     const state = 'a b+c/d?e=&f%20g<h>';
     const { params } = validRequest('spa', 'https://spa.example.com/callback');

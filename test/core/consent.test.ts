@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { Agent, hiddenField } from '../support/agent.js';
 import { authorizeUrl, follow, obtainCode, submitDecision, submitLogin, validRequest } from '../support/flow.js';
 import { newTestWorkspace, TEST_PASSWORD } from '../support/workspace.js';
+import { expectSecurityHeaders } from '../support/assertions.js';
 
 async function loginPage(agent: Agent, params = validRequest().params) {
   const res = await follow(agent, await agent.get(authorizeUrl(params)));
@@ -24,11 +25,7 @@ describe('pages', () => {
     expect(res.body).toContain('name="username"');
     expect(res.body).toContain('name="password"');
     expect(res.body).toMatch(/<label for="username">/);
-    expect(res.headers['content-security-policy']).toContain("frame-ancestors 'none'");
-    expect(res.headers['content-security-policy']).toContain("default-src 'none'");
-    expect(res.headers['x-frame-options']).toBe('DENY');
-    expect(res.headers['referrer-policy']).toBe('no-referrer');
-    expect(res.headers['cache-control']).toBe('no-store');
+    expectSecurityHeaders(res.headers);
   });
 
   it('the consent page lists the scopes and the escaped client name, with allow and deny', async () => {
@@ -95,6 +92,43 @@ describe('anti-CSRF', () => {
     expect(res.setCookies).toHaveLength(0);
   });
 
+  it('refuses a POST from a browser holding its own binding cookie but not this transaction’s', async () => {
+    const t = await newTestWorkspace();
+    const page = await loginPage(new Agent(t.ws));
+    const attacker = new Agent(t.ws);
+    await loginPage(attacker);
+    expect(attacker.cookies.get('authz_browser')).toBeTruthy();
+    const res = await submitLogin(attacker, page);
+    expect(res.status).toBe(400);
+    expect(res.setCookies.some((c) => c.startsWith('authz_session'))).toBe(false);
+    expect(t.audit.some((e) => e.type === 'login.succeeded')).toBe(false);
+  });
+
+  it('guards the allow/deny form the same way', async () => {
+    const t = await newTestWorkspace();
+    const agent = new Agent(t.ws);
+    const page = await consentPage(agent);
+    const txn = hiddenField(page.body, 'txn');
+    const forged = await agent.post('consent', { form: { txn, csrf: 'x'.repeat(43), decision: 'allow' } });
+    expect(forged.status).toBe(403);
+    expect(forged.headers.location).toBeUndefined();
+    const otherBrowser = new Agent(t.ws);
+    await loginPage(otherBrowser);
+    expect((await submitDecision(otherBrowser, page, 'allow')).status).toBe(400);
+    expect((await submitDecision(agent, page, 'allow')).location?.searchParams.get('code')).toBeTruthy();
+  });
+
+  it('answers a duplicated form field with a page, not JSON', async () => {
+    const t = await newTestWorkspace();
+    const agent = new Agent(t.ws);
+    const page = await loginPage(agent);
+    const csrf = hiddenField(page.body, 'csrf');
+    const res = await agent.post('consent', { form: { txn: hiddenField(page.body, 'txn'), csrf: [csrf, csrf], username: 'alice', password: 'x' } });
+    expect(res.status).toBe(400);
+    expect(res.headers['content-type']).toMatch(/^text\/html/);
+    expectSecurityHeaders(res.headers);
+  });
+
   it('refuses a POST that is not a form', async () => {
     const t = await newTestWorkspace();
     const agent = new Agent(t.ws);
@@ -152,6 +186,14 @@ describe('login', () => {
     expect(JSON.stringify(t.audit)).not.toContain('MyS3cretPassw0rd!');
   });
 
+  it('treats an absurdly long username as a failed login, not a server error', async () => {
+    const t = await newTestWorkspace();
+    const agent = new Agent(t.ws);
+    const res = await submitLogin(agent, await loginPage(agent), '€'.repeat(1300), 'x');
+    expect(res.status).toBe(200);
+    expect(res.body).toContain('The username or password is incorrect.');
+  });
+
   it('throttles a source address across usernames', async () => {
     const t = await newTestWorkspace({ settings: { maxFailuresPerAddress: 3 } });
     const agent = new Agent(t.ws);
@@ -186,6 +228,16 @@ describe('consent decisions', () => {
     expect(results.filter((r) => r.status === 400)).toHaveLength(9);
     const again = await submitDecision(agent, page, 'allow');
     expect(again.status).toBe(400);
+  });
+
+  it('every page the consent endpoint answers carries the security headers', async () => {
+    const t = await newTestWorkspace();
+    const agent = new Agent(t.ws);
+    const consent = await consentPage(agent);
+    const csrfFailure = await agent.post('consent', { form: { txn: hiddenField(consent.body, 'txn'), csrf: 'wrong', decision: 'allow' } });
+    const expired = await agent.get('consent?txn=AAAAAAAAAAAAAAAAAAAAAA');
+    for (const res of [consent, csrfFailure, expired]) expectSecurityHeaders(res.headers);
+    expect([csrfFailure.status, expired.status]).toEqual([403, 400]);
   });
 
   it('refuses an expired transaction', async () => {

@@ -1,12 +1,12 @@
 // The token endpoint: client authentication, code bindings, single use, and clean failure.
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import { describe, expect, it } from 'vitest';
-import { hashToken } from '../../lambdas/core/crypto.js';
+import { hashClientSecret, hashToken } from '../../lambdas/core/crypto.js';
 import type { Signer } from '../../lambdas/core/ports.js';
 import { atHash } from '../../lambdas/core/tokens.js';
 import { Agent } from '../support/agent.js';
 import { obtainCode, tokenForm, validRequest } from '../support/flow.js';
-import { newTestWorkspace, TEST_SECRET, type TestWorkspace } from '../support/workspace.js';
+import { confidentialClient, newTestWorkspace, TEST_SECRET, type TestWorkspace } from '../support/workspace.js';
 
 async function codeFor(t: TestWorkspace, clientId = 'spa', redirectUri = 'https://spa.example.com/callback') {
   const { params, verifier } = validRequest(clientId, redirectUri);
@@ -178,7 +178,8 @@ describe('malformed requests', () => {
     ['a JSON body', { body: '{"grant_type":"authorization_code"}', headers: { 'Content-Type': 'application/json' } }, 400, 'invalid_request'],
     ['no grant_type', { form: { client_id: 'spa' } }, 400, 'invalid_request'],
     ['an unknown grant_type', { form: { grant_type: 'password', client_id: 'spa' } }, 400, 'unsupported_grant_type'],
-    ['a grant the client may not use', { form: { grant_type: 'authorization_code', client_id: 'spa', code: 'x' } }, 400, 'invalid_grant'],
+    ['a client_id longer than any registration', { form: { grant_type: 'authorization_code', client_id: 'c'.repeat(3000) } }, 401, 'invalid_client'],
+    ['a client_id in the Basic header longer than any registration', { form: { grant_type: 'authorization_code' }, headers: { Authorization: basic('€'.repeat(1000), 'x') } }, 401, 'invalid_client'],
     ['a duplicated parameter', { body: 'grant_type=authorization_code&grant_type=authorization_code&client_id=spa', headers: { 'Content-Type': 'application/x-www-form-urlencoded' } }, 400, 'invalid_request'],
     ['an oversized body', { body: `grant_type=authorization_code&code=${'a'.repeat(70_000)}`, headers: { 'Content-Type': 'application/x-www-form-urlencoded' } }, 413, 'invalid_request'],
     ['a garbled Basic header', { form: { grant_type: 'authorization_code' }, headers: { Authorization: 'Basic !!!' } }, 401, 'invalid_client'],
@@ -188,6 +189,17 @@ describe('malformed requests', () => {
     expect(res.status).toBe(status);
     expect(res.json().error).toBe(error);
     expect(res.headers['cache-control']).toBe('no-store');
+  });
+
+  it('a grant the client is not registered for → unauthorized_client', async () => {
+    const t = await newTestWorkspace();
+    await t.store.putClient({ ...confidentialClient, clientId: 'machine', grantTypes: ['client_credentials'], redirectUris: [], secretHash: hashClientSecret(TEST_SECRET) });
+    const res = await new Agent(t.ws).post('oauth2/token', {
+      form: { grant_type: 'authorization_code', code: 'x', code_verifier: 'v'.repeat(43) },
+      headers: { Authorization: basic('machine', TEST_SECRET) },
+    });
+    expect(res.status).toBe(400);
+    expect(res.json().error).toBe('unauthorized_client');
   });
 
   it('GET is not a token request', async () => {

@@ -51,10 +51,10 @@ export async function submitDecision(agent: Agent, page: AgentResponse, decision
 }
 
 /** authorize → login → consent (allow) → the redirect back to the client carrying the code. */
-export async function obtainCode(agent: Agent, params: AuthorizeParams): Promise<URL> {
+export async function obtainCode(agent: Agent, params: AuthorizeParams, username = 'alice'): Promise<URL> {
   let res = await agent.get(authorizeUrl(params));
   while (res.location && res.location.pathname.endsWith('/consent')) res = await follow(agent, res);
-  if (res.status === 200 && res.body.includes('name="password"')) res = await submitLogin(agent, res);
+  if (res.status === 200 && res.body.includes('name="password"')) res = await submitLogin(agent, res, username);
   if (res.location && res.location.pathname.endsWith('/consent')) res = await follow(agent, res);
   if (res.status === 200 && res.body.includes('name="decision"')) res = await submitDecision(agent, res, 'allow');
   expect(res.location, `flow did not return to the client: ${res.status} ${/<h1>(.*?)<\/h1>/s.exec(res.body)?.[1] ?? res.body.slice(0, 200)}`).toBeDefined();

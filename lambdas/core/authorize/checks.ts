@@ -2,6 +2,7 @@
 import { OAuthError, UnverifiedRedirectError, invalidRequest, invalidScope, unauthorizedClient } from '../errors.js';
 import type { ClientRecord, Prompt } from '../model.js';
 import { optional, parseScope, repeated, type Params } from '../params.js';
+import { isClientId } from '../registration.js';
 import type { Workspace } from '../workspace.js';
 
 /** Errors before the redirect URI is verified are shown as a page, never redirected. */
@@ -10,7 +11,7 @@ const unverified = (description: string) => (d: string = description) => new Unv
 export async function checkClient(params: Params, ws: Workspace): Promise<ClientRecord> {
   const clientId = optional(params, 'client_id', unverified('client_id is invalid.'));
   if (!clientId) throw new UnverifiedRedirectError('invalid_request', 'The request does not name a client (client_id).');
-  const client = await ws.store.getClient(clientId);
+  const client = isClientId(clientId) ? await ws.store.getClient(clientId) : undefined;
   if (!client) throw new UnverifiedRedirectError('invalid_client', 'The application is not registered with this server.', `unknown client ${clientId}`);
   return client;
 }

@@ -49,10 +49,10 @@ async function proceed(req: CoreRequest, ws: Workspace, client: ClientRecord, re
   const now = nowSeconds(ws);
   const sid = readCookie(req, SESSION_COOKIE);
   const found = sid ? await ws.store.getSession(hashToken(sid), now) : undefined;
-  const session =
-    found && !request.prompt.includes('login') && (request.maxAge === undefined || now - found.authTime <= request.maxAge)
-      ? found
-      : undefined;
+  const fresh = found && !request.prompt.includes('login') && (request.maxAge === undefined || now - found.authTime <= request.maxAge);
+  // A session outlives changes to its user: one disabled or removed since signing in no longer counts.
+  const user = fresh ? await ws.users.findBySub(found.sub) : undefined;
+  const session = user && !user.disabled ? found : undefined;
   const consent = session && !client.firstParty ? await ws.store.getConsent(session.sub, client.clientId) : undefined;
   if (session && !needsConsent(client, request, consent)) {
     return issueCodeAndRedirect(ws, client, request, session, { status: 302 });

@@ -5,11 +5,14 @@ import type { OAuthError } from '../errors.js';
 import type { AuthorizationRequest, ClientRecord, CodeRecord, ConsentRecord } from '../model.js';
 import { nowSeconds, type Workspace } from '../workspace.js';
 
-/** The client's redirect URI with response parameters added to any query it already has. */
+/**
+ * The client's redirect URI with the response parameters appended; the registered URI, query included,
+ * is kept exactly as registered (RFC 6749 §3.1.2), never re-serialized.
+ */
 export function responseLocation(redirectUri: string, params: Readonly<Record<string, string | undefined>>): string {
-  const url = new URL(redirectUri);
-  for (const [k, v] of Object.entries(params)) if (v !== undefined) url.searchParams.append(k, v);
-  return url.toString();
+  const query = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v !== undefined) query.append(k, v);
+  return `${redirectUri}${redirectUri.includes('?') ? '&' : '?'}${query}`;
 }
 
 type Target = Pick<AuthorizationRequest, 'redirectUri' | 'state'>;

@@ -105,34 +105,35 @@ async function decide(ws: Workspace, { txn, client }: Interaction, params: Param
   return res;
 }
 
-export async function consentGet(req: CoreRequest, ws: Workspace): Promise<CoreResponse> {
-  const it = await loadInteraction(req, ws, req.query);
-  return it ? showPage(ws, it) : expiredPage();
-}
-
-export async function consentPost(req: CoreRequest, ws: Workspace): Promise<CoreResponse> {
-  if (!(header(req, 'content-type') ?? '').toLowerCase().startsWith('application/x-www-form-urlencoded')) {
-    return errorPage(415, 'Something went wrong', 'The form was sent in an unexpected format.');
-  }
-  let params: Params;
-  let it: Interaction | undefined;
+/** The pages answer every client-side problem with a page, never with a JSON error. */
+async function asPage(respond: () => Promise<CoreResponse>): Promise<CoreResponse> {
   try {
-    params = parseForm(req.body);
-    it = await loadInteraction(req, ws, params);
-  } catch (err) {
-    if (err instanceof OAuthError && err.status < 500) return errorPage(400, 'Something went wrong', err.description);
-    throw err;
-  }
-  if (!it) return expiredPage();
-  const csrf = optional(params, 'csrf') ?? '';
-  if (!safeEqual(csrf, it.txn.csrf)) {
-    return errorPage(403, 'This form has expired', 'Reload the page and try again.');
-  }
-  try {
-    return await (it.txn.sub ? decide(ws, it, params) : login(req, ws, it, params));
+    return await respond();
   } catch (err) {
     if (err instanceof ConditionFailed) return expiredPage();
     if (err instanceof OAuthError && err.status < 500) return errorPage(400, 'Something went wrong', err.description);
     throw err;
   }
+}
+
+export function consentGet(req: CoreRequest, ws: Workspace): Promise<CoreResponse> {
+  return asPage(async () => {
+    const it = await loadInteraction(req, ws, req.query);
+    return it ? showPage(ws, it) : expiredPage();
+  });
+}
+
+export function consentPost(req: CoreRequest, ws: Workspace): Promise<CoreResponse> {
+  return asPage(async () => {
+    if (!(header(req, 'content-type') ?? '').toLowerCase().startsWith('application/x-www-form-urlencoded')) {
+      return errorPage(415, 'Something went wrong', 'The form was sent in an unexpected format.');
+    }
+    const params = parseForm(req.body);
+    const it = await loadInteraction(req, ws, params);
+    if (!it) return expiredPage();
+    if (!safeEqual(optional(params, 'csrf') ?? '', it.txn.csrf)) {
+      return errorPage(403, 'This form has expired', 'Reload the page and try again.');
+    }
+    return it.txn.sub ? decide(ws, it, params) : login(req, ws, it, params);
+  });
 }
