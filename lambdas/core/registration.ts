@@ -1,7 +1,6 @@
 // The rules for a client registration, a username and a tenant or workspace id, wherever they are declared.
 import { FieldChecker, type FieldProblem, type Fields } from './field-checker.js';
 import type { ClientAuthMethod, ClientRegistration, GrantType } from './model.js';
-import { MAX_PARAM_LENGTH } from './params.js';
 
 /** Every field of a ClientRegistration; typed so a new field must be added here to pass validation. */
 const REGISTRATION_FIELDS = {
@@ -53,10 +52,13 @@ export function idProblem(id: string): string | undefined {
     : 'must be 1-63 characters of a-z, 0-9 and "-", not starting or ending with "-" (it is a path segment of the issuer URL)';
 }
 
-/** The rule of usernames: people type them into the sign-in form, which refuses longer values. */
+/** Usernames are DynamoDB key parts (at most 2048 bytes); the sign-in form looks up nothing longer than this. */
+export const MAX_USERNAME_BYTES = 512;
+
+/** The rule of usernames: people type them into the sign-in form. */
 export function usernameProblem(username: string): string | undefined {
   if (username === '') return 'must not be empty';
-  if (username.length > MAX_PARAM_LENGTH) return `must be at most ${MAX_PARAM_LENGTH} characters`;
+  if (Buffer.byteLength(username) > MAX_USERNAME_BYTES) return `must be at most ${MAX_USERNAME_BYTES} bytes`;
   if (!USERNAME.test(username)) return 'must not contain control characters or start or end with white space';
   return undefined;
 }

@@ -114,7 +114,7 @@ describe('parseConfig', () => {
     ['a missing username', (u) => delete u.username, 'users[0].username: is required'],
     ['a username with surrounding spaces', (u) => (u.username = ' alice'), 'users[0].username: must not contain control characters'],
     ['a username with a control character', (u) => (u.username = 'al\nice'), 'users[0].username: must not contain control characters'],
-    ['a username the sign-in form would refuse as too long', (u) => (u.username = 'a'.repeat(4097)), 'users[0].username: must be at most 4096 characters'],
+    ['a username the sign-in form would refuse as too long', (u) => (u.username = 'a'.repeat(513)), 'users[0].username: must be at most 512 bytes'],
     ['an empty password', (u) => (u.password = ''), 'users[0].password: must be a non-empty string'],
     ['claims that are not an object', (u) => (u.claims = ['email']), 'users[0].claims: must be an object'],
     ['claims that are null', (u) => (u.claims = null), 'users[0].claims: must be an object'],

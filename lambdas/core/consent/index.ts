@@ -8,6 +8,7 @@ import type { ClientRecord, TransactionRecord } from '../model.js';
 import { errorPage } from '../pages/html.js';
 import { consentPage, loginPage, type FormContext } from '../pages/interaction.js';
 import { optional, type Params } from '../params.js';
+import { MAX_USERNAME_BYTES } from '../registration.js';
 import { nowSeconds, type Workspace } from '../workspace.js';
 
 const expiredPage = () =>
@@ -41,9 +42,6 @@ async function showPage(ws: Workspace, { txn, form }: Interaction): Promise<Core
   if (!user || user.disabled) return expiredPage();
   return consentPage(form, txn.request.scopes, user.username);
 }
-
-/** DynamoDB keys hold at most 2048 bytes; no registered username comes near this, so longer ones need no lookup. */
-const MAX_USERNAME_BYTES = 512;
 
 async function login(req: CoreRequest, ws: Workspace, it: Interaction, params: Params): Promise<CoreResponse> {
   const now = nowSeconds(ws);
