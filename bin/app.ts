@@ -128,7 +128,7 @@ export class ExampleStack extends Stack {
   }
 }
 
-/** Builds the example app; tests call this too, so what they check is what `cdk synth` produces. */
+/** Builds the example app, as `cdk synth` runs it through cdk.json. */
 export function buildApp(app = new App()): { app: App; stack: ExampleStack } {
   // No `env`: the stack is environment-agnostic, so synth needs no credentials and makes no lookups.
   const stack = new ExampleStack(app, 'AuthorizationServerExample');

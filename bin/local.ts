@@ -2,7 +2,7 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../lambdas/adapters/local/config.js';
 import { type LocalServer, PortInUseError, startLocalServer } from '../lambdas/adapters/local/server.js';
-import type { SigningAlg } from '../lambdas/core/ports.js';
+import { SIGNING_ALGS, type SigningAlg } from '../lambdas/core/ports.js';
 
 const USAGE = `Usage: npm start [-- [--config FILE] [--signing-alg ALG]]
 
@@ -11,7 +11,6 @@ const USAGE = `Usage: npm start [-- [--config FILE] [--signing-alg ALG]]
   --signing-alg ALG    RS256 (default), PS256 or ES256; also AUTHZ_SIGNING_ALG.
   PORT                 port on localhost (default 3000; 0 picks a free one).`;
 
-const SIGNING_ALGS: readonly SigningAlg[] = ['RS256', 'PS256', 'ES256'];
 
 class UsageError extends Error {}
 
@@ -34,7 +33,7 @@ function options() {
   const port = Number(process.env.PORT || 3000);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`PORT must be a port number, not "${process.env.PORT}".`);
   const signingAlg = (values['signing-alg'] ?? process.env.AUTHZ_SIGNING_ALG ?? 'RS256') as SigningAlg;
-  if (!SIGNING_ALGS.includes(signingAlg)) throw new UsageError(`The signing algorithm must be one of ${SIGNING_ALGS.join(', ')}.`);
+  if (!(SIGNING_ALGS as readonly string[]).includes(signingAlg)) throw new UsageError(`The signing algorithm must be one of ${SIGNING_ALGS.join(', ')}.`);
   return { port, signingAlg, configFile: values.config ?? process.env.AUTHZ_CONFIG };
 }
 

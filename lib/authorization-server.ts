@@ -13,7 +13,7 @@ import { PARTITION_KEY, TTL_ATTRIBUTE } from '../lambdas/adapters/dynamodb/table
 import { kmsSigningAlgorithm } from '../lambdas/adapters/kms/signing-algorithm.js';
 import type { ClientRegistration } from '../lambdas/core/model.js';
 import { registrationOf } from '../lambdas/core/registration.js';
-import type { SigningAlg } from '../lambdas/core/ports.js';
+import { SIGNING_ALGS, type SigningAlg } from '../lambdas/core/ports.js';
 import type { WorkspaceSettings } from '../lambdas/core/workspace.js';
 import { ENV, settingVariable } from '../lambdas/handlers/environment-contract.js';
 import { type HandlerName, handlerManifest, handlerNames, PATH_INSERTED_METADATA } from '../lambdas/handlers/manifest.js';
@@ -36,7 +36,7 @@ import { RateLimitedWebAcl } from './web-acl.js';
 /** JWS algorithm of the workspace's tokens; it decides the KMS key spec. */
 export type SigningAlgorithm = SigningAlg;
 
-const SIGNING_ALGORITHMS: readonly SigningAlgorithm[] = ['RS256', 'PS256', 'ES256'];
+const SIGNING_ALGORITHMS: readonly SigningAlgorithm[] = SIGNING_ALGS;
 
 const KEY_SPEC: Readonly<Record<SigningAlgorithm, kms.KeySpec>> = {
   RS256: kms.KeySpec.RSA_2048,
@@ -96,7 +96,6 @@ export interface AuthorizationServerProps {
    * 3. set `activeSigningKey: 'next'` and deploy: new tokens are signed by `next`, older ones still verify;
    * 4. once the longest access/ID token lifetime has passed, remove `primary` and deploy. With the default
    *    removal policy its KMS key is retained; schedule its deletion in KMS when you no longer need it.
-   * Refresh tokens are opaque, so rotation never affects them.
    * @default ['primary']
    */
   readonly signingKeys?: readonly string[];

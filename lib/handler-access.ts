@@ -31,7 +31,7 @@ export interface HandlerAccess {
 export const handlerAccess: Readonly<Record<HandlerName, HandlerAccess>> = {
   // getClient, getSession, getConsent; putTransaction, and issueCode without a transaction (a plain put).
   authorize: { table: ['dynamodb:GetItem', 'dynamodb:PutItem'], keys: 'none' },
-  // Transaction, client, user and consent reads; login-failure counters (batch read, conditional update);
+  // Transaction, client, user and consent reads; login-attempt counters (conditional updates);
   // recordLogin (update + put), issueCode (delete transaction + put code + put consent), discardTransaction.
   // scrypt password hashing is CPU-bound, hence the memory.
   consent: {

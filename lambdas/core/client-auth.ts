@@ -35,10 +35,10 @@ function presented(req: CoreRequest, params: Params): PresentedCredentials {
   const bodyId = optional(params, 'client_id');
   const bodySecret = optional(params, 'client_secret');
   const assertion = optional(params, 'client_assertion');
-  const used = [authorization?.match(/^basic /i), bodySecret, assertion].filter(Boolean).length;
-  if (used > 1) throw invalidRequest('The client used more than one authentication method.');
-  if (authorization && /^basic /i.test(authorization)) {
-    const creds = fromBasic(authorization.slice(6).trim());
+  const basic = authorization !== undefined && /^basic /i.test(authorization);
+  if ([basic, bodySecret, assertion].filter(Boolean).length > 1) throw invalidRequest('The client used more than one authentication method.');
+  if (basic) {
+    const creds = fromBasic(authorization!.slice(6).trim());
     if (bodyId !== undefined && bodyId !== creds.clientId) throw invalidRequest('client_id does not match the authenticated client.');
     return creds;
   }

@@ -25,9 +25,7 @@ export function safeEqual(a: string, b: string): boolean {
 }
 
 /** RFC 7636 S256: BASE64URL(SHA256(ASCII(code_verifier))). */
-export function s256(verifier: string): string {
-  return sha256(verifier).toString('base64url');
-}
+export const s256 = (verifier: string): string => hashToken(verifier);
 
 /** Client secrets are server-generated and high-entropy, so a SHA-256 is the right hash for them. */
 export function hashClientSecret(secret: string): string {

@@ -1,15 +1,13 @@
 // OIDC Discovery and RFC 8414 metadata: every endpoint and capability the workspace actually has.
 import { supportedClaims, supportedScopes } from './claims.js';
 import { jsonResponse, type CoreResponse } from './http.js';
-import type { ClientAuthMethod } from './model.js';
+import { signingAlgs } from './jwks.js';
+import { AUTH_METHODS } from './registration.js';
 import { grants } from './token/index.js';
 import type { Workspace } from './workspace.js';
 
-/** Methods `authenticateClient` accepts today. */
-const AUTH_METHODS: readonly ClientAuthMethod[] = ['client_secret_basic', 'client_secret_post', 'none'];
 
 export function metadata(ws: Workspace): Record<string, unknown> {
-  const algs = [...new Set(ws.keys.all.map((k) => k.alg))];
   return {
     issuer: ws.issuer,
     authorization_endpoint: `${ws.issuer}/oauth2/authorize`,
@@ -22,7 +20,7 @@ export function metadata(ws: Workspace): Record<string, unknown> {
     response_modes_supported: ['query'],
     grant_types_supported: Object.keys(grants),
     subject_types_supported: ['public'],
-    id_token_signing_alg_values_supported: algs,
+    id_token_signing_alg_values_supported: signingAlgs(ws),
     userinfo_signing_alg_values_supported: [],
     token_endpoint_auth_methods_supported: AUTH_METHODS,
     code_challenge_methods_supported: ['S256'],

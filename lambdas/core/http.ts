@@ -40,7 +40,7 @@ export function jsonResponse(status: number, body: unknown, headers: Record<stri
   };
 }
 
-/** JSON that must never be cached: token, introspection and userinfo responses. */
+/** JSON that must never be cached: token and userinfo responses, and every error. */
 export function noStoreJson(status: number, body: unknown, headers: Record<string, string> = {}): CoreResponse {
   return jsonResponse(status, body, { 'cache-control': 'no-store', pragma: 'no-cache', ...headers });
 }
@@ -63,6 +63,10 @@ export function redirect(location: string, status: 302 | 303 = 303, cookies?: st
   const res: CoreResponse = { status, headers: { location, 'cache-control': 'no-store' }, body: '' };
   if (cookies?.length) res.cookies = cookies;
   return res;
+}
+
+export function isFormBody(req: CoreRequest): boolean {
+  return (header(req, 'content-type') ?? '').toLowerCase().startsWith('application/x-www-form-urlencoded');
 }
 
 /** Parses an `application/x-www-form-urlencoded` body keeping every value of a repeated name. */

@@ -16,7 +16,8 @@ export interface Clock {
 
 export const systemClock: Clock = { now: () => Date.now() };
 
-export type SigningAlg = 'RS256' | 'PS256' | 'ES256';
+export const SIGNING_ALGS = ['RS256', 'PS256', 'ES256'] as const;
+export type SigningAlg = (typeof SIGNING_ALGS)[number];
 
 /** A public JWK as published in the JWKS (RFC 7517), `kid` = RFC 7638 thumbprint. */
 export interface PublicJwk {
@@ -92,7 +93,10 @@ export interface Store {
    * code's grant id) on a second redemption; `ConditionFailed` if missing or expired.
    */
   redeemCode(codeHash: string, issuance: Issuance, now: number): Promise<void>;
-  /** Marks a grant revoked: refresh tokens of the family stop working, its access tokens introspect inactive. */
+  /**
+   * Marks a grant revoked (also before the grant record exists, so a racing redemption loses). Today the
+   * record only stops that redemption; refresh tokens and introspection will consult it when they land.
+   */
   revokeGrant(grantId: string, now: number): Promise<void>;
 
   /**

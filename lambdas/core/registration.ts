@@ -24,7 +24,7 @@ const OPTIONAL_FIELDS = FIELD_NAMES.filter((name) => REGISTRATION_FIELDS[name] =
 export const isRegistrationField = (name: string): name is RegistrationField => Object.hasOwn(REGISTRATION_FIELDS, name);
 
 /** The methods the token endpoint accepts today. */
-const AUTH_METHODS: readonly ClientAuthMethod[] = ['none', 'client_secret_basic', 'client_secret_post'];
+export const AUTH_METHODS: readonly ClientAuthMethod[] = ['none', 'client_secret_basic', 'client_secret_post'];
 /** The methods that authenticate with a shared secret. */
 const SECRET_METHODS: readonly ClientAuthMethod[] = ['client_secret_basic', 'client_secret_post'];
 const GRANT_TYPES: readonly GrantType[] = ['authorization_code', 'refresh_token', 'client_credentials'];

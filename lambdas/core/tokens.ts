@@ -1,4 +1,4 @@
-// Minting the JWTs: RFC 9068 access tokens and OIDC Core ID tokens, signed in parallel.
+// Minting the JWTs: RFC 9068 access tokens and OIDC Core ID tokens (the ID token after the access token: at_hash covers it).
 import { newId, sha256 } from './crypto.js';
 import { releasedClaims } from './claims.js';
 import { signJwt } from './jws.js';

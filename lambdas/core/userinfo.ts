@@ -1,9 +1,9 @@
 // GET/POST /userinfo (OIDC Core §5.3): claims of the access token's subject, released by its scopes.
-import { createLocalJWKSet, jwtVerify } from 'jose';
+import { jwtVerify } from 'jose';
 import { releasedClaims } from './claims.js';
 import { OAuthError, invalidRequest, invalidToken } from './errors.js';
-import { header, noStoreJson, parseForm, type CoreRequest, type CoreResponse } from './http.js';
-import { publicKeys } from './jwks.js';
+import { header, isFormBody, noStoreJson, parseForm, type CoreRequest, type CoreResponse } from './http.js';
+import { signingAlgs, verificationKeys } from './jwks.js';
 import { optional, parseScope } from './params.js';
 import type { Workspace } from './workspace.js';
 
@@ -11,8 +11,7 @@ import type { Workspace } from './workspace.js';
 function bearerToken(req: CoreRequest): string {
   const authorization = header(req, 'authorization');
   const fromHeader = authorization?.match(/^Bearer ([A-Za-z0-9._~+/-]+=*)$/i)?.[1];
-  const isForm = (header(req, 'content-type') ?? '').toLowerCase().startsWith('application/x-www-form-urlencoded');
-  const fromBody = req.method === 'POST' && isForm ? optional(parseForm(req.body), 'access_token') : undefined;
+  const fromBody = req.method === 'POST' && isFormBody(req) ? optional(parseForm(req.body), 'access_token') : undefined;
   if (fromHeader && fromBody) throw invalidRequest('The access token was sent more than once.');
   const token = fromHeader ?? fromBody;
   if (!token) {
@@ -23,12 +22,14 @@ function bearerToken(req: CoreRequest): string {
 
 export async function userinfo(req: CoreRequest, ws: Workspace): Promise<CoreResponse> {
   const token = bearerToken(req);
+  // Outside the try: a key that cannot be loaded is the server's failure, not the token's.
+  const keys = await verificationKeys(ws);
   let payload;
   try {
-    ({ payload } = await jwtVerify(token, createLocalJWKSet({ keys: (await publicKeys(ws)) as never }), {
+    ({ payload } = await jwtVerify(token, keys, {
       issuer: ws.issuer,
       typ: 'at+jwt',
-      algorithms: [...new Set(ws.keys.all.map((k) => k.alg))],
+      algorithms: signingAlgs(ws),
       currentDate: new Date(ws.clock.now()),
     }));
   } catch {

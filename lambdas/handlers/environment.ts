@@ -3,7 +3,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { createDocumentClient, DynamoStore } from '../adapters/dynamodb/store.js';
 import { KmsSigner } from '../adapters/kms/signer.js';
-import { type SigningAlg, systemClock } from '../core/ports.js';
+import { SIGNING_ALGS, type SigningAlg, systemClock } from '../core/ports.js';
 import { defaultSettings, type Workspace, type WorkspaceSettings } from '../core/workspace.js';
 import { ENV, settingVariable } from './environment-contract.js';
 import { auditLog } from './log.js';
@@ -16,7 +16,6 @@ const dynamo = createDocumentClient(new DynamoDBClient({}));
 
 type Env = Readonly<Record<string, string | undefined>>;
 
-const SIGNING_ALGS: readonly SigningAlg[] = ['RS256', 'PS256', 'ES256'];
 
 function required(env: Env, name: string): string {
   const value = env[name]?.trim();
@@ -42,7 +41,7 @@ export function workspaceFromEnvironment(env: Env = process.env): Workspace {
   const tenantId = required(env, ENV.tenantId);
   const workspaceId = required(env, ENV.workspaceId);
   const alg = required(env, ENV.signingAlg) as SigningAlg;
-  if (!SIGNING_ALGS.includes(alg)) throw new Error(`Environment variable ${ENV.signingAlg} must be one of ${SIGNING_ALGS.join(', ')}.`);
+  if (!(SIGNING_ALGS as readonly string[]).includes(alg)) throw new Error(`Environment variable ${ENV.signingAlg} must be one of ${SIGNING_ALGS.join(', ')}.`);
   const keyIds = required(env, ENV.signingKeyIds).split(',').map((id) => id.trim()).filter(Boolean);
   const activeId = required(env, ENV.activeSigningKeyId);
   const signers = keyIds.map((keyId) => new KmsSigner({ client: kms, keyId, alg }));

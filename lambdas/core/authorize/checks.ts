@@ -1,15 +1,15 @@
 // The authorization request checks, one per rule, applied in order by the endpoint (RFC 6749 §4.1, RFC 7636, OIDC Core §3.1.2).
 import { OAuthError, UnverifiedRedirectError, invalidRequest, invalidScope, unauthorizedClient } from '../errors.js';
 import type { ClientRecord, Prompt } from '../model.js';
-import { optional, parseScope, repeated, type Params } from '../params.js';
+import { optional, parseScope, repeated, required, type Params } from '../params.js';
 import { isClientId } from '../registration.js';
 import type { Workspace } from '../workspace.js';
 
 /** Errors before the redirect URI is verified are shown as a page, never redirected. */
-const unverified = (description: string) => (d: string = description) => new UnverifiedRedirectError('invalid_request', d);
+const unverified = (description: string) => new UnverifiedRedirectError('invalid_request', description);
 
 export async function checkClient(params: Params, ws: Workspace): Promise<ClientRecord> {
-  const clientId = optional(params, 'client_id', unverified('client_id is invalid.'));
+  const clientId = optional(params, 'client_id', unverified);
   if (!clientId) throw new UnverifiedRedirectError('invalid_request', 'The request does not name a client (client_id).');
   const client = isClientId(clientId) ? await ws.store.getClient(clientId) : undefined;
   if (!client) throw new UnverifiedRedirectError('invalid_client', 'The application is not registered with this server.', `unknown client ${clientId}`);
@@ -33,7 +33,7 @@ export function redirectUriMatches(client: ClientRecord, uri: string): boolean {
 }
 
 export function checkRedirectUri(params: Params, client: ClientRecord): { redirectUri: string; redirectUriSent: boolean } {
-  const sent = optional(params, 'redirect_uri', unverified('redirect_uri is invalid.'));
+  const sent = optional(params, 'redirect_uri', unverified);
   if (sent === undefined) {
     if (client.redirectUris.length === 1) return { redirectUri: client.redirectUris[0]!, redirectUriSent: false };
     throw new UnverifiedRedirectError('invalid_request', 'The request must name one of the registered redirect URIs (redirect_uri).');
@@ -45,8 +45,7 @@ export function checkRedirectUri(params: Params, client: ClientRecord): { redire
 }
 
 export function checkResponseType(params: Params, client: ClientRecord): void {
-  const responseType = optional(params, 'response_type');
-  if (!responseType) throw invalidRequest('The response_type parameter is required.');
+  const responseType = required(params, 'response_type');
   if (responseType !== 'code') throw new OAuthError('unsupported_response_type', 'Only response_type=code is supported.');
   if (!client.grantTypes.includes('authorization_code')) throw unauthorizedClient('The client may not use the authorization code grant.');
   const responseMode = optional(params, 'response_mode');

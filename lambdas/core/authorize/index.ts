@@ -18,7 +18,7 @@ import {
   checkScope,
   checkUnsupportedRequestObjects,
 } from './checks.js';
-import { errorRedirect, issueCodeAndRedirect, needsConsent } from './respond.js';
+import { consentNeeded, errorRedirect, issueCodeAndRedirect } from './respond.js';
 
 function parseRequest(params: Params, client: ClientRecord, target: Pick<AuthorizationRequest, 'redirectUri' | 'redirectUriSent'>, state: string | undefined): AuthorizationRequest {
   checkUnsupportedRequestObjects(params);
@@ -53,8 +53,7 @@ async function proceed(req: CoreRequest, ws: Workspace, client: ClientRecord, re
   // A session outlives changes to its user: one disabled or removed since signing in no longer counts.
   const user = fresh ? await ws.users.findBySub(found.sub) : undefined;
   const session = user && !user.disabled ? found : undefined;
-  const consent = session && !client.firstParty ? await ws.store.getConsent(session.sub, client.clientId) : undefined;
-  if (session && !needsConsent(client, request, consent)) {
+  if (session && !(await consentNeeded(ws, client, request, session.sub))) {
     return issueCodeAndRedirect(ws, client, request, session, { status: 302 });
   }
   if (request.prompt.includes('none')) {

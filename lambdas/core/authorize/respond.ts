@@ -24,10 +24,14 @@ export function errorRedirect(ws: Workspace, target: Target, err: OAuthError, st
   );
 }
 
-/** Consent is asked unless the client is first-party or an earlier grant already covers every scope. */
-export function needsConsent(client: ClientRecord, request: AuthorizationRequest, consent: ConsentRecord | undefined): boolean {
+/**
+ * Consent is asked unless the client is first-party or the user's earlier consent already covers every
+ * scope; the remembered consent is read only when that decides it.
+ */
+export async function consentNeeded(ws: Workspace, client: ClientRecord, request: AuthorizationRequest, sub: string): Promise<boolean> {
   if (client.firstParty) return false;
   if (request.prompt.includes('consent')) return true;
+  const consent = await ws.store.getConsent(sub, client.clientId);
   return !request.scopes.every((s) => consent?.scopes.includes(s));
 }
 

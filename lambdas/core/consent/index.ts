@@ -1,9 +1,9 @@
 // GET/POST /consent: the hosted login and consent pages of an authorization transaction.
-import { issueCodeAndRedirect, errorRedirect, needsConsent } from '../authorize/respond.js';
+import { consentNeeded, errorRedirect, issueCodeAndRedirect } from '../authorize/respond.js';
 import { BROWSER_COOKIE, readCookie, sessionCookie } from '../cookies.js';
 import { hashToken, randomToken, safeEqual, verifyPassword } from '../crypto.js';
 import { ConditionFailed, OAuthError } from '../errors.js';
-import { header, parseForm, redirect, type CoreRequest, type CoreResponse } from '../http.js';
+import { isFormBody, parseForm, redirect, type CoreRequest, type CoreResponse } from '../http.js';
 import type { ClientRecord, TransactionRecord } from '../model.js';
 import { errorPage } from '../pages/html.js';
 import { consentPage, loginPage, type FormContext } from '../pages/interaction.js';
@@ -69,8 +69,7 @@ async function login(req: CoreRequest, ws: Workspace, it: Interaction, params: P
   await ws.store.recordLogin(it.txn.id, session, now);
   ws.audit.emit('login.succeeded', { clientId: it.client.clientId, sub: user.sub });
   const cookies = [sessionCookie(req, ws, sid)];
-  const consent = it.client.firstParty ? undefined : await ws.store.getConsent(user.sub, it.client.clientId);
-  if (needsConsent(it.client, it.txn.request, consent)) {
+  if (await consentNeeded(ws, it.client, it.txn.request, user.sub)) {
     return redirect(`${ws.issuer}/consent?txn=${encodeURIComponent(it.txn.id)}`, 303, cookies);
   }
   return issueCodeAndRedirect(ws, it.client, it.txn.request, session, { transactionId: it.txn.id, status: 303, cookies });
@@ -123,7 +122,7 @@ export function consentGet(req: CoreRequest, ws: Workspace): Promise<CoreRespons
 
 export function consentPost(req: CoreRequest, ws: Workspace): Promise<CoreResponse> {
   return asPage(async () => {
-    if (!(header(req, 'content-type') ?? '').toLowerCase().startsWith('application/x-www-form-urlencoded')) {
+    if (!isFormBody(req)) {
       return errorPage(415, 'Something went wrong', 'The form was sent in an unexpected format.');
     }
     const params = parseForm(req.body);

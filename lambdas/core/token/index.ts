@@ -1,7 +1,7 @@
 // POST /oauth2/token: authenticates the client and dispatches to the grant named by grant_type.
 import { authenticateClient } from '../client-auth.js';
 import { OAuthError, invalidRequest, unauthorizedClient } from '../errors.js';
-import { header, noStoreJson, parseForm, type CoreRequest, type CoreResponse } from '../http.js';
+import { isFormBody, noStoreJson, parseForm, type CoreRequest, type CoreResponse } from '../http.js';
 import type { GrantType } from '../model.js';
 import { required } from '../params.js';
 import type { Workspace } from '../workspace.js';
@@ -14,7 +14,7 @@ export const grants: Partial<Record<GrantType, GrantHandler>> = {
 };
 
 export async function token(req: CoreRequest, ws: Workspace): Promise<CoreResponse> {
-  if (!(header(req, 'content-type') ?? '').toLowerCase().startsWith('application/x-www-form-urlencoded')) {
+  if (!isFormBody(req)) {
     throw invalidRequest('The token request must be application/x-www-form-urlencoded.');
   }
   const params = parseForm(req.body);

@@ -10,7 +10,10 @@ import type { GrantHandler } from '../grant.js';
 /** RFC 7636 §4.1: 43–128 characters from the unreserved set. */
 const VERIFIER = /^[A-Za-z0-9._~-]{43,128}$/;
 
-/** A second use of a code means it leaked: revoke everything issued from it (RFC 6749 §4.1.2). */
+/**
+ * A second use of a code means it leaked (RFC 6749 §4.1.2): the grant it was issued under is marked
+ * revoked, the record that refresh-token rotation and introspection consult once those grants exist.
+ */
 async function replayed(ws: Workspace, code: Pick<CodeRecord, 'grantId' | 'clientId'>): Promise<never> {
   await ws.store.revokeGrant(code.grantId, nowSeconds(ws));
   ws.audit.emit('code.replayed', { clientId: code.clientId, grantId: code.grantId });
