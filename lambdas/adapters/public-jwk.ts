@@ -3,8 +3,15 @@ import { createPublicKey, type KeyObject } from 'node:crypto';
 import { calculateJwkThumbprint } from 'jose';
 import type { PublicJwk, SigningAlg } from '../core/ports.js';
 
+/** Whether `key` can sign `alg`: RSA of at least 2048 bits for RS256/PS256, P-256 (and no other curve) for ES256. */
+export function keyFits(key: KeyObject, alg: SigningAlg): boolean {
+  return alg === 'ES256'
+    ? key.asymmetricKeyType === 'ec' && key.asymmetricKeyDetails?.namedCurve === 'prime256v1'
+    : key.asymmetricKeyType === 'rsa' && (key.asymmetricKeyDetails?.modulusLength ?? 0) >= 2048;
+}
+
 /**
- * `key` (public, or private to derive it from) must be RSA or P-256: the signers check it fits `alg` first,
+ * `key` (public, or private to derive it from) must fit `alg` (`keyFits`): the signers check that first,
  * each with a message naming its key. Members are copied one by one so nothing private can slip through.
  */
 export async function publicJwkOf(key: KeyObject, alg: SigningAlg): Promise<PublicJwk> {

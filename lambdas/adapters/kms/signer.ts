@@ -2,7 +2,7 @@
 import { createHash, createPublicKey } from 'node:crypto';
 import { GetPublicKeyCommand, SignCommand, type KMSClient } from '@aws-sdk/client-kms';
 import type { PublicJwk, Signer, SigningAlg } from '../../core/ports.js';
-import { publicJwkOf } from '../public-jwk.js';
+import { keyFits, publicJwkOf } from '../public-jwk.js';
 import { derToJose } from './ecdsa-signature.js';
 import { kmsSigningAlgorithm } from './signing-algorithm.js';
 
@@ -58,9 +58,7 @@ export class KmsSigner implements Signer {
     }
     const key = createPublicKey({ key: Buffer.from(res.PublicKey), format: 'der', type: 'spki' });
     // ECC_SECG_P256K1 keys also offer ECDSA_SHA_256, but ES256 is defined on P-256 only.
-    if (key.asymmetricKeyType === 'ec' && key.asymmetricKeyDetails?.namedCurve !== 'prime256v1') {
-      throw new Error(`KMS key ${this.#keyId} is not a P-256 key.`);
-    }
+    if (!keyFits(key, this.alg)) throw new Error(`KMS key ${this.#keyId} is not a P-256 key.`);
     return publicJwkOf(key, this.alg);
   }
 }

@@ -4,7 +4,7 @@ import { link, mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { promisify } from 'node:util';
 import type { PublicJwk, Signer, SigningAlg } from '../../core/ports.js';
-import { publicJwkOf } from '../public-jwk.js';
+import { keyFits, publicJwkOf } from '../public-jwk.js';
 
 export interface LocalSignerOptions {
   /** PEM file of the private key (PKCS #8); generated with mode 0600 on first use and reused afterwards. */
@@ -48,11 +48,7 @@ async function loadOrCreateKey(file: string, alg: SigningAlg): Promise<KeyObject
 
 /** What `alg` needs the key to be; a file holding another kind of key is refused rather than silently replaced. */
 function checkKeyFits(key: KeyObject, alg: SigningAlg, file: string): void {
-  const fits =
-    alg === 'ES256'
-      ? key.asymmetricKeyType === 'ec' && key.asymmetricKeyDetails?.namedCurve === 'prime256v1'
-      : key.asymmetricKeyType === 'rsa' && (key.asymmetricKeyDetails?.modulusLength ?? 0) >= 2048;
-  if (!fits) throw new Error(`${file} does not hold a key for ${alg}; delete it to have a new one generated.`);
+  if (!keyFits(key, alg)) throw new Error(`${file} does not hold a key for ${alg}; delete it to have a new one generated.`);
 }
 
 export class LocalSigner implements Signer {
