@@ -37,15 +37,17 @@ export interface ClientSyncProps {
 }
 
 export class ClientSync extends Construct {
-  /** Secrets of confidential clients by client id: CloudFormation generates them, so they never sit in the template. */
-  readonly secrets: Readonly<Record<string, secretsmanager.Secret>>;
   readonly function: BundledFunction;
   private readonly declared: { registration: ClientRegistration; secret?: secretsmanager.Secret }[] = [];
   private readonly secretsById: Record<string, secretsmanager.Secret> = {};
 
+  /** Secrets of confidential clients by client id: CloudFormation generates them, so they never sit in the template. */
+  get secrets(): Readonly<Record<string, secretsmanager.Secret>> {
+    return this.secretsById;
+  }
+
   constructor(scope: Construct, id: string, private readonly props: ClientSyncProps) {
     super(scope, id);
-    this.secrets = this.secretsById;
     this.function = new BundledFunction(this, 'Handler', {
       entry: 'lambdas/custom-resources/client-sync.ts',
       description: `Writes the declared clients of ${props.workspaceLabel} into its table`,

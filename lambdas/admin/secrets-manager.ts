@@ -1,5 +1,6 @@
 // Delivers a rotated client secret into the Secrets Manager secret the construct created for that client.
 import { GetSecretValueCommand, PutSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { parseFields } from '../core/field-checker.js';
 import { CLIENT_SECRET_FIELD } from '../custom-resources/client-sync-contract.js';
 import type { SecretDestination } from './clients.js';
 import { AdminError, UsageError } from './errors.js';
@@ -22,7 +23,7 @@ export function secretsManagerDestination(client: SecretsManagerClient, secretAr
   return {
     deliver: async (clientId, secret) => {
       const current = await client.send(new GetSecretValueCommand({ SecretId: secretArn }));
-      const fields = parseObject(current.SecretString);
+      const fields = parseFields(current.SecretString);
       if (fields === undefined) throw new AdminError(`Secret ${secretArn} is not a client secret: it does not hold a JSON object.`);
       if (fields.clientId !== undefined && fields.clientId !== clientId) {
         throw new AdminError(`Secret ${secretArn} belongs to client "${String(fields.clientId)}", not "${clientId}".`);
@@ -33,11 +34,3 @@ export function secretsManagerDestination(client: SecretsManagerClient, secretAr
   };
 }
 
-function parseObject(text: string | undefined): Record<string, unknown> | undefined {
-  try {
-    const value: unknown = JSON.parse(text ?? '');
-    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
-  } catch {
-    return undefined;
-  }
-}

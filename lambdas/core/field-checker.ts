@@ -13,6 +13,16 @@ export type Fields = Record<string, unknown>;
 
 export const isFields = (value: unknown): value is Fields => typeof value === 'object' && value !== null && !Array.isArray(value);
 
+/** The JSON object `text` holds, or undefined when it is not JSON or not an object. */
+export function parseFields(text: string | undefined): Fields | undefined {
+  try {
+    const value: unknown = JSON.parse(text ?? '');
+    return isFields(value) ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export const describeProblem = ({ field, problem }: FieldProblem): string => `${field}: ${problem}`;
 
 /** Collects problems rather than stopping at the first, so one run reports every mistake. */

@@ -2,6 +2,7 @@
 import { createRemoteJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify } from 'jose';
 import { randomToken, s256 } from '../../core/crypto.js';
 import { type CoreRequest, type CoreResponse, parseCookies, redirect, serializeCookie } from '../../core/http.js';
+import { parseFields } from '../../core/field-checker.js';
 import { html, type Html } from '../../core/pages/html.js';
 import { DEMO_CALLBACK_PATH } from './config.js';
 import { localPage, messagePage } from './pages.js';
@@ -55,15 +56,6 @@ async function fetchMetadata(issuer: string): Promise<Metadata> {
 
 export const startUrl = (target: Pick<DemoTarget, 'key'>): string =>
   `${DEMO_START_PATH}?${new URLSearchParams({ workspace: target.key })}`;
-
-function parseObject(text: string): Record<string, unknown> | undefined {
-  try {
-    const value: unknown = JSON.parse(text);
-    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 function first(req: CoreRequest, name: string): string | undefined {
   return req.query[name]?.[0];
@@ -171,7 +163,7 @@ export class DemoRelyingParty {
       }),
     });
     const text = await res.text();
-    const tokens = res.ok ? parseObject(text) : undefined;
+    const tokens = res.ok ? parseFields(text) : undefined;
     if (!tokens) {
       return messagePage(502, 'The code was not redeemed', `The token endpoint answered HTTP ${res.status}.`, html`<pre><code>${text}</code></pre>`);
     }
