@@ -1,7 +1,7 @@
 // `npm start`: the local authorization server, configured by --config / AUTHZ_CONFIG, PORT and --signing-alg / AUTHZ_SIGNING_ALG.
 import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig } from '../lambdas/adapters/local/config.js';
-import { type LocalServer, PortInUseError, startLocalServer } from '../lambdas/adapters/local/server.js';
+import { ConfigError, loadConfig } from '../lambdas/local/config.js';
+import { type LocalServer, PortInUseError, startLocalServer } from '../lambdas/local/server.js';
 import { SIGNING_ALGS, type SigningAlg } from '../lambdas/core/ports.js';
 
 const USAGE = `Usage: npm start [-- [--config FILE] [--signing-alg ALG]]

@@ -5,7 +5,7 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import { createDocumentClient, DynamoStore } from '../adapters/dynamodb/store.js';
 import { hashClientSecret } from '../core/crypto.js';
 import type { ClientRecord } from '../core/model.js';
-import { log } from '../handlers/log.js';
+import { log } from '../adapters/log.js';
 import { CLIENT_SECRET_FIELD, type ClientSyncProperties, type DeclaredClient } from './client-sync-contract.js';
 
 const secrets = new SecretsManagerClient({});

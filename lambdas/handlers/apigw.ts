@@ -4,7 +4,7 @@ import type { CoreRequest, CoreResponse, Endpoint } from '../core/http.js';
 import { errorResponse, OAuthError, toOAuthError } from '../core/errors.js';
 import type { Workspace } from '../core/workspace.js';
 import { PATH_INSERTED_METADATA } from './manifest.js';
-import { log } from './log.js';
+import { log } from '../adapters/log.js';
 import { resolveWorkspace } from './runtime.js';
 
 /** Bodies above this are refused before parsing; no OAuth request comes close. */

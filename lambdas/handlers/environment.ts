@@ -6,7 +6,7 @@ import { KmsSigner } from '../adapters/kms/signer.js';
 import { SIGNING_ALGS, type SigningAlg, systemClock } from '../core/ports.js';
 import { defaultSettings, type Workspace, type WorkspaceSettings } from '../core/workspace.js';
 import { ENV, settingVariable } from './environment-contract.js';
-import { auditLog } from './log.js';
+import { auditLog } from '../adapters/log.js';
 import type { WorkspaceResolver } from './runtime.js';
 
 // Module scope: one client per container, reused by every invocation. Region, credentials and

@@ -3,7 +3,7 @@ import { afterEach, beforeEach, expect, it, vi } from 'vitest';
 import { Agent, hiddenField } from '../support/agent.js';
 import { authorizeUrl, follow, tokenForm, validRequest } from '../support/flow.js';
 import { newTestWorkspace, TEST_PASSWORD } from '../support/workspace.js';
-import { auditLog } from '../../lambdas/handlers/log.js';
+import { auditLog } from '../../lambdas/adapters/log.js';
 
 let lines: string[];
 beforeEach(() => {

@@ -1,8 +1,8 @@
 // A real browser (Chromium driven by Playwright) through the hosted login and consent pages.
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { DEMO_USERS } from '../../lambdas/adapters/local/config.js';
-import { startLocalServer, type LocalServer } from '../../lambdas/adapters/local/server.js';
+import { DEMO_USERS } from '../../lambdas/local/config.js';
+import { startLocalServer, type LocalServer } from '../../lambdas/local/server.js';
 
 /** Debian's Chromium; Playwright's own browser download is not used. */
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';

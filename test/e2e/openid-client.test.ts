@@ -2,8 +2,8 @@
 import * as oidc from 'openid-client';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { DEMO_BACKEND_SECRET, DEMO_USERS } from '../../lambdas/adapters/local/config.js';
-import { startLocalServer, type LocalServer } from '../../lambdas/adapters/local/server.js';
+import { DEMO_BACKEND_SECRET, DEMO_USERS } from '../../lambdas/local/config.js';
+import { startLocalServer, type LocalServer } from '../../lambdas/local/server.js';
 import { Browser } from '../local/browser.js';
 
 let server: LocalServer;

@@ -3,7 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, DEMO_BACKEND_SECRET, demoConfig, loadConfig, parseConfig } from '../../lambdas/adapters/local/config.js';
+import { ConfigError, DEMO_BACKEND_SECRET, demoConfig, loadConfig, parseConfig } from '../../lambdas/local/config.js';
 
 const client = () => ({
   clientId: 'web',

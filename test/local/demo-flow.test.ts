@@ -1,7 +1,7 @@
 // The home page's demo relying party: a browser signs in through the real endpoints and sees the verified tokens.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { DEMO_USERS } from '../../lambdas/adapters/local/config.js';
-import { type LocalServer, startLocalServer } from '../../lambdas/adapters/local/server.js';
+import { DEMO_USERS } from '../../lambdas/local/config.js';
+import { type LocalServer, startLocalServer } from '../../lambdas/local/server.js';
 import { Browser } from './browser.js';
 
 let server: LocalServer;

@@ -4,7 +4,7 @@ import { Readable } from 'node:stream';
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readBody, toProxyEvent, writeProxyResult } from '../../lambdas/adapters/local/proxy-event.js';
+import { readBody, toProxyEvent, writeProxyResult } from '../../lambdas/local/proxy-event.js';
 
 let server: Server;
 let base: string;

@@ -4,8 +4,8 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
-import { DEMO_BACKEND_SECRET, DEMO_USERS, type LocalConfig, parseConfig } from '../../lambdas/adapters/local/config.js';
-import { type LocalServer, PortInUseError, startLocalServer } from '../../lambdas/adapters/local/server.js';
+import { DEMO_BACKEND_SECRET, DEMO_USERS, type LocalConfig, parseConfig } from '../../lambdas/local/config.js';
+import { type LocalServer, PortInUseError, startLocalServer } from '../../lambdas/local/server.js';
 import { hashClientSecret, verifyPassword } from '../../lambdas/core/crypto.js';
 import { handlerManifest } from '../../lambdas/handlers/manifest.js';
 

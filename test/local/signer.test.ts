@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { calculateJwkThumbprint, compactVerify, importJWK } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LocalSigner } from '../../lambdas/adapters/local/signer.js';
+import { LocalSigner } from '../../lambdas/adapters/key-file/signer.js';
 import type { SigningAlg } from '../../lambdas/core/ports.js';
 
 let dir: string;

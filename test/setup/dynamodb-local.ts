@@ -1,6 +1,6 @@
 // Vitest global setup: one DynamoDB Local per test run, its endpoint handed to the tests via `inject('dynamoDbEndpoint')`.
 import type { TestProject } from 'vitest/node';
-import { startDynamoDbLocal } from '../../lambdas/adapters/local/dynamodb-local.js';
+import { startDynamoDbLocal } from '../../lambdas/local/dynamodb-local.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {

@@ -2,7 +2,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LocalSigner } from '../../lambdas/adapters/local/signer.js';
+import { LocalSigner } from '../../lambdas/adapters/key-file/signer.js';
 import { hashClientSecret, hashPassword, newId } from '../../lambdas/core/crypto.js';
 import type { ClientRegistration } from '../../lambdas/core/model.js';
 import type { AuditEventType, SigningAlg } from '../../lambdas/core/ports.js';

@@ -1,7 +1,7 @@
 // The local server's own pages (home page, demo results): their stylesheet and content, in the pages' common shell.
-import type { CoreResponse } from '../../core/http.js';
-import type { ClientRegistration } from '../../core/model.js';
-import { html, type Html, pageShell } from '../../core/pages/html.js';
+import type { CoreResponse } from '../core/http.js';
+import type { ClientRegistration } from '../core/model.js';
+import { html, type Html, pageShell } from '../core/pages/html.js';
 import type { LocalUserConfig } from './config.js';
 
 const STYLE = `

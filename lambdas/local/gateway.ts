@@ -1,14 +1,14 @@
 // The local stand-in for API Gateway: routes each request to the manifest's handler module, as the deployed API does.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { newId } from '../../core/crypto.js';
-import { errorResponse, OAuthError } from '../../core/errors.js';
-import type { CoreRequest, CoreResponse } from '../../core/http.js';
-import type { Workspace } from '../../core/workspace.js';
-import { toCoreRequest, toProxyResult } from '../../handlers/apigw.js';
-import { log } from '../../handlers/log.js';
-import { handlerManifest, type HandlerName, PATH_INSERTED_METADATA } from '../../handlers/manifest.js';
-import { setWorkspaceResolver } from '../../handlers/runtime.js';
+import { newId } from '../core/crypto.js';
+import { errorResponse, OAuthError } from '../core/errors.js';
+import type { CoreRequest, CoreResponse } from '../core/http.js';
+import type { Workspace } from '../core/workspace.js';
+import { toCoreRequest, toProxyResult } from '../handlers/apigw.js';
+import { log } from '../adapters/log.js';
+import { handlerManifest, type HandlerName, PATH_INSERTED_METADATA } from '../handlers/manifest.js';
+import { setWorkspaceResolver } from '../handlers/runtime.js';
 import { BAD_GATEWAY, readBody, toProxyEvent, writeProxyResult } from './proxy-event.js';
 
 /** A page or action of the local server itself (home page, demo relying party), keyed `METHOD /path`. */

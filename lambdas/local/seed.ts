@@ -1,6 +1,6 @@
 // Writes a workspace's configured clients and users into its store, keeping only hashes of secrets and passwords.
-import { hashClientSecret, hashPassword, sha256 } from '../../core/crypto.js';
-import type { DynamoStore } from '../dynamodb/store.js';
+import { hashClientSecret, hashPassword, sha256 } from '../core/crypto.js';
+import type { DynamoStore } from '../adapters/dynamodb/store.js';
 import type { LocalWorkspaceConfig } from './config.js';
 
 /**

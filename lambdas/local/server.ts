@@ -5,18 +5,18 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { type SigningAlg, systemClock } from '../../core/ports.js';
-import { defaultSettings, type Workspace } from '../../core/workspace.js';
-import { auditLog } from '../../handlers/log.js';
-import { createDocumentClient, DynamoStore } from '../dynamodb/store.js';
-import { createTable } from '../dynamodb/table.js';
+import { type SigningAlg, systemClock } from '../core/ports.js';
+import { defaultSettings, type Workspace } from '../core/workspace.js';
+import { auditLog } from '../adapters/log.js';
+import { createDocumentClient, DynamoStore } from '../adapters/dynamodb/store.js';
+import { createTable } from '../adapters/dynamodb/table.js';
 import { DEMO_BACKEND_SECRET, DEMO_CALLBACK_PATH, DEMO_USERS, demoConfig, type LocalConfig, type LocalWorkspaceConfig } from './config.js';
 import { DEMO_START_PATH, type DemoTarget, DemoRelyingParty, startUrl } from './demo-rp.js';
 import { type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local.js';
 import { createGateway } from './gateway.js';
 import { homePage } from './pages.js';
 import { seedWorkspace } from './seed.js';
-import { LocalSigner } from './signer.js';
+import { LocalSigner } from '../adapters/key-file/signer.js';
 
 export interface LocalServerOptions {
   /** Port on localhost; 0 picks a free one. @default 3000 */

@@ -1,9 +1,9 @@
 // A small server-side relying party inside the local server, so a person can try the code flow in a browser.
 import { createRemoteJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify } from 'jose';
-import { randomToken, s256 } from '../../core/crypto.js';
-import { type CoreRequest, type CoreResponse, parseCookies, redirect, serializeCookie } from '../../core/http.js';
-import { parseFields } from '../../core/field-checker.js';
-import { html, type Html } from '../../core/pages/html.js';
+import { randomToken, s256 } from '../core/crypto.js';
+import { type CoreRequest, type CoreResponse, parseCookies, redirect, serializeCookie } from '../core/http.js';
+import { parseFields } from '../core/field-checker.js';
+import { html, type Html } from '../core/pages/html.js';
 import { DEMO_CALLBACK_PATH } from './config.js';
 import { localPage, messagePage } from './pages.js';
 
