@@ -12,16 +12,16 @@ import { Construct } from 'constructs';
 import { PARTITION_KEY, TTL_ATTRIBUTE } from '../lambdas/adapters/dynamodb/table.js';
 import { kmsSigningAlgorithm } from '../lambdas/adapters/kms/signing-algorithm.js';
 import type { ClientRegistration } from '../lambdas/core/model.js';
-import { registrationOf } from '../lambdas/core/registration.js';
+import { registrationOf } from '../lambdas/core/registration/registration.js';
 import { SIGNING_ALGS, type SigningAlg } from '../lambdas/core/ports.js';
 import type { WorkspaceSettings } from '../lambdas/core/workspace.js';
 import { ENV, settingVariable } from '../lambdas/handlers/environment-contract.js';
 import { type HandlerName, handlerManifest, handlerNames, PATH_INSERTED_METADATA } from '../lambdas/handlers/manifest.js';
-import { ApiGatewayAccount } from './api-gateway-account.js';
-import { BundledFunction } from './bundled-function.js';
-import { ClientSync } from './client-sync.js';
-import { acknowledgeNagRule } from './nag.js';
-import { type HandlerAccess, handlerAccess } from './handler-access.js';
+import { ApiGatewayAccount } from './private/api-gateway-account.js';
+import { BundledFunction } from './private/bundled-function.js';
+import { ClientSync } from './private/client-sync.js';
+import { acknowledgeNagRule } from './private/nag.js';
+import { type HandlerAccess, handlerAccess } from './private/handler-access.js';
 import {
   checkBaseUrl,
   checkClient,
@@ -30,8 +30,8 @@ import {
   checkInteger,
   checkOneOf,
   PropError,
-} from './validation.js';
-import { RateLimitedWebAcl } from './web-acl.js';
+} from './private/validation.js';
+import { RateLimitedWebAcl } from './private/web-acl.js';
 
 /** JWS algorithm of the workspace's tokens; it decides the KMS key spec. */
 export type SigningAlgorithm = SigningAlg;

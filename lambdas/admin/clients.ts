@@ -3,7 +3,7 @@ import type { Writable } from 'node:stream';
 import type { DynamoStore } from '../adapters/dynamodb/store.js';
 import { hashClientSecret, randomToken } from '../core/crypto.js';
 import type { ClientRecord, ClientRegistration } from '../core/model.js';
-import { usesClientSecret } from '../core/registration.js';
+import { usesClientSecret } from '../core/registration/registration.js';
 import { AdminError } from './errors.js';
 import { printList } from './output.js';
 

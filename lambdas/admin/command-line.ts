@@ -1,6 +1,6 @@
 // The admin CLI's command line: its help text, and parsing argv into the workspace to address and the action to run.
 import { parseArgs } from 'node:util';
-import { idProblem } from '../core/registration.js';
+import { idProblem } from '../core/registration/registration.js';
 import { UsageError } from './errors.js';
 import { MIN_PASSWORD_LENGTH } from './password.js';
 import { regionOfSecret } from './secrets-manager.js';

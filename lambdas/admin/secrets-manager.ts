@@ -1,6 +1,6 @@
 // Delivers a rotated client secret into the Secrets Manager secret the construct created for that client.
 import { GetSecretValueCommand, PutSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { parseFields } from '../core/field-checker.js';
+import { parseFields } from '../core/registration/field-checker.js';
 import { CLIENT_SECRET_FIELD } from '../custom-resources/client-sync-contract.js';
 import type { SecretDestination } from './clients.js';
 import { AdminError, UsageError } from './errors.js';

@@ -4,7 +4,7 @@ import type { DynamoStore, UserChanges } from '../adapters/dynamodb/store.js';
 import { hashPassword, newId } from '../core/crypto.js';
 import { ConditionFailed } from '../core/errors.js';
 import type { UserRecord } from '../core/model.js';
-import { usernameProblem } from '../core/registration.js';
+import { usernameProblem } from '../core/registration/registration.js';
 import { AdminError } from './errors.js';
 import { printList } from './output.js';
 import { checkPassword } from './password.js';

@@ -1,5 +1,5 @@
 // Lambda entry point: GET /oauth2/authorize.
-import { authorize } from '../core/authorize/index.js';
+import { authorize } from '../core/endpoints/authorize/authorize.js';
 import { apiHandler } from './apigw.js';
 
 export const handler = apiHandler({ 'GET /oauth2/authorize': authorize });

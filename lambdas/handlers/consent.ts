@@ -1,5 +1,5 @@
 // Lambda entry point: the hosted login and consent pages.
-import { consentGet, consentPost } from '../core/consent/index.js';
+import { consentGet, consentPost } from '../core/endpoints/consent/consent.js';
 import { apiHandler } from './apigw.js';
 
 export const handler = apiHandler({ 'GET /consent': consentGet, 'POST /consent': consentPost });

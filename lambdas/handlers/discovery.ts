@@ -1,5 +1,5 @@
 // Lambda entry point: OIDC discovery and RFC 8414 metadata.
-import { metadataDocument } from '../core/discovery.js';
+import { metadataDocument } from '../core/endpoints/discovery.js';
 import { apiHandler } from './apigw.js';
 
 export const handler = apiHandler({

@@ -1,5 +1,5 @@
 // Lambda entry point: the workspace's JWK Set.
-import { jwks } from '../core/jwks.js';
+import { jwks } from '../core/endpoints/jwks.js';
 import { apiHandler } from './apigw.js';
 
 export const handler = apiHandler({ 'GET /.well-known/jwks.json': jwks });

@@ -1,5 +1,5 @@
 // Lambda entry point: POST /oauth2/token.
-import { token } from '../core/token/index.js';
+import { token } from '../core/endpoints/token/token.js';
 import { preflight } from '../core/http.js';
 import { apiHandler } from './apigw.js';
 

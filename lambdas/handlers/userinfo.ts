@@ -1,5 +1,5 @@
 // Lambda entry point: OIDC UserInfo.
-import { userinfo } from '../core/userinfo.js';
+import { userinfo } from '../core/endpoints/userinfo.js';
 import { preflight } from '../core/http.js';
 import { apiHandler } from './apigw.js';
 

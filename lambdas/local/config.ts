@@ -1,8 +1,8 @@
 // The local server's configuration file (SPEC §4): its types, its validation, and the demo workspace used without one.
 import { readFile } from 'node:fs/promises';
-import { describeProblem, FieldChecker, isFields } from '../core/field-checker.js';
+import { describeProblem, FieldChecker, isFields } from '../core/registration/field-checker.js';
 import type { ClientRegistration } from '../core/model.js';
-import { checkClientRegistration, idProblem, isAuthMethod, usernameProblem, usesClientSecret } from '../core/registration.js';
+import { checkClientRegistration, idProblem, isAuthMethod, usernameProblem, usesClientSecret } from '../core/registration/registration.js';
 
 /** A client as the config file describes it: the registration plus, for confidential clients, its secret. */
 export interface LocalClientConfig extends ClientRegistration {

@@ -2,7 +2,7 @@
 import { createRemoteJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify } from 'jose';
 import { randomToken, s256 } from '../core/crypto.js';
 import { type CoreRequest, type CoreResponse, parseCookies, redirect, serializeCookie } from '../core/http.js';
-import { parseFields } from '../core/field-checker.js';
+import { parseFields } from '../core/registration/field-checker.js';
 import { html, type Html } from '../core/pages/html.js';
 import { DEMO_CALLBACK_PATH } from './config.js';
 import { localPage, messagePage } from './pages.js';

@@ -3,7 +3,7 @@ import type { Stack } from 'aws-cdk-lib';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { AuthorizationServer } from '../../lib/index.js';
-import { NODE_RUNTIME } from '../../lib/bundled-function.js';
+import { NODE_RUNTIME } from '../../lib/private/bundled-function.js';
 import { handlerManifest, handlerNames } from '../../lambdas/handlers/manifest.js';
 import { ENV } from '../../lambdas/handlers/environment-contract.js';
 import { backend, findCycle, logicalId, routesOf, spa, workspaceStack } from './support.js';

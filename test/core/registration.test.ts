@@ -1,7 +1,7 @@
 // The rules every client registration, username and tenant or workspace id follows, whoever declares them.
 import { describe, expect, it } from 'vitest';
 import type { ClientRegistration } from '../../lambdas/core/model.js';
-import { clientRegistrationProblems, idProblem, registrationOf, usernameProblem } from '../../lambdas/core/registration.js';
+import { clientRegistrationProblems, idProblem, registrationOf, usernameProblem } from '../../lambdas/core/registration/registration.js';
 
 const client = () => ({
   clientId: 'web',

@@ -8,7 +8,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 
 /** The repository root: entries and the lock file are resolved from it, never from the caller's cwd. */
-const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
+const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 /** The newest Node.js runtime this aws-cdk-lib knows; cdk-nag's AwsSolutions-L1 asks for exactly this. */
 export const NODE_RUNTIME = lambda.Runtime.NODEJS_24_X;

@@ -1,6 +1,6 @@
 // The rules for a client registration, a username and a tenant or workspace id, wherever they are declared.
 import { FieldChecker, type FieldProblem, type Fields } from './field-checker.js';
-import type { ClientAuthMethod, ClientRegistration, GrantType } from './model.js';
+import type { ClientAuthMethod, ClientRegistration, GrantType } from '../model.js';
 
 /** Every field of a ClientRegistration; typed so a new field must be added here to pass validation. */
 const REGISTRATION_FIELDS = {

@@ -1,5 +1,5 @@
 // What each endpoint's Lambda may do: the least-privilege table the construct turns into IAM policies.
-import type { HandlerName } from '../lambdas/handlers/manifest.js';
+import type { HandlerName } from '../../lambdas/handlers/manifest.js';
 
 /** DynamoDB actions on the workspace table; transactions need the actions of the items they contain. */
 export type TableAction =

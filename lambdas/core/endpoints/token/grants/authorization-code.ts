@@ -1,11 +1,11 @@
 // grant_type=authorization_code (RFC 6749 §4.1.3, RFC 7636 §4.6): the code is consumed only if tokens can be issued.
-import { hashToken, s256, safeEqual } from '../../crypto.js';
-import { AlreadyConsumed, ConditionFailed, invalidGrant } from '../../errors.js';
-import type { ClientRecord, CodeRecord } from '../../model.js';
-import { optional, required, type Params } from '../../params.js';
-import { issueTokens } from '../../tokens.js';
-import { nowSeconds, type Workspace } from '../../workspace.js';
+import { hashToken, s256, safeEqual } from '../../../crypto.js';
+import { AlreadyConsumed, ConditionFailed, invalidGrant } from '../../../errors.js';
+import type { ClientRecord, CodeRecord } from '../../../model.js';
+import { optional, required, type Params } from '../../../params.js';
+import { nowSeconds, type Workspace } from '../../../workspace.js';
 import type { GrantHandler } from '../grant.js';
+import { issueTokens, tokenResponse } from '../grant-steps.js';
 
 /** RFC 7636 §4.1: 43–128 characters from the unreserved set. */
 const VERIFIER = /^[A-Za-z0-9._~-]{43,128}$/;
@@ -57,11 +57,5 @@ export const authorizationCodeGrant: GrantHandler = async (params, client, ws) =
     throw err;
   }
   ws.audit.emit('token.issued', { clientId: client.clientId, sub: code.sub, grantType: 'authorization_code', grantId: code.grantId });
-  return {
-    access_token: tokens.accessToken,
-    token_type: 'Bearer',
-    expires_in: tokens.expiresIn,
-    scope: code.scopes.join(' '),
-    ...(tokens.idToken !== undefined && { id_token: tokens.idToken }),
-  };
+  return tokenResponse(tokens, code.scopes);
 };

@@ -1,9 +1,9 @@
 // Finishing an authorization: issuing the code and redirecting back to the client (RFC 6749 §4.1.2, RFC 9207).
-import { hashToken, newId, randomToken } from '../crypto.js';
-import { redirect, type CoreResponse } from '../http.js';
-import type { OAuthError } from '../errors.js';
-import type { AuthorizationRequest, ClientRecord, CodeRecord, ConsentRecord } from '../model.js';
-import { nowSeconds, type Workspace } from '../workspace.js';
+import { hashToken, newId, randomToken } from '../../crypto.js';
+import { redirect, type CoreResponse } from '../../http.js';
+import type { OAuthError } from '../../errors.js';
+import type { AuthorizationRequest, ClientRecord, CodeRecord, ConsentRecord } from '../../model.js';
+import { nowSeconds, type Workspace } from '../../workspace.js';
 
 /**
  * The client's redirect URI with the response parameters appended; the registered URI, query included,

@@ -1,15 +1,15 @@
 // GET/POST /consent: the hosted login and consent pages of an authorization transaction.
 import { consentNeeded, errorRedirect, issueCodeAndRedirect } from '../authorize/respond.js';
-import { BROWSER_COOKIE, readCookie, sessionCookie } from '../cookies.js';
-import { hashToken, randomToken, safeEqual, verifyPassword } from '../crypto.js';
-import { ConditionFailed, OAuthError } from '../errors.js';
-import { isFormBody, parseForm, redirect, type CoreRequest, type CoreResponse } from '../http.js';
-import type { ClientRecord, TransactionRecord } from '../model.js';
-import { errorPage } from '../pages/html.js';
-import { consentPage, loginPage, type FormContext } from '../pages/interaction.js';
-import { optional, type Params } from '../params.js';
-import { MAX_USERNAME_BYTES } from '../registration.js';
-import { nowSeconds, type Workspace } from '../workspace.js';
+import { BROWSER_COOKIE, readCookie, sessionCookie } from '../../cookies.js';
+import { hashToken, randomToken, safeEqual, verifyPassword } from '../../crypto.js';
+import { ConditionFailed, OAuthError } from '../../errors.js';
+import { isFormBody, parseForm, redirect, type CoreRequest, type CoreResponse } from '../../http.js';
+import type { ClientRecord, TransactionRecord } from '../../model.js';
+import { errorPage } from '../../pages/html.js';
+import { consentPage, loginPage, type FormContext } from '../../pages/interaction.js';
+import { optional, type Params } from '../../params.js';
+import { MAX_USERNAME_BYTES } from '../../registration/registration.js';
+import { nowSeconds, type Workspace } from '../../workspace.js';
 
 const expiredPage = () =>
   errorPage(400, 'This sign-in request has expired', 'Go back to the application and start signing in again.');

@@ -1,7 +1,7 @@
 // The contract every grant implements: validated parameters and client in, token response body out.
-import type { ClientRecord } from '../model.js';
-import type { Params } from '../params.js';
-import type { Workspace } from '../workspace.js';
+import type { ClientRecord } from '../../model.js';
+import type { Params } from '../../params.js';
+import type { Workspace } from '../../workspace.js';
 
 export interface TokenResponseBody {
   readonly access_token: string;

@@ -1,11 +1,11 @@
 // GET/POST /userinfo (OIDC Core §5.3): claims of the access token's subject, released by its scopes.
 import { jwtVerify } from 'jose';
-import { releasedClaims } from './claims.js';
-import { OAuthError, invalidRequest, invalidToken } from './errors.js';
-import { header, isFormBody, noStoreJson, parseForm, type CoreRequest, type CoreResponse } from './http.js';
-import { signingAlgs, verificationKeys } from './jwks.js';
-import { optional, parseScope } from './params.js';
-import type { Workspace } from './workspace.js';
+import { releasedClaims } from '../claims.js';
+import { OAuthError, invalidRequest, invalidToken } from '../errors.js';
+import { header, isFormBody, noStoreJson, parseForm, type CoreRequest, type CoreResponse } from '../http.js';
+import { signingAlgs, verificationKeys } from '../jwt/key-set.js';
+import { optional, parseScope } from '../params.js';
+import type { Workspace } from '../workspace.js';
 
 /** RFC 6750 §2.1 header, or §2.2 form body on POST; never both. */
 function bearerToken(req: CoreRequest): string {

@@ -1,11 +1,11 @@
 // Client authentication at the token endpoint (RFC 6749 §2.3): one method per client, as registered.
-import { verifyClientSecret } from './crypto.js';
-import { invalidClient, invalidRequest } from './errors.js';
-import { header, type CoreRequest } from './http.js';
-import type { ClientAuthMethod, ClientRecord } from './model.js';
-import { optional, type Params } from './params.js';
-import { isClientId } from './registration.js';
-import type { Workspace } from './workspace.js';
+import { verifyClientSecret } from '../crypto.js';
+import { invalidClient, invalidRequest } from '../errors.js';
+import { header, type CoreRequest } from '../http.js';
+import type { ClientAuthMethod, ClientRecord } from '../model.js';
+import { optional, type Params } from '../params.js';
+import { isClientId } from '../registration/registration.js';
+import type { Workspace } from '../workspace.js';
 
 interface PresentedCredentials {
   readonly method: ClientAuthMethod;

@@ -1,8 +1,7 @@
-// GET /.well-known/jwks.json: every key that may still verify a live token (RFC 7517).
+// The workspace's public keys: what the JWKS publishes, the algorithms they sign with, and a verifier key set.
 import { createLocalJWKSet, type JWTVerifyGetKey } from 'jose';
-import { jsonResponse, type CoreResponse } from './http.js';
-import type { KeyRing, PublicJwk, SigningAlg } from './ports.js';
-import type { Workspace } from './workspace.js';
+import type { KeyRing, PublicJwk, SigningAlg } from '../ports.js';
+import type { Workspace } from '../workspace.js';
 
 export async function publicKeys(ws: Pick<Workspace, 'keys'>): Promise<PublicJwk[]> {
   return Promise.all(ws.keys.all.map((k) => k.publicJwk()));
@@ -22,8 +21,4 @@ export function verificationKeys(ws: Pick<Workspace, 'keys'>): Promise<JWTVerify
     keySets.set(ws.keys, keySet);
   }
   return keySet;
-}
-
-export async function jwks(_req: unknown, ws: Workspace): Promise<CoreResponse> {
-  return jsonResponse(200, { keys: await publicKeys(ws) }, { 'cache-control': 'public, max-age=300' });
 }

@@ -1,12 +1,12 @@
 // GET /oauth2/authorize: validates the request, then answers from the SSO session or starts a login/consent transaction.
-import { BROWSER_COOKIE, SESSION_COOKIE, browserCookie, readCookie } from '../cookies.js';
-import { hashToken, randomToken } from '../crypto.js';
-import { OAuthError, UnverifiedRedirectError, toOAuthError } from '../errors.js';
-import { redirect, type CoreRequest, type CoreResponse } from '../http.js';
-import type { AuthorizationRequest, ClientRecord, TransactionRecord } from '../model.js';
-import { errorPage } from '../pages/html.js';
-import { optional, type Params } from '../params.js';
-import { nowSeconds, type Workspace } from '../workspace.js';
+import { BROWSER_COOKIE, SESSION_COOKIE, browserCookie, readCookie } from '../../cookies.js';
+import { hashToken, randomToken } from '../../crypto.js';
+import { OAuthError, UnverifiedRedirectError, toOAuthError } from '../../errors.js';
+import { redirect, type CoreRequest, type CoreResponse } from '../../http.js';
+import type { AuthorizationRequest, ClientRecord, TransactionRecord } from '../../model.js';
+import { errorPage } from '../../pages/html.js';
+import { optional, type Params } from '../../params.js';
+import { nowSeconds, type Workspace } from '../../workspace.js';
 import {
   checkClient,
   checkMaxAge,

@@ -1,9 +1,9 @@
 // The authorization request checks, one per rule, applied in order by the endpoint (RFC 6749 §4.1, RFC 7636, OIDC Core §3.1.2).
-import { OAuthError, UnverifiedRedirectError, invalidRequest, invalidScope, unauthorizedClient } from '../errors.js';
-import type { ClientRecord, Prompt } from '../model.js';
-import { optional, parseScope, repeated, required, type Params } from '../params.js';
-import { isClientId } from '../registration.js';
-import type { Workspace } from '../workspace.js';
+import { OAuthError, UnverifiedRedirectError, invalidRequest, invalidScope, unauthorizedClient } from '../../errors.js';
+import type { ClientRecord, Prompt } from '../../model.js';
+import { optional, parseScope, repeated, required, type Params } from '../../params.js';
+import { isClientId } from '../../registration/registration.js';
+import type { Workspace } from '../../workspace.js';
 
 /** Errors before the redirect URI is verified are shown as a page, never redirected. */
 const unverified = (description: string) => new UnverifiedRedirectError('invalid_request', description);

@@ -1,10 +1,10 @@
 // POST /oauth2/token: authenticates the client and dispatches to the grant named by grant_type.
-import { authenticateClient } from '../client-auth.js';
-import { OAuthError, invalidRequest, unauthorizedClient } from '../errors.js';
-import { isFormBody, noStoreJson, parseForm, type CoreRequest, type CoreResponse } from '../http.js';
-import type { GrantType } from '../model.js';
-import { required } from '../params.js';
-import type { Workspace } from '../workspace.js';
+import { authenticateClient } from '../../client-auth/client-auth.js';
+import { OAuthError, invalidRequest, unauthorizedClient } from '../../errors.js';
+import { isFormBody, noStoreJson, parseForm, type CoreRequest, type CoreResponse } from '../../http.js';
+import type { GrantType } from '../../model.js';
+import { required } from '../../params.js';
+import type { Workspace } from '../../workspace.js';
 import { authorizationCodeGrant } from './grants/authorization-code.js';
 import type { GrantHandler } from './grant.js';
 

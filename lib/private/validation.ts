@@ -1,7 +1,7 @@
 // Synth-time checks of the construct's props; every error names the prop, unresolved tokens are skipped.
 import { Duration, Token } from 'aws-cdk-lib';
-import type { ClientRegistration } from '../lambdas/core/model.js';
-import { clientRegistrationProblems, idProblem, isRegistrationField } from '../lambdas/core/registration.js';
+import type { ClientRegistration } from '../../lambdas/core/model.js';
+import { clientRegistrationProblems, idProblem, isRegistrationField } from '../../lambdas/core/registration/registration.js';
 
 /** Thrown for a prop that can never deploy or run correctly. */
 export class PropError extends Error {

@@ -1,10 +1,10 @@
 // OIDC Discovery and RFC 8414 metadata: every endpoint and capability the workspace actually has.
-import { supportedClaims, supportedScopes } from './claims.js';
-import { jsonResponse, type CoreResponse } from './http.js';
-import { signingAlgs } from './jwks.js';
-import { AUTH_METHODS } from './registration.js';
-import { grants } from './token/index.js';
-import type { Workspace } from './workspace.js';
+import { supportedClaims, supportedScopes } from '../claims.js';
+import { jsonResponse, type CoreResponse } from '../http.js';
+import { signingAlgs } from '../jwt/key-set.js';
+import { AUTH_METHODS } from '../registration/registration.js';
+import { grants } from './token/token.js';
+import type { Workspace } from '../workspace.js';
 
 
 export function metadata(ws: Workspace): Record<string, unknown> {

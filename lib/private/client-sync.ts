@@ -7,13 +7,13 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
-import type { ClientRegistration } from '../lambdas/core/model.js';
-import { usesClientSecret } from '../lambdas/core/registration.js';
+import type { ClientRegistration } from '../../lambdas/core/model.js';
+import { usesClientSecret } from '../../lambdas/core/registration/registration.js';
 import {
   CLIENT_SECRET_FIELD,
   type ClientSyncProperties,
   type DeclaredClient,
-} from '../lambdas/custom-resources/client-sync-contract.js';
+} from '../../lambdas/custom-resources/client-sync-contract.js';
 import { BundledFunction } from './bundled-function.js';
 import { acknowledgeNagRule } from './nag.js';
 import { clientSyncTableActions } from './handler-access.js';

@@ -1,0 +1,41 @@
+// OpenID Connect ID tokens (OIDC Core §2, §3.1.3.6).
+import { releasedClaims } from '../claims.js';
+import { sha256 } from '../crypto.js';
+import type { Workspace } from '../workspace.js';
+import { signJwt } from './sign.js';
+
+export interface IdTokenClaims {
+  readonly clientId: string;
+  readonly sub: string;
+  readonly scopes: readonly string[];
+  readonly authTime?: number;
+  readonly nonce?: string;
+  /** The user's claims; the scopes decide which are released. */
+  readonly userClaims?: Readonly<Record<string, unknown>>;
+}
+
+/** OIDC Core §3.1.3.6: base64url of the left half of the SHA-256 of the access token. */
+export function atHash(accessToken: string): string {
+  return sha256(accessToken).subarray(0, 16).toString('base64url');
+}
+
+/** Signs an ID token that accompanies `accessToken` (its `at_hash` covers it), issued at `iat`. */
+export function signIdToken(
+  ws: Pick<Workspace, 'issuer' | 'keys' | 'settings'>,
+  claims: IdTokenClaims,
+  accessToken: string,
+  iat: number,
+): Promise<string> {
+  return signJwt(ws.keys.active, { typ: 'JWT' }, {
+    ...releasedClaims(claims.userClaims ?? {}, claims.scopes),
+    iss: ws.issuer,
+    sub: claims.sub,
+    aud: claims.clientId,
+    azp: claims.clientId,
+    iat,
+    exp: iat + ws.settings.idTokenTtl,
+    ...(claims.authTime !== undefined && { auth_time: claims.authTime }),
+    ...(claims.nonce !== undefined && { nonce: claims.nonce }),
+    at_hash: atHash(accessToken),
+  });
+}
