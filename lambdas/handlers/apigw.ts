@@ -3,19 +3,28 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import type { CoreRequest, CoreResponse, Endpoint } from '../core/http.js';
 import { errorResponse, OAuthError, toOAuthError } from '../core/errors.js';
 import type { Workspace } from '../core/workspace.js';
-import { PATH_INSERTED_METADATA } from './manifest.js';
 import { log } from '../adapters/log.js';
-import { resolveWorkspace } from './runtime.js';
+import { type HandlerName, type handlerManifest, PATH_INSERTED_METADATA } from './manifest.js';
+import { environmentWorkspace, type WorkspaceResolver } from './workspace-resolver.js';
 
 /** Bodies above this are refused before parsing; no OAuth request comes close. */
 export const MAX_BODY_BYTES = 64 * 1024;
 
-export type Routes = Readonly<Record<string, Endpoint<Workspace>>>;
+/** The `METHOD /path` keys the manifest gives handler `N`. */
+export type RouteKey<N extends HandlerName> = (typeof handlerManifest)[N][number];
+
+/**
+ * A handler module's endpoints, exactly the manifest's routes for it: a route the manifest lists and the
+ * module lacks, or one the module serves and the manifest does not list, fails to compile.
+ */
+export type HandlerRoutes<N extends HandlerName> = { readonly [K in RouteKey<N>]: Endpoint<Workspace> };
 
 export interface ApiHandler {
   (event: APIGatewayProxyEvent, context?: { awsRequestId?: string }): Promise<APIGatewayProxyResult>;
-  /** The `METHOD /path` keys this handler serves (checked against the manifest in tests). */
+  /** The `METHOD /path` keys this handler serves. */
   readonly routes: readonly string[];
+  /** The same endpoints, serving the workspaces `resolve` finds (a local server's, a test's). */
+  forWorkspaces(resolve: WorkspaceResolver): ApiHandler;
 }
 
 /** The path an event addresses, relative to the workspace's issuer, or undefined if it is not the workspace's. */
@@ -70,8 +79,12 @@ export function toProxyResult(res: CoreResponse): APIGatewayProxyResult {
 
 const notFound = (): CoreResponse => errorResponse(new OAuthError('invalid_request', 'Not found.', { status: 404 }));
 
-/** Builds a Lambda handler serving `routes` of whichever workspace the event is for. */
-export function apiHandler(routes: Routes): ApiHandler {
+/**
+ * Builds handler `name`: `routes` of whichever workspace `resolve` finds for the event. A deployed Lambda
+ * uses the default, the workspace of its environment.
+ */
+export function apiHandler<N extends HandlerName>(name: N, routes: HandlerRoutes<N>, resolve: WorkspaceResolver = environmentWorkspace): ApiHandler {
+  const endpoints: Readonly<Record<string, Endpoint<Workspace>>> = routes;
   const handler = async (event: APIGatewayProxyEvent, context?: { awsRequestId?: string }) => {
     const requestId = context?.awsRequestId ?? event.requestContext?.requestId ?? 'local';
     const started = Date.now();
@@ -81,10 +94,10 @@ export function apiHandler(routes: Routes): ApiHandler {
     let res: CoreResponse;
     try {
       // Inside the try: a misconfigured deployment answers a logged server_error, not API Gateway's bare 502.
-      const ws = await resolveWorkspace(event);
+      const ws = await resolve(event);
       const path = ws && relativePath(event.resource ?? event.path, ws);
       key = `${method} ${path}`;
-      const endpoint = routes[key];
+      const endpoint = Object.hasOwn(endpoints, key) ? endpoints[key] : undefined;
       res = !ws || path === undefined || !endpoint ? notFound() : await endpoint(toCoreRequest(event, path), ws);
     } catch (err) {
       const e = toOAuthError(err);
@@ -94,5 +107,8 @@ export function apiHandler(routes: Routes): ApiHandler {
     log.info('request', { requestId, route: key, status: res.status, ms: Date.now() - started });
     return toProxyResult(res);
   };
-  return Object.assign(handler, { routes: Object.keys(routes) });
+  return Object.assign(handler, {
+    routes: Object.keys(endpoints),
+    forWorkspaces: (other: WorkspaceResolver) => apiHandler(name, routes, other),
+  });
 }

@@ -2,4 +2,4 @@
 import { authorize } from '../core/endpoints/authorize/authorize.js';
 import { apiHandler } from './apigw.js';
 
-export const handler = apiHandler({ 'GET /oauth2/authorize': authorize });
+export const handler = apiHandler('authorize', { 'GET /oauth2/authorize': authorize });

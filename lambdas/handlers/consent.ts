@@ -2,4 +2,4 @@
 import { consentGet, consentPost } from '../core/endpoints/consent/consent.js';
 import { apiHandler } from './apigw.js';
 
-export const handler = apiHandler({ 'GET /consent': consentGet, 'POST /consent': consentPost });
+export const handler = apiHandler('consent', { 'GET /consent': consentGet, 'POST /consent': consentPost });

@@ -2,7 +2,7 @@
 import { metadataDocument } from '../core/endpoints/discovery.js';
 import { apiHandler } from './apigw.js';
 
-export const handler = apiHandler({
+export const handler = apiHandler('discovery', {
   'GET /.well-known/openid-configuration': metadataDocument,
   'GET /.well-known/oauth-authorization-server': metadataDocument,
 });

@@ -7,7 +7,7 @@ import { SIGNING_ALGS, type SigningAlg, systemClock } from '../core/ports.js';
 import { defaultSettings, type Workspace, type WorkspaceSettings } from '../core/workspace.js';
 import { ENV, settingVariable } from './environment-contract.js';
 import { auditLog } from '../adapters/log.js';
-import type { WorkspaceResolver } from './runtime.js';
+import type { WorkspaceResolver } from './workspace-resolver.js';
 
 // Module scope: one client per container, reused by every invocation. Region, credentials and
 // endpoint overrides (AWS_ENDPOINT_URL_KMS, AWS_ENDPOINT_URL_DYNAMODB) come from the environment.

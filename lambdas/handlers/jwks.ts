@@ -2,4 +2,4 @@
 import { jwks } from '../core/endpoints/jwks.js';
 import { apiHandler } from './apigw.js';
 
-export const handler = apiHandler({ 'GET /.well-known/jwks.json': jwks });
+export const handler = apiHandler('jwks', { 'GET /.well-known/jwks.json': jwks });

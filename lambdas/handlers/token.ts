@@ -3,4 +3,4 @@ import { token } from '../core/endpoints/token/token.js';
 import { preflight } from '../core/http.js';
 import { apiHandler } from './apigw.js';
 
-export const handler = apiHandler({ 'POST /oauth2/token': token, 'OPTIONS /oauth2/token': preflight });
+export const handler = apiHandler('token', { 'POST /oauth2/token': token, 'OPTIONS /oauth2/token': preflight });

@@ -3,4 +3,4 @@ import { userinfo } from '../core/endpoints/userinfo.js';
 import { preflight } from '../core/http.js';
 import { apiHandler } from './apigw.js';
 
-export const handler = apiHandler({ 'GET /userinfo': userinfo, 'POST /userinfo': userinfo, 'OPTIONS /userinfo': preflight });
+export const handler = apiHandler('userinfo', { 'GET /userinfo': userinfo, 'POST /userinfo': userinfo, 'OPTIONS /userinfo': preflight });

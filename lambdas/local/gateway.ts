@@ -1,14 +1,13 @@
 // The local stand-in for API Gateway: routes each request to the manifest's handler module, as the deployed API does.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { newId } from '../core/crypto.js';
 import { errorResponse, OAuthError } from '../core/errors.js';
 import type { CoreRequest, CoreResponse } from '../core/http.js';
 import type { Workspace } from '../core/workspace.js';
-import { toCoreRequest, toProxyResult } from '../handlers/apigw.js';
+import { type ApiHandler, toCoreRequest, toProxyResult } from '../handlers/apigw.js';
 import { log } from '../adapters/log.js';
 import { handlerManifest, type HandlerName, PATH_INSERTED_METADATA } from '../handlers/manifest.js';
-import { setWorkspaceResolver } from '../handlers/runtime.js';
+import type { WorkspaceResolver } from '../handlers/workspace-resolver.js';
 import { BAD_GATEWAY, readBody, toProxyEvent, writeProxyResult } from './proxy-event.js';
 
 /** A page or action of the local server itself (home page, demo relying party), keyed `METHOD /path`. */
@@ -17,7 +16,7 @@ export type LocalRoute = (req: CoreRequest) => Promise<CoreResponse>;
 type Target = { readonly handler: HandlerName; readonly workspace: Workspace } | { readonly local: LocalRoute };
 
 interface HandlerModule {
-  handler(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult>;
+  readonly handler: ApiHandler;
 }
 
 /** Full request path → method → what serves it. */
@@ -58,19 +57,23 @@ function loadHandler(name: HandlerName): Promise<HandlerModule> {
   let mod = modules.get(name);
   if (!mod) {
     // Resolved at run time: Vite (under vitest) would otherwise expand it to a glob of `.js` files, missing the `.ts` sources.
-    mod = import(/* @vite-ignore */ `../../handlers/${name}.js`) as Promise<HandlerModule>;
+    mod = import(/* @vite-ignore */ `../handlers/${name}.js`) as Promise<HandlerModule>;
     modules.set(name, mod);
     mod.catch(() => modules.delete(name));
   }
   return mod;
 }
 
-/** Each running local server is one "API"; the resolver finds an event's workspace by its API id and resource. */
-const apis = new Map<string, RouteTable>();
-
-function resolveWorkspace(event: APIGatewayProxyEvent): Workspace | undefined {
-  const target = apis.get(event.requestContext?.apiId)?.get(event.resource)?.get(event.httpMethod);
-  return target && 'workspace' in target ? target.workspace : undefined;
+/**
+ * Each running local server is one "API" with its own route table: its handlers find an event's workspace
+ * there, by API id and resource, so two servers in one process never see each other's workspaces.
+ */
+function workspaceResolver(apiId: string, table: RouteTable, isOpen: () => boolean): WorkspaceResolver {
+  return async (event) => {
+    if (!isOpen() || event.requestContext?.apiId !== apiId) return undefined;
+    const target = table.get(event.resource)?.get(event.httpMethod);
+    return target && 'workspace' in target ? target.workspace : undefined;
+  };
 }
 
 function respond(res: ServerResponse, response: CoreResponse, requestId: string): void {
@@ -86,8 +89,14 @@ export interface Gateway {
 /** A request listener serving `workspaces` (through the handler modules) and the local routes. */
 export function createGateway(apiId: string, workspaces: readonly Workspace[], local: Readonly<Record<string, LocalRoute>>): Gateway {
   const table = routeTable(workspaces, local);
-  apis.set(apiId, table);
-  setWorkspaceResolver(async (event) => resolveWorkspace(event));
+  let open = true;
+  const resolve = workspaceResolver(apiId, table, () => open);
+  const handlers = new Map<HandlerName, ApiHandler>();
+  const handlerFor = async (name: HandlerName): Promise<ApiHandler> => {
+    let handler = handlers.get(name);
+    if (!handler) handlers.set(name, (handler = (await loadHandler(name)).handler.forWorkspaces(resolve)));
+    return handler;
+  };
 
   const gateway = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const requestId = newId();
@@ -109,7 +118,7 @@ export function createGateway(apiId: string, workspaces: readonly Workspace[], l
         return writeProxyResult(res, tooLong, requestId);
       }
       const event = toProxyEvent(req, body, { apiId, requestId, resource: path });
-      const result = 'local' in target ? toProxyResult(await target.local(toCoreRequest(event, path))) : await (await loadHandler(target.handler)).handler(event);
+      const result = 'local' in target ? toProxyResult(await target.local(toCoreRequest(event, path))) : await (await handlerFor(target.handler))(event);
       writeProxyResult(res, result, requestId);
     } catch (err) {
       log.error('local gateway: integration failed', { requestId, url: req.url?.split('?')[0], error: err instanceof Error ? err.message : String(err) });
@@ -117,5 +126,5 @@ export function createGateway(apiId: string, workspaces: readonly Workspace[], l
       else res.destroy();
     }
   };
-  return Object.assign(gateway, { close: () => void apis.delete(apiId) });
+  return Object.assign(gateway, { close: () => void (open = false) });
 }

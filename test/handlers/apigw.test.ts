@@ -3,7 +3,7 @@ import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { afterEach, beforeEach, expect, it, vi } from 'vitest';
 import { apiHandler } from '../../lambdas/handlers/apigw.js';
 import { environmentResolver } from '../../lambdas/handlers/environment.js';
-import { setWorkspaceResolver } from '../../lambdas/handlers/runtime.js';
+import type { WorkspaceResolver } from '../../lambdas/handlers/workspace-resolver.js';
 
 const event = {
   httpMethod: 'GET',
@@ -13,7 +13,8 @@ const event = {
   requestContext: { requestId: 'req-1' },
 } as unknown as APIGatewayProxyEvent;
 
-const handler = apiHandler({ 'GET /.well-known/jwks.json': async () => ({ status: 200, headers: {}, body: '{}' }) });
+const handlerFor = (resolve: WorkspaceResolver) =>
+  apiHandler('jwks', { 'GET /.well-known/jwks.json': async () => ({ status: 200, headers: {}, body: '{}' }) }, resolve);
 
 let errors: string[];
 beforeEach(() => {
@@ -29,7 +30,7 @@ afterEach(() => {
 
 it('answers a resolver that throws with a server_error JSON 500 and logs the detail, not the client', async () => {
   // GIVEN
-  setWorkspaceResolver(async () => {
+  const handler = handlerFor(async () => {
     throw new Error('the workspace store is unreachable');
   });
 
@@ -56,7 +57,7 @@ it('answers a resolver that throws with a server_error JSON 500 and logs the det
 it('names the missing variable of a misconfigured deployment in the log, and no value of the others', async () => {
   // GIVEN
   const keyArn = 'arn:aws:kms:eu-west-1:123456789012:key/not-for-the-log';
-  setWorkspaceResolver(
+  const handler = handlerFor(
     environmentResolver({
       TENANT_ID: 'acme',
       WORKSPACE_ID: 'main',

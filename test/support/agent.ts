@@ -6,11 +6,11 @@ import { handler as discovery } from '../../lambdas/handlers/discovery.js';
 import { handler as jwks } from '../../lambdas/handlers/jwks.js';
 import { handler as token } from '../../lambdas/handlers/token.js';
 import { handler as userinfo } from '../../lambdas/handlers/userinfo.js';
-import { setWorkspaceResolver } from '../../lambdas/handlers/runtime.js';
 import type { Workspace } from '../../lambdas/core/workspace.js';
+import type { ApiHandler } from '../../lambdas/handlers/apigw.js';
 
 /** The handler modules as the source tree has them. */
-const sourceHandlers: readonly RoutedHandler[] = [authorize, consent, discovery, jwks, token, userinfo];
+const sourceHandlers: readonly ApiHandler[] = [authorize, consent, discovery, jwks, token, userinfo];
 
 /** A Lambda handler with the routes it serves, as `apiHandler` builds it. */
 export interface RoutedHandler {
@@ -49,8 +49,7 @@ export class Agent {
     if ('handlers' in target) {
       this.handlers = target.handlers;
     } else {
-      this.handlers = sourceHandlers;
-      setWorkspaceResolver(async () => target);
+      this.handlers = sourceHandlers.map((h) => h.forWorkspaces(async () => target));
     }
   }
 
