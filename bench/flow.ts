@@ -9,7 +9,7 @@ import { createTable } from '../lambdas/adapters/dynamodb/table.js';
 import { startDynamoDbLocal } from '../lambdas/adapters/local/dynamodb-local.js';
 import { LocalSigner } from '../lambdas/adapters/local/signer.js';
 import { hashPassword, newId } from '../lambdas/core/crypto.js';
-import type { Signer } from '../lambdas/core/ports.js';
+import type { Signer } from '../lambdas/core/ports/signing.js';
 import { defaultSettings, type Workspace } from '../lambdas/core/workspace.js';
 import { Agent, hiddenField } from '../test/support/agent.js';
 

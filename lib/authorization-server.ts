@@ -13,7 +13,7 @@ import { PARTITION_KEY, TTL_ATTRIBUTE } from '../lambdas/adapters/dynamodb/table
 import { kmsSigningAlgorithm } from '../lambdas/adapters/kms/signing-algorithm.js';
 import type { ClientRegistration } from '../lambdas/core/model.js';
 import { registrationOf } from '../lambdas/core/registration.js';
-import { SIGNING_ALGS, type SigningAlg } from '../lambdas/core/ports.js';
+import { SIGNING_ALGS, type SigningAlg } from '../lambdas/core/ports/signing.js';
 import type { WorkspaceSettings } from '../lambdas/core/workspace.js';
 import { ENV, settingVariable } from '../lambdas/handlers/environment-contract.js';
 import { type HandlerName, handlerManifest, handlerNames, PATH_INSERTED_METADATA } from '../lambdas/handlers/manifest.js';

@@ -1,7 +1,7 @@
 // GET /.well-known/jwks.json: every key that may still verify a live token (RFC 7517).
 import { createLocalJWKSet, type JWTVerifyGetKey } from 'jose';
 import { jsonResponse, type CoreResponse } from './http.js';
-import type { KeyRing, PublicJwk, SigningAlg } from './ports.js';
+import type { KeyRing, PublicJwk, SigningAlg } from './ports/signing.js';
 import type { Workspace } from './workspace.js';
 
 export async function publicKeys(ws: Pick<Workspace, 'keys'>): Promise<PublicJwk[]> {

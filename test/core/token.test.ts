@@ -2,7 +2,7 @@
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { hashClientSecret, hashToken } from '../../lambdas/core/crypto.js';
-import type { Signer } from '../../lambdas/core/ports.js';
+import type { Signer } from '../../lambdas/core/ports/signing.js';
 import { atHash } from '../../lambdas/core/tokens.js';
 import { Agent } from '../support/agent.js';
 import { obtainCode, tokenForm, validRequest } from '../support/flow.js';

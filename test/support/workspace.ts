@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { LocalSigner } from '../../lambdas/adapters/local/signer.js';
 import { hashClientSecret, hashPassword, newId } from '../../lambdas/core/crypto.js';
 import type { ClientRegistration } from '../../lambdas/core/model.js';
-import type { AuditEventType, SigningAlg } from '../../lambdas/core/ports.js';
+import type { AuditEventType } from '../../lambdas/core/ports/audit.js';
+import type { SigningAlg } from '../../lambdas/core/ports/signing.js';
 import { defaultSettings, type Workspace, type WorkspaceSettings } from '../../lambdas/core/workspace.js';
 import { newTestStore, type TestStore } from './dynamo.js';
 

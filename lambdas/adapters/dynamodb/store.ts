@@ -26,7 +26,9 @@ import type {
   TransactionRecord,
   UserRecord,
 } from '../../core/model.js';
-import { type Clock, type IdentitySource, type Store, systemClock } from '../../core/ports.js';
+import { type Clock, systemClock } from '../../core/ports/clock.js';
+import type { IdentitySource } from '../../core/ports/identity.js';
+import type { Store } from '../../core/ports/storage.js';
 import { keys, prefixes } from './keys.js';
 import { PARTITION_KEY, TTL_ATTRIBUTE } from './table.js';
 

@@ -1,4 +1,4 @@
-// The interfaces the core depends on; adapters (DynamoDB, KMS, local) implement them.
+// How the core persists a workspace's clients, interactions, codes, grants and login counters; adapters implement it.
 import type {
   ClientRecord,
   CodeRecord,
@@ -6,52 +6,7 @@ import type {
   Issuance,
   SessionRecord,
   TransactionRecord,
-  UserRecord,
-} from './model.js';
-
-export interface Clock {
-  /** Epoch milliseconds. */
-  now(): number;
-}
-
-export const systemClock: Clock = { now: () => Date.now() };
-
-export const SIGNING_ALGS = ['RS256', 'PS256', 'ES256'] as const;
-export type SigningAlg = (typeof SIGNING_ALGS)[number];
-
-/** A public JWK as published in the JWKS (RFC 7517), `kid` = RFC 7638 thumbprint. */
-export interface PublicJwk {
-  readonly kty: 'RSA' | 'EC';
-  readonly kid: string;
-  readonly alg: SigningAlg;
-  readonly use: 'sig';
-  readonly n?: string;
-  readonly e?: string;
-  readonly crv?: 'P-256';
-  readonly x?: string;
-  readonly y?: string;
-}
-
-/** Signs JWS signing inputs; private keys never leave the signer (KMS in AWS). */
-export interface Signer {
-  readonly alg: SigningAlg;
-  /** The public key with its `kid`; adapters fetch it once and cache it. */
-  publicJwk(): Promise<PublicJwk>;
-  /** Returns the raw JWS signature (for ES256 the 64-byte `r||s`) over the ASCII signing input. */
-  sign(signingInput: Uint8Array): Promise<Uint8Array>;
-}
-
-/** The keys of a workspace: one signs, all of them verify (rotation keeps old keys published). */
-export interface KeyRing {
-  readonly active: Signer;
-  readonly all: readonly Signer[];
-}
-
-/** Where users and their claims come from. */
-export interface IdentitySource {
-  findByUsername(username: string): Promise<UserRecord | undefined>;
-  findBySub(sub: string): Promise<UserRecord | undefined>;
-}
+} from '../model.js';
 
 /**
  * Persistence for one workspace. Expiry is always enforced by the adapter inside its condition
@@ -108,18 +63,4 @@ export interface Store {
   countLoginAttempt(keys: readonly string[], windowSeconds: number, now: number): Promise<number[]>;
   /** Takes one attempt back from each live counter: a successful login is not a failure. */
   forgiveLoginAttempt(keys: readonly string[], now: number): Promise<void>;
-}
-
-export type AuditEventType =
-  | 'login.succeeded'
-  | 'login.failed'
-  | 'login.throttled'
-  | 'consent.granted'
-  | 'consent.denied'
-  | 'token.issued'
-  | 'code.replayed';
-
-/** Where audit events go (structured logs in Lambda). Fields carry ids and outcomes, never secrets. */
-export interface AuditSink {
-  emit(type: AuditEventType, fields: Readonly<Record<string, string | number | boolean | undefined>>): void;
 }
