@@ -9,7 +9,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
-import { PARTITION_KEY, TTL_ATTRIBUTE } from '../lambdas/adapters/dynamodb/table.js';
+import { PARTITION_KEY, TTL_ATTRIBUTE } from '../lambdas/adapters/dynamodb/table-contract.js';
 import { kmsSigningAlgorithm } from '../lambdas/adapters/kms/signing-algorithm.js';
 import type { ClientRegistration } from '../lambdas/core/model.js';
 import { registrationOf } from '../lambdas/core/registration.js';

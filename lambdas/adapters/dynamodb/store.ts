@@ -30,7 +30,7 @@ import { type Clock, systemClock } from '../../core/ports/clock.js';
 import type { IdentitySource } from '../../core/ports/identity.js';
 import type { Store } from '../../core/ports/storage.js';
 import { keys, prefixes } from './keys.js';
-import { PARTITION_KEY, TTL_ATTRIBUTE } from './table.js';
+import { PARTITION_KEY, TTL_ATTRIBUTE } from './table-contract.js';
 
 export interface DynamoStoreOptions {
   /** A document client from `createDocumentClient`: records carry optional fields that may be `undefined`. */
