@@ -9,7 +9,7 @@ import { systemClock } from '../../core/ports/clock.js';
 import type { SigningAlg } from '../../core/ports/signing.js';
 import { defaultSettings, type Workspace } from '../../core/workspace.js';
 import { auditLog } from '../../handlers/log.js';
-import { createDocumentClient, DynamoStore } from '../dynamodb/store.js';
+import { createDocumentClient, dynamoStores } from '../dynamodb/stores.js';
 import { createTable } from '../dynamodb/table.js';
 import { DEMO_BACKEND_SECRET, DEMO_CALLBACK_PATH, DEMO_USERS, demoConfig, type LocalConfig, type LocalWorkspaceConfig } from './config.js';
 import { DEMO_START_PATH, type DemoTarget, DemoRelyingParty, startUrl } from './demo-rp.js';
@@ -123,11 +123,15 @@ async function openWorkspace(
 ): Promise<LocalWorkspace> {
   const tableName = `local-${ctx.apiId}.${ws.tenantId}.${ws.workspaceId}`;
   await createTable(ctx.client, tableName);
-  const store = new DynamoStore({ client: createDocumentClient(ctx.client), tableName, clientCacheSeconds: CLIENT_CACHE_SECONDS });
+  const { clients, interactions, grants, throttle, singleUse, users, directory } = dynamoStores({
+    client: createDocumentClient(ctx.client),
+    tableName,
+    clientCacheSeconds: CLIENT_CACHE_SECONDS,
+  });
   const alg = ctx.opts.signingAlg ?? 'RS256';
   const [signer] = await Promise.all([
     LocalSigner.load({ file: join(ctx.opts.keyDir ?? DEFAULT_KEY_DIR, `${ws.tenantId}.${ws.workspaceId}.${alg}.pem`), alg }),
-    seedWorkspace(store, ws),
+    seedWorkspace(directory, ws),
   ]);
   return {
     tableName,
@@ -135,8 +139,12 @@ async function openWorkspace(
     workspaceId: ws.workspaceId,
     issuer: `${ctx.url}/${ws.tenantId}/${ws.workspaceId}`,
     settings: defaultSettings,
-    store,
-    users: store,
+    clients,
+    interactions,
+    grants,
+    throttle,
+    singleUse,
+    users,
     keys: { active: signer, all: [signer] },
     clock: systemClock,
     audit: auditLog(ws.tenantId, ws.workspaceId),
