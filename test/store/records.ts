@@ -98,7 +98,7 @@ export async function rawItem(t: TestStore, pk: string): Promise<Record<string, 
   return (await t.doc.send(new GetCommand({ TableName: t.tableName, Key: { pk }, ConsistentRead: true }))).Item;
 }
 
-/** Whether `revokeGrant` was called for this grant, as introspection will read it: from the raw grant item. */
+/** Whether `revokeGrant` was called for this grant, read from the raw grant item. */
 export async function grantRevoked(t: TestStore, grantId: string): Promise<boolean> {
   return (await rawItem(t, keys.grant(grantId)))?.revokedAt !== undefined;
 }
