@@ -4,12 +4,12 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoStore, createDocumentClient } from '../lambdas/adapters/dynamodb/store.js';
+import { createDocumentClient, dynamoStores } from '../lambdas/adapters/dynamodb/stores.js';
 import { createTable } from '../lambdas/adapters/dynamodb/table.js';
 import { startDynamoDbLocal } from '../lambdas/local/dynamodb-local.js';
 import { LocalSigner } from '../lambdas/adapters/key-file/signer.js';
 import { hashPassword, newId } from '../lambdas/core/crypto.js';
-import type { Signer } from '../lambdas/core/ports.js';
+import type { Signer } from '../lambdas/core/ports/signing.js';
 import { defaultSettings, type Workspace } from '../lambdas/core/workspace.js';
 import { Agent, hiddenField } from '../test/support/agent.js';
 
@@ -28,19 +28,19 @@ try {
     return next(args);
   }, { step: 'initialize', name: 'countCalls' });
   await createTable(client, 'bench');
-  const store = new DynamoStore({ client: createDocumentClient(client), tableName: 'bench' });
+  const { directory, ...stores } = dynamoStores({ client: createDocumentClient(client), tableName: 'bench' });
   const local = await LocalSigner.load({ file: join(mkdtempSync(join(tmpdir(), 'bench-')), 'rs256.pem') });
   const signer: Signer = { alg: local.alg, publicJwk: () => local.publicJwk(), sign: (i) => (signatures++, local.sign(i)) };
   const ws: Workspace = {
     tenantId: 'bench', workspaceId: 'main', issuer: 'https://auth.example.com/bench/main', settings: defaultSettings,
-    store, users: store, keys: { active: signer, all: [signer] }, clock: { now: () => Date.now() }, audit: { emit: () => {} },
+    ...stores, keys: { active: signer, all: [signer] }, clock: { now: () => Date.now() }, audit: { emit: () => {} },
   };
-  await store.putClient({
+  await directory.putClient({
     clientId: 'spa', tokenEndpointAuthMethod: 'none', redirectUris: ['https://spa.example.com/cb'],
     grantTypes: ['authorization_code'], scopes: ['openid', 'profile', 'email'],
   });
   const passwordHash = await hashPassword('bench-password-123');
-  for (let i = 0; i < FLOWS; i++) await store.createUser({ sub: newId(), username: `user${i}`, passwordHash, claims: { email: `u${i}@example.com` } });
+  for (let i = 0; i < FLOWS; i++) await directory.createUser({ sub: newId(), username: `user${i}`, passwordHash, claims: { email: `u${i}@example.com` } });
 
   const authorizeUrl = () => {
     const verifier = randomBytes(32).toString('base64url');

@@ -2,7 +2,7 @@
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { DynamoDBClient, type DynamoDBClientConfig, ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { createDocumentClient, DynamoStore } from '../lambdas/adapters/dynamodb/store.js';
+import { createDocumentClient, dynamoStores } from '../lambdas/adapters/dynamodb/stores.js';
 import { type Target, USAGE, parseCommandLine } from '../lambdas/admin/command-line.js';
 import { AdminError, UsageError } from '../lambdas/admin/errors.js';
 import { runAction } from '../lambdas/admin/run.js';
@@ -42,7 +42,7 @@ async function main(argv: readonly string[]): Promise<void> {
   const dynamo = opened(new DynamoDBClient(dynamoConfig(target)));
   try {
     await runAction(action, {
-      store: new DynamoStore({ client: createDocumentClient(dynamo), tableName, clientCacheSeconds: 0 }),
+      stores: dynamoStores({ client: createDocumentClient(dynamo), tableName, clientCacheSeconds: 0 }),
       io: process,
       secretsManager: (secretArn) =>
         secretsManagerDestination(opened(new SecretsManagerClient({ region: regionOfSecret(secretArn) })), secretArn),

@@ -2,7 +2,7 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../lambdas/local/config.js';
 import { type LocalServer, PortInUseError, startLocalServer } from '../lambdas/local/server.js';
-import { SIGNING_ALGS, type SigningAlg } from '../lambdas/core/ports.js';
+import { SIGNING_ALGS, type SigningAlg } from '../lambdas/core/ports/signing.js';
 
 const USAGE = `Usage: npm start [-- [--config FILE] [--signing-alg ALG]]
 

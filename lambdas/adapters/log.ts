@@ -1,5 +1,5 @@
 // Structured JSON logs, one line per event. Callers pass identifiers and outcomes, never secrets.
-import type { AuditSink } from '../core/ports.js';
+import type { AuditSink } from '../core/ports/audit.js';
 
 type Fields = Record<string, unknown>;
 

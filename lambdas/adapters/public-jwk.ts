@@ -1,7 +1,7 @@
 // The public JWK a signer publishes, built from its key: RFC 7638 thumbprint as kid, only the public members.
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { calculateJwkThumbprint } from 'jose';
-import type { PublicJwk, SigningAlg } from '../core/ports.js';
+import type { PublicJwk, SigningAlg } from '../core/ports/signing.js';
 
 /** Whether `key` can sign `alg`: RSA of at least 2048 bits for RS256/PS256, P-256 (and no other curve) for ES256. */
 export function keyFits(key: KeyObject, alg: SigningAlg): boolean {

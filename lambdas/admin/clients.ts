@@ -1,8 +1,8 @@
 // Client administration of one workspace: list the clients, rotate a confidential client's secret.
 import type { Writable } from 'node:stream';
-import type { DynamoStore } from '../adapters/dynamodb/store.js';
 import { hashClientSecret, randomToken } from '../core/crypto.js';
 import type { ClientRecord, ClientRegistration } from '../core/model.js';
+import type { Stores } from '../core/ports/storage.js';
 import { usesClientSecret } from '../core/registration/registration.js';
 import { AdminError } from './errors.js';
 import { printList } from './output.js';
@@ -28,10 +28,14 @@ export const printSecret = (out: Writable): SecretDestination => ({
 
 /**
  * Replaces the client's secret with a new random one, delivered to `destination`; the table keeps only
- * its hash. The store must not cache clients, or the record rewritten could be stale.
+ * its hash. The client store must not cache clients, or the record rewritten could be stale.
  */
-export async function rotateClientSecret(store: DynamoStore, clientId: string, destination: SecretDestination): Promise<void> {
-  const client = await store.getClient(clientId);
+export async function rotateClientSecret(
+  stores: Pick<Stores, 'clients' | 'directory'>,
+  clientId: string,
+  destination: SecretDestination,
+): Promise<void> {
+  const client = await stores.clients.get(clientId);
   if (!client) throw new AdminError(`There is no client "${clientId}" in this workspace.`);
   if (!usesClientSecret(client.tokenEndpointAuthMethod)) {
     throw new AdminError(
@@ -41,7 +45,7 @@ export async function rotateClientSecret(store: DynamoStore, clientId: string, d
   const secret = randomToken(SECRET_BYTES);
   await destination.deliver(clientId, secret);
   try {
-    await store.putClient({ ...client, secretHash: hashClientSecret(secret) });
+    await stores.directory.putClient({ ...client, secretHash: hashClientSecret(secret) });
   } catch (err) {
     throw new AdminError(
       `The new secret was delivered but its hash could not be stored, so the old secret still works and the new one does not; run the command again. ${String(err)}`,
@@ -49,8 +53,8 @@ export async function rotateClientSecret(store: DynamoStore, clientId: string, d
   }
 }
 
-export async function listClients(store: DynamoStore): Promise<ClientView[]> {
-  const clients = await store.listClients();
+export async function listClients(stores: Pick<Stores, 'directory'>): Promise<ClientView[]> {
+  const clients = await stores.directory.listClients();
   return clients.map(viewOf).sort((a, b) => a.clientId.localeCompare(b.clientId));
 }
 

@@ -1,9 +1,9 @@
 // User administration of one workspace: add, set password, disable, enable, list; passwords and hashes stay inside.
 import type { Writable } from 'node:stream';
-import type { DynamoStore, UserChanges } from '../adapters/dynamodb/store.js';
 import { hashPassword, newId } from '../core/crypto.js';
 import { ConditionFailed } from '../core/errors.js';
 import type { UserRecord } from '../core/model.js';
+import type { Stores, UserChanges } from '../core/ports/storage.js';
 import { usernameProblem } from '../core/registration/registration.js';
 import { AdminError } from './errors.js';
 import { printList } from './output.js';
@@ -32,7 +32,7 @@ function checkUsername(username: string): void {
 
 /** Creates a user with a fresh `sub`; returns the new user's view. */
 export async function addUser(
-  store: DynamoStore,
+  stores: Pick<Stores, 'directory' | 'users'>,
   user: { readonly username: string; readonly claims: Claims },
   readPassword: PasswordReader,
 ): Promise<UserView> {
@@ -40,33 +40,37 @@ export async function addUser(
   checkUsername(username);
   if ('sub' in claims) throw new AdminError('The claims cannot set "sub": the server assigns it.');
   const taken = new AdminError(`A user named "${username}" already exists.`);
-  if (await store.findByUsername(username)) throw taken;
+  if (await stores.users.findByUsername(username)) throw taken;
   const password = await readPassword();
   checkPassword(password);
   const record: UserRecord = { sub: newId(), username, passwordHash: await hashPassword(password), claims };
   try {
     // The check above only spares the typing; this conditional write is what keeps usernames unique.
-    await store.createUser(record);
+    await stores.directory.createUser(record);
   } catch (err) {
     throw err instanceof ConditionFailed ? taken : err;
   }
   return viewOf(record);
 }
 
-export async function setPassword(store: DynamoStore, username: string, readPassword: PasswordReader): Promise<void> {
-  if (!(await store.findByUsername(username))) throw noSuchUser(username);
+export async function setPassword(
+  stores: Pick<Stores, 'directory' | 'users'>,
+  username: string,
+  readPassword: PasswordReader,
+): Promise<void> {
+  if (!(await stores.users.findByUsername(username))) throw noSuchUser(username);
   const password = await readPassword();
   checkPassword(password);
-  await update(store, username, { passwordHash: await hashPassword(password) });
+  await update(stores, username, { passwordHash: await hashPassword(password) });
 }
 
 /** Disabling refuses the user's next sign-in, consent, code redemption and userinfo call; nothing is deleted. */
-export async function setDisabled(store: DynamoStore, username: string, disabled: boolean): Promise<void> {
-  await update(store, username, { disabled });
+export async function setDisabled(stores: Pick<Stores, 'directory'>, username: string, disabled: boolean): Promise<void> {
+  await update(stores, username, { disabled });
 }
 
-export async function listUsers(store: DynamoStore): Promise<UserView[]> {
-  const users = await store.listUsers();
+export async function listUsers(stores: Pick<Stores, 'directory'>): Promise<UserView[]> {
+  const users = await stores.directory.listUsers();
   return users.map(viewOf).sort((a, b) => a.username.localeCompare(b.username));
 }
 
@@ -74,9 +78,9 @@ export function printUsers(users: readonly UserView[], out: Writable, json: bool
   printList(out, users, json, ['USERNAME', 'SUB', 'STATUS'], (u) => [u.username, u.sub, u.disabled ? 'disabled' : 'enabled']);
 }
 
-async function update(store: DynamoStore, username: string, changes: UserChanges): Promise<void> {
+async function update(stores: Pick<Stores, 'directory'>, username: string, changes: UserChanges): Promise<void> {
   try {
-    await store.updateUser(username, changes);
+    await stores.directory.updateUser(username, changes);
   } catch (err) {
     throw err instanceof ConditionFailed ? noSuchUser(username) : err;
   }

@@ -1,5 +1,9 @@
 // A workspace: one authorization server (issuer, settings, and the adapters it runs on).
-import type { AuditSink, Clock, IdentitySource, KeyRing, Store } from './ports.js';
+import type { AuditSink } from './ports/audit.js';
+import type { Clock } from './ports/clock.js';
+import type { IdentitySource } from './ports/identity.js';
+import type { KeyRing } from './ports/signing.js';
+import type { ClientStore, GrantStore, InteractionStore, LoginThrottle, SingleUse } from './ports/storage.js';
 
 export interface WorkspaceSettings {
   /** Authorization code lifetime, seconds. @default 60 */
@@ -37,7 +41,11 @@ export interface Workspace {
   /** `{base}/{tenantId}/{workspaceId}`, no trailing slash. */
   readonly issuer: string;
   readonly settings: WorkspaceSettings;
-  readonly store: Store;
+  readonly clients: ClientStore;
+  readonly interactions: InteractionStore;
+  readonly grants: GrantStore;
+  readonly throttle: LoginThrottle;
+  readonly singleUse: SingleUse;
   readonly users: IdentitySource;
   readonly keys: KeyRing;
   readonly clock: Clock;

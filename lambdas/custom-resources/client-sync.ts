@@ -2,7 +2,7 @@
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { createDocumentClient, DynamoStore } from '../adapters/dynamodb/store.js';
+import { createDocumentClient, dynamoStores } from '../adapters/dynamodb/stores.js';
 import { hashClientSecret } from '../core/crypto.js';
 import type { ClientRecord } from '../core/model.js';
 import { log } from '../adapters/log.js';
@@ -36,7 +36,7 @@ export async function handler(event: CloudFormationCustomResourceEvent): Promise
   // new one has written the same clients, and a deleted workspace takes its table (or keeps it) anyway.
   if (event.RequestType === 'Delete') return { PhysicalResourceId: event.PhysicalResourceId };
 
-  const store = new DynamoStore({ client: dynamo, tableName: props.TableName, clientCacheSeconds: 0 });
+  const { directory } = dynamoStores({ client: dynamo, tableName: props.TableName, clientCacheSeconds: 0 });
   const declared = declaredClients(props);
   const old = event.RequestType === 'Update' ? (event.OldResourceProperties as unknown as ClientSyncProperties) : undefined;
   // Only clients this resource declared before are removed: clients added by the admin tooling stay.
@@ -45,8 +45,8 @@ export async function handler(event: CloudFormationCustomResourceEvent): Promise
       ? declaredClients(old).filter((o) => !declared.some((d) => d.clientId === o.clientId)).map((o) => o.clientId)
       : [];
 
-  await Promise.all(declared.map(async (client) => store.putClient(await toRecord(client))));
-  await Promise.all(dropped.map((clientId) => store.deleteClient(clientId)));
+  await Promise.all(declared.map(async (client) => directory.putClient(await toRecord(client))));
+  await Promise.all(dropped.map((clientId) => directory.deleteClient(clientId)));
   log.info('clients synced', {
     requestType: event.RequestType,
     tableName: props.TableName,

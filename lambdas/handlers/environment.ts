@@ -1,9 +1,10 @@
 // Builds the one workspace a deployed Lambda serves from the environment the construct sets.
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { KMSClient } from '@aws-sdk/client-kms';
-import { createDocumentClient, DynamoStore } from '../adapters/dynamodb/store.js';
+import { createDocumentClient, dynamoStores } from '../adapters/dynamodb/stores.js';
 import { KmsSigner } from '../adapters/kms/signer.js';
-import { SIGNING_ALGS, type SigningAlg, systemClock } from '../core/ports.js';
+import { systemClock } from '../core/ports/clock.js';
+import { SIGNING_ALGS, type SigningAlg } from '../core/ports/signing.js';
 import { defaultSettings, type Workspace, type WorkspaceSettings } from '../core/workspace.js';
 import { ENV, settingVariable } from './environment-contract.js';
 import { auditLog } from '../adapters/log.js';
@@ -47,14 +48,18 @@ export function workspaceFromEnvironment(env: Env = process.env): Workspace {
   const signers = keyIds.map((keyId) => new KmsSigner({ client: kms, keyId, alg }));
   const active = signers[keyIds.indexOf(activeId)];
   if (!active) throw new Error(`Environment variable ${ENV.activeSigningKeyId} must be one of ${ENV.signingKeyIds}.`);
-  const store = new DynamoStore({ client: dynamo, tableName: required(env, ENV.tableName) });
+  const { clients, interactions, grants, throttle, singleUse, users } = dynamoStores({ client: dynamo, tableName: required(env, ENV.tableName) });
   return {
     tenantId,
     workspaceId,
     issuer: required(env, ENV.issuer).replace(/\/+$/, ''),
     settings: settingsFrom(env),
-    store,
-    users: store,
+    clients,
+    interactions,
+    grants,
+    throttle,
+    singleUse,
+    users,
     keys: { active, all: signers },
     clock: systemClock,
     audit: auditLog(tenantId, workspaceId),

@@ -1,6 +1,6 @@
 // Writes a workspace's configured clients and users into its store, keeping only hashes of secrets and passwords.
 import { hashClientSecret, hashPassword, sha256 } from '../core/crypto.js';
-import type { DynamoStore } from '../adapters/dynamodb/store.js';
+import type { Directory } from '../core/ports/storage.js';
 import type { LocalWorkspaceConfig } from './config.js';
 
 /**
@@ -15,13 +15,13 @@ export function localSub(ws: Pick<LocalWorkspaceConfig, 'tenantId' | 'workspaceI
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
-export async function seedWorkspace(store: DynamoStore, ws: LocalWorkspaceConfig): Promise<void> {
+export async function seedWorkspace(directory: Directory, ws: LocalWorkspaceConfig): Promise<void> {
   await Promise.all([
     ...ws.clients.map(({ clientSecret, ...registration }) =>
-      store.putClient(clientSecret === undefined ? registration : { ...registration, secretHash: hashClientSecret(clientSecret) }),
+      directory.putClient(clientSecret === undefined ? registration : { ...registration, secretHash: hashClientSecret(clientSecret) }),
     ),
     ...ws.users.map(async ({ username, password, claims }) =>
-      store.createUser({ sub: localSub(ws, username), username, passwordHash: await hashPassword(password), claims }),
+      directory.createUser({ sub: localSub(ws, username), username, passwordHash: await hashPassword(password), claims }),
     ),
   ]);
 }

@@ -5,10 +5,11 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { type SigningAlg, systemClock } from '../core/ports.js';
+import { systemClock } from '../core/ports/clock.js';
+import type { SigningAlg } from '../core/ports/signing.js';
 import { defaultSettings, type Workspace } from '../core/workspace.js';
 import { auditLog } from '../adapters/log.js';
-import { createDocumentClient, DynamoStore } from '../adapters/dynamodb/store.js';
+import { createDocumentClient, dynamoStores } from '../adapters/dynamodb/stores.js';
 import { createTable } from '../adapters/dynamodb/table.js';
 import { DEMO_BACKEND_SECRET, DEMO_CALLBACK_PATH, DEMO_USERS, demoConfig, type LocalConfig, type LocalWorkspaceConfig } from './config.js';
 import { DEMO_START_PATH, type DemoTarget, DemoRelyingParty, startUrl } from './demo-rp.js';
@@ -122,11 +123,15 @@ async function openWorkspace(
 ): Promise<LocalWorkspace> {
   const tableName = `local-${ctx.apiId}.${ws.tenantId}.${ws.workspaceId}`;
   await createTable(ctx.client, tableName);
-  const store = new DynamoStore({ client: createDocumentClient(ctx.client), tableName, clientCacheSeconds: CLIENT_CACHE_SECONDS });
+  const { clients, interactions, grants, throttle, singleUse, users, directory } = dynamoStores({
+    client: createDocumentClient(ctx.client),
+    tableName,
+    clientCacheSeconds: CLIENT_CACHE_SECONDS,
+  });
   const alg = ctx.opts.signingAlg ?? 'RS256';
   const [signer] = await Promise.all([
     LocalSigner.load({ file: join(ctx.opts.keyDir ?? DEFAULT_KEY_DIR, `${ws.tenantId}.${ws.workspaceId}.${alg}.pem`), alg }),
-    seedWorkspace(store, ws),
+    seedWorkspace(directory, ws),
   ]);
   return {
     tableName,
@@ -134,8 +139,12 @@ async function openWorkspace(
     workspaceId: ws.workspaceId,
     issuer: `${ctx.url}/${ws.tenantId}/${ws.workspaceId}`,
     settings: defaultSettings,
-    store,
-    users: store,
+    clients,
+    interactions,
+    grants,
+    throttle,
+    singleUse,
+    users,
     keys: { active: signer, all: [signer] },
     clock: systemClock,
     audit: auditLog(ws.tenantId, ws.workspaceId),

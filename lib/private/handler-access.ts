@@ -25,11 +25,11 @@ export interface HandlerAccess {
 }
 
 /**
- * Mirrors the store calls each endpoint makes (see lambdas/adapters/dynamodb/store.ts); typed by the
- * manifest so a new handler does not compile until its access is stated here.
+ * Mirrors the storage calls each endpoint makes (see the stores in lambdas/adapters/dynamodb/, one module per
+ * port); typed by the manifest so a new handler does not compile until its access is stated here.
  */
 export const handlerAccess: Readonly<Record<HandlerName, HandlerAccess>> = {
-  // getClient, getSession, getConsent; putTransaction, and issueCode without a transaction (a plain put).
+  // clients.get, getSession, getConsent; putTransaction, and issueCode without a transaction (a plain put).
   authorize: { table: ['dynamodb:GetItem', 'dynamodb:PutItem'], keys: 'none' },
   // Transaction, client, user and consent reads; login-attempt counters (conditional updates);
   // recordLogin (update + put), issueCode (delete transaction + put code + put consent), discardTransaction.
@@ -39,7 +39,7 @@ export const handlerAccess: Readonly<Record<HandlerName, HandlerAccess>> = {
     keys: 'none',
     memorySize: 1024,
   },
-  // getClient, getCode, findBySub; redeemCode (update code + put grant) and revokeGrant (update). Signs tokens.
+  // clients.get, getCode, findBySub; redeemCode (update code + put grant) and revokeGrant (update). Signs tokens.
   token: { table: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], keys: 'sign' },
   // Publishes the public keys and reads nothing else.
   jwks: { table: [], keys: 'verify' },

@@ -32,7 +32,7 @@ let workspace: string[];
 beforeAll(async () => {
   t = await newTestStore({ clientCacheSeconds: 0 });
   workspace = ['--endpoint', inject('dynamoDbEndpoint'), '--table', t.tableName];
-  await t.store.putClient({
+  await t.stores.directory.putClient({
     clientId: 'backend',
     tokenEndpointAuthMethod: 'client_secret_post',
     redirectUris: [],
@@ -45,7 +45,7 @@ beforeAll(async () => {
 it('adds a user with a piped password, lists it without a hash, and rotates a secret to stdout', async () => {
   const added = await cli([...workspace, 'users', 'add', 'alice', '--claims', '{"name":"Alice"}', '--password-stdin'], `${PASSWORD}\n`);
   expect(added).toMatchObject({ code: 0, stdout: expect.stringMatching(/^Added user alice with sub [0-9a-f-]{36}\.\n$/) });
-  const alice = await t.store.findByUsername('alice');
+  const alice = await t.stores.users.findByUsername('alice');
   expect(alice?.claims).toEqual({ name: 'Alice' });
   expect(await verifyPassword(PASSWORD, alice?.passwordHash)).toBe(true);
 
@@ -55,7 +55,7 @@ it('adds a user with a piped password, lists it without a hash, and rotates a se
   expect(listed.stdout).not.toContain('scrypt');
   expect(rotated.code).toBe(0);
   const secret = rotated.stdout.trimEnd();
-  expect(verifyClientSecret(secret, (await t.store.getClient('backend'))?.secretHash)).toBe(true);
+  expect(verifyClientSecret(secret, (await t.stores.clients.get('backend'))?.secretHash)).toBe(true);
   expect(rotated.stderr).not.toContain(secret);
 });
 

@@ -33,15 +33,15 @@ const spa: ClientRecord = {
 let t: TestStore;
 beforeEach(async () => {
   t = await newTestStore({ clientCacheSeconds: 0 });
-  await Promise.all([t.store.putClient(backend), t.store.putClient(spa)]);
+  await Promise.all([t.stores.directory.putClient(backend), t.stores.directory.putClient(spa)]);
 });
 
-const storedHash = async (clientId: string) => (await t.store.getClient(clientId))?.secretHash;
+const storedHash = async (clientId: string) => (await t.stores.clients.get(clientId))?.secretHash;
 
 it('prints a new 256-bit secret once; it verifies against the stored hash and the old one no longer does', async () => {
   const out = capture();
 
-  await rotateClientSecret(t.store, 'backend', printSecret(out.stream));
+  await rotateClientSecret(t.stores, 'backend', printSecret(out.stream));
 
   const [secret, ...rest] = out.text().split('\n');
   expect(rest).toEqual(['']);
@@ -49,20 +49,20 @@ it('prints a new 256-bit secret once; it verifies against the stored hash and th
   const hash = await storedHash('backend');
   expect(verifyClientSecret(secret!, hash)).toBe(true);
   expect(verifyClientSecret(OLD_SECRET, hash)).toBe(false);
-  expect(await t.store.getClient('backend')).toEqual({ ...backend, secretHash: hash });
+  expect(await t.stores.clients.get('backend')).toEqual({ ...backend, secretHash: hash });
 });
 
 it('refuses an unknown client and a public client, and changes nothing', async () => {
   const out = capture();
 
-  await expect(rotateClientSecret(t.store, 'nope', printSecret(out.stream))).rejects.toThrow(
+  await expect(rotateClientSecret(t.stores, 'nope', printSecret(out.stream))).rejects.toThrow(
     new AdminError('There is no client "nope" in this workspace.'),
   );
-  await expect(rotateClientSecret(t.store, 'spa', printSecret(out.stream))).rejects.toThrow(
+  await expect(rotateClientSecret(t.stores, 'spa', printSecret(out.stream))).rejects.toThrow(
     'Client "spa" authenticates with "none", so it has no secret to rotate.',
   );
   expect(out.text()).toBe('');
-  expect(await t.store.getClient('spa')).toEqual(spa);
+  expect(await t.stores.clients.get('spa')).toEqual(spa);
 });
 
 it('writes the new secret into Secrets Manager in the construct format, keeping other fields, and prints nothing', async () => {
@@ -71,7 +71,7 @@ it('writes the new secret into Secrets Manager in the construct format, keeping 
   sm.on(GetSecretValueCommand).resolves({ SecretString: JSON.stringify({ clientId: 'backend', clientSecret: OLD_SECRET, note: 'kept' }) });
   sm.on(PutSecretValueCommand).resolves({});
 
-  await rotateClientSecret(t.store, 'backend', secretsManagerDestination(secrets, SECRET_ARN));
+  await rotateClientSecret(t.stores, 'backend', secretsManagerDestination(secrets, SECRET_ARN));
 
   const [put] = sm.commandCalls(PutSecretValueCommand);
   expect(put?.args[0].input.SecretId).toBe(SECRET_ARN);
@@ -85,7 +85,7 @@ it('refuses a Secrets Manager secret of another client, and keeps the old secret
   const sm = mockClient(secrets);
   sm.on(GetSecretValueCommand).resolves({ SecretString: JSON.stringify({ clientId: 'other', clientSecret: 'x' }) });
 
-  await expect(rotateClientSecret(t.store, 'backend', secretsManagerDestination(secrets, SECRET_ARN))).rejects.toThrow(
+  await expect(rotateClientSecret(t.stores, 'backend', secretsManagerDestination(secrets, SECRET_ARN))).rejects.toThrow(
     `Secret ${SECRET_ARN} belongs to client "other", not "backend".`,
   );
   expect(sm.commandCalls(PutSecretValueCommand)).toEqual([]);
@@ -93,7 +93,7 @@ it('refuses a Secrets Manager secret of another client, and keeps the old secret
 });
 
 it('lists clients sorted by id, as a table or as JSON, saying whether a secret is set but never its hash', async () => {
-  const clients = await listClients(t.store);
+  const clients = await listClients(t.stores);
   const text = capture();
   printClients(clients, text.stream, false);
   const json = capture();

@@ -16,9 +16,9 @@ beforeEach(async () => {
 });
 
 it('adds a user that signs in with the password given, under a fresh sub', async () => {
-  const added = await addUser(t.store, { username: 'alice', claims }, password(PASSWORD));
+  const added = await addUser(t.stores, { username: 'alice', claims }, password(PASSWORD));
 
-  const stored = await t.store.findByUsername('alice');
+  const stored = await t.stores.users.findByUsername('alice');
   expect(stored).toMatchObject({ username: 'alice', sub: added.sub, claims });
   expect(stored?.disabled).toBeUndefined();
   expect(await verifyPassword(PASSWORD, stored?.passwordHash)).toBe(true);
@@ -27,40 +27,40 @@ it('adds a user that signs in with the password given, under a fresh sub', async
 });
 
 it('refuses a taken username before asking for a password, and keeps the first user', async () => {
-  const first = await addUser(t.store, { username: 'alice', claims }, password(PASSWORD));
+  const first = await addUser(t.stores, { username: 'alice', claims }, password(PASSWORD));
   const second = password('another long password');
 
-  await expect(addUser(t.store, { username: 'alice', claims: {} }, second)).rejects.toThrow(
+  await expect(addUser(t.stores, { username: 'alice', claims: {} }, second)).rejects.toThrow(
     new AdminError('A user named "alice" already exists.'),
   );
   expect(second).not.toHaveBeenCalled();
-  expect((await t.store.findByUsername('alice'))?.sub).toBe(first.sub);
+  expect((await t.stores.users.findByUsername('alice'))?.sub).toBe(first.sub);
 });
 
 it('refuses a password that is too short, and creates nothing', async () => {
-  await expect(addUser(t.store, { username: 'alice', claims }, password('short pass1'))).rejects.toThrow(
+  await expect(addUser(t.stores, { username: 'alice', claims }, password('short pass1'))).rejects.toThrow(
     'The password is too short: it needs at least 12 characters.',
   );
-  expect(await t.store.findByUsername('alice')).toBeUndefined();
+  expect(await t.stores.users.findByUsername('alice')).toBeUndefined();
 });
 
 it('refuses usernames nobody could type at the sign-in form, and a sub among the claims', async () => {
   for (const username of ['', ' alice', 'alice ', 'al\u0000ice']) {
-    await expect(addUser(t.store, { username, claims }, password(PASSWORD))).rejects.toThrow(/is not valid/);
+    await expect(addUser(t.stores, { username, claims }, password(PASSWORD))).rejects.toThrow(/is not valid/);
   }
-  await expect(addUser(t.store, { username: 'alice', claims: { sub: 'chosen' } }, password(PASSWORD))).rejects.toThrow(
+  await expect(addUser(t.stores, { username: 'alice', claims: { sub: 'chosen' } }, password(PASSWORD))).rejects.toThrow(
     'The claims cannot set "sub": the server assigns it.',
   );
-  expect(await t.store.listUsers()).toEqual([]);
+  expect(await t.stores.directory.listUsers()).toEqual([]);
 });
 
 it('sets a new password: the new one verifies, the old one no longer does', async () => {
-  await addUser(t.store, { username: 'alice', claims }, password(PASSWORD));
-  const before = await t.store.findByUsername('alice');
+  await addUser(t.stores, { username: 'alice', claims }, password(PASSWORD));
+  const before = await t.stores.users.findByUsername('alice');
 
-  await setPassword(t.store, 'alice', password('a brand new passphrase'));
+  await setPassword(t.stores, 'alice', password('a brand new passphrase'));
 
-  const after = await t.store.findByUsername('alice');
+  const after = await t.stores.users.findByUsername('alice');
   expect(after).toEqual({ ...before, passwordHash: expect.any(String) });
   expect(await verifyPassword('a brand new passphrase', after?.passwordHash)).toBe(true);
   expect(await verifyPassword(PASSWORD, after?.passwordHash)).toBe(false);
@@ -68,32 +68,32 @@ it('sets a new password: the new one verifies, the old one no longer does', asyn
 
 it('refuses to set the password of an unknown user before asking for it, or a password too short', async () => {
   const asked = password(PASSWORD);
-  await expect(setPassword(t.store, 'bob', asked)).rejects.toThrow(new AdminError('There is no user "bob" in this workspace.'));
+  await expect(setPassword(t.stores, 'bob', asked)).rejects.toThrow(new AdminError('There is no user "bob" in this workspace.'));
   expect(asked).not.toHaveBeenCalled();
 
-  await addUser(t.store, { username: 'alice', claims }, password(PASSWORD));
-  await expect(setPassword(t.store, 'alice', password('too short'))).rejects.toThrow(/too short/);
-  expect(await verifyPassword(PASSWORD, (await t.store.findByUsername('alice'))?.passwordHash)).toBe(true);
+  await addUser(t.stores, { username: 'alice', claims }, password(PASSWORD));
+  await expect(setPassword(t.stores, 'alice', password('too short'))).rejects.toThrow(/too short/);
+  expect(await verifyPassword(PASSWORD, (await t.stores.users.findByUsername('alice'))?.passwordHash)).toBe(true);
 });
 
 it('disables and enables a user, and refuses an unknown one', async () => {
-  await addUser(t.store, { username: 'alice', claims }, password(PASSWORD));
+  await addUser(t.stores, { username: 'alice', claims }, password(PASSWORD));
 
-  await setDisabled(t.store, 'alice', true);
-  expect((await t.store.findByUsername('alice'))?.disabled).toBe(true);
-  await setDisabled(t.store, 'alice', false);
-  expect((await t.store.findByUsername('alice'))?.disabled).toBe(false);
+  await setDisabled(t.stores, 'alice', true);
+  expect((await t.stores.users.findByUsername('alice'))?.disabled).toBe(true);
+  await setDisabled(t.stores, 'alice', false);
+  expect((await t.stores.users.findByUsername('alice'))?.disabled).toBe(false);
 
-  await expect(setDisabled(t.store, 'bob', true)).rejects.toThrow(new AdminError('There is no user "bob" in this workspace.'));
+  await expect(setDisabled(t.stores, 'bob', true)).rejects.toThrow(new AdminError('There is no user "bob" in this workspace.'));
 });
 
 it('lists users sorted by name, as a table or as JSON, without any password hash', async () => {
-  const bob = await addUser(t.store, { username: 'bob', claims: {} }, password('bob long password'));
-  const alice = await addUser(t.store, { username: 'alice', claims }, password(PASSWORD));
-  await setDisabled(t.store, 'bob', true);
-  const hashes = (await t.store.listUsers()).map((u) => u.passwordHash);
+  const bob = await addUser(t.stores, { username: 'bob', claims: {} }, password('bob long password'));
+  const alice = await addUser(t.stores, { username: 'alice', claims }, password(PASSWORD));
+  await setDisabled(t.stores, 'bob', true);
+  const hashes = (await t.stores.directory.listUsers()).map((u) => u.passwordHash);
 
-  const users = await listUsers(t.store);
+  const users = await listUsers(t.stores);
   const text = capture();
   printUsers(users, text.stream, false);
   const json = capture();

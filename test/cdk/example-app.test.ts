@@ -164,7 +164,7 @@ describe('example app (bin/app.ts)', () => {
       // GIVEN: the bundles' own SDK clients pointed at DynamoDB Local and the KMS stand-in by the
       // standard endpoint variables, and the environment the construct sets (values of this test run)
       const kms = await startKmsStandIn({ 'key-1': 'RS256' });
-      const { store, tableName } = await newTestStore();
+      const { stores, tableName } = await newTestStore();
       const fn = resourcesOfType('AWS::Lambda::Function').find(([id]) => id.startsWith('acmecustomersTokenHandlerFunction'))![1];
       const declared = Object.keys(fn.Properties.Environment.Variables);
       const issuer = 'https://auth.example.com/prod/acme/customers';
@@ -185,8 +185,8 @@ describe('example app (bin/app.ts)', () => {
         AWS_ACCESS_KEY_ID: 'local',
         AWS_SECRET_ACCESS_KEY: 'local',
       });
-      await store.putClient({ ...spa, redirectUris: ['https://spa.example.com/callback'], scopes: ['openid', 'profile', 'email'] });
-      await store.createUser({ sub: 'sub-alice', username: 'alice', passwordHash: await hashPassword(TEST_PASSWORD), claims: { email: 'alice@example.com' } });
+      await stores.directory.putClient({ ...spa, redirectUris: ['https://spa.example.com/callback'], scopes: ['openid', 'profile', 'email'] });
+      await stores.directory.createUser({ sub: 'sub-alice', username: 'alice', passwordHash: await hashPassword(TEST_PASSWORD), claims: { email: 'alice@example.com' } });
       const handlers: RoutedHandler[] = await Promise.all(
         Object.entries(bundles())
           .filter(([name]) => name !== 'clients')

@@ -135,16 +135,16 @@ describe('errors redirected to the verified redirect URI', () => {
 describe('successful responses', () => {
   it('keep the registered redirect URI, query included, exactly as registered', async () => {
     const redirectUri = 'https://spa.example.com/cb?a=b%20c&x';
-    await t.store.putClient({ ...publicClient, clientId: 'query', redirectUris: [redirectUri] });
+    await t.stores.directory.putClient({ ...publicClient, clientId: 'query', redirectUris: [redirectUri] });
     const loc = await obtainCode(new Agent(t.ws), validRequest('query', redirectUri).params);
     expect(loc.href.startsWith(`${redirectUri}&code=`)).toBe(true);
   });
 
   it('a session of a user disabled since signing in no longer counts', async () => {
     const agent = new Agent(t.ws);
-    await t.store.createUser({ sub: 'sub-carol', username: 'carol', passwordHash: await hashPassword(TEST_PASSWORD), claims: {} });
+    await t.stores.directory.createUser({ sub: 'sub-carol', username: 'carol', passwordHash: await hashPassword(TEST_PASSWORD), claims: {} });
     await obtainCode(agent, { ...validRequest().params, login_hint: 'carol' }, 'carol');
-    await t.store.updateUser('carol', { disabled: true });
+    await t.stores.directory.updateUser('carol', { disabled: true });
     const none = await agent.get(authorizeUrl({ ...validRequest().params, prompt: 'none' }));
     expect(none.location?.searchParams.get('error')).toBe('login_required');
     const again = await agent.get(authorizeUrl(validRequest().params));

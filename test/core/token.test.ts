@@ -2,7 +2,7 @@
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { hashClientSecret, hashToken } from '../../lambdas/core/crypto.js';
-import type { Signer } from '../../lambdas/core/ports.js';
+import type { Signer } from '../../lambdas/core/ports/signing.js';
 import { atHash } from '../../lambdas/core/jwt/id-token.js';
 import { Agent } from '../support/agent.js';
 import { obtainCode, tokenForm, validRequest } from '../support/flow.js';
@@ -56,7 +56,7 @@ describe('code binding and single use', () => {
     expect(again.status).toBe(400);
     expect(again.json().error).toBe('invalid_grant');
     expect(t.audit.some((e) => e.type === 'code.replayed')).toBe(true);
-    const stored = await t.store.getCode(hashToken(code));
+    const stored = await t.stores.grants.getCode(hashToken(code));
     const { GetCommand } = await import('@aws-sdk/lib-dynamodb');
     const grant = await t.doc.send(new GetCommand({ TableName: t.tableName, Key: { pk: `GRANT#${stored!.grantId}` } }));
     expect(grant.Item?.revokedAt).toBeDefined();
@@ -98,7 +98,7 @@ describe('code binding and single use', () => {
   it('a code_verifier for a code issued without a challenge is refused', async () => {
     const t = await newTestWorkspace();
     const now = Math.floor(t.clock.now() / 1000);
-    await t.store.issueCode({
+    await t.stores.grants.issueCode({
       codeHash: hashToken('legacy-code'), grantId: 'g-legacy', clientId: 'spa', redirectUri: 'https://spa.example.com/callback',
       redirectUriSent: true, codeChallenge: '', scopes: ['openid'], sub: t.aliceSub, authTime: now, audience: ['x'], expiresAt: now + 60,
     }, {}, now);
@@ -115,7 +115,7 @@ describe('code binding and single use', () => {
     const res = await broken.post('oauth2/token', { form: tokenForm(code, verifier) });
     expect(res.status).toBe(500);
     expect(res.json()).toEqual({ error: 'server_error', error_description: 'The server could not complete the request.' });
-    expect((await t.store.getCode(hashToken(code)))?.consumed).toBe(false);
+    expect((await t.stores.grants.getCode(hashToken(code)))?.consumed).toBe(false);
     expect((await new Agent(t.ws).post('oauth2/token', { form: tokenForm(code, verifier) })).status).toBe(200);
   });
 });
@@ -193,7 +193,7 @@ describe('malformed requests', () => {
 
   it('a grant the client is not registered for → unauthorized_client', async () => {
     const t = await newTestWorkspace();
-    await t.store.putClient({ ...confidentialClient, clientId: 'machine', grantTypes: ['client_credentials'], redirectUris: [], secretHash: hashClientSecret(TEST_SECRET) });
+    await t.stores.directory.putClient({ ...confidentialClient, clientId: 'machine', grantTypes: ['client_credentials'], redirectUris: [], secretHash: hashClientSecret(TEST_SECRET) });
     const res = await new Agent(t.ws).post('oauth2/token', {
       form: { grant_type: 'authorization_code', code: 'x', code_verifier: 'v'.repeat(43) },
       headers: { Authorization: basic('machine', TEST_SECRET) },

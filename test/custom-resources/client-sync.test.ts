@@ -89,10 +89,10 @@ describe('client sync', () => {
 
     // THEN
     expect(res.PhysicalResourceId).toBe(`${t.tableName}/clients`);
-    expect(await t.store.getClient('spa')).toEqual(spa);
+    expect(await t.stores.clients.get('spa')).toEqual(spa);
     const { secretArn: _, ...registration } = backend;
-    expect(await t.store.getClient('backend')).toEqual({ ...registration, secretHash: hashClientSecret(SECRET) });
-    expect(JSON.stringify(await t.store.listClients())).not.toContain(SECRET);
+    expect(await t.stores.clients.get('backend')).toEqual({ ...registration, secretHash: hashClientSecret(SECRET) });
+    expect(JSON.stringify(await t.stores.directory.listClients())).not.toContain(SECRET);
     expect(lines.join('\n')).toContain('clients synced');
     expect(lines.join('\n')).not.toContain(SECRET);
   });
@@ -101,14 +101,14 @@ describe('client sync', () => {
     // GIVEN
     const before = props(t.tableName, [spa, backend]);
     await handler(event('Create', before));
-    await t.store.putClient({ ...spa, clientId: 'added-by-admin' });
+    await t.stores.directory.putClient({ ...spa, clientId: 'added-by-admin' });
 
     // WHEN
     await handler(event('Update', props(t.tableName, [{ ...spa, clientName: 'Renamed' }]), before));
 
     // THEN
-    expect((await t.store.listClients()).map((c) => c.clientId).sort()).toEqual(['added-by-admin', 'spa']);
-    expect((await t.store.getClient('spa'))?.clientName).toBe('Renamed');
+    expect((await t.stores.directory.listClients()).map((c) => c.clientId).sort()).toEqual(['added-by-admin', 'spa']);
+    expect((await t.stores.clients.get('spa'))?.clientName).toBe('Renamed');
   });
 
   it('leaves the clients in place when the resource is deleted (replacement deletes after the new one wrote)', async () => {
@@ -121,7 +121,7 @@ describe('client sync', () => {
 
     // THEN
     expect(res.PhysicalResourceId).toBe('id');
-    expect(await t.store.getClient('spa')).toBeDefined();
+    expect(await t.stores.clients.get('spa')).toBeDefined();
   });
 
   it('fails the deployment when a secret has no client secret in it', async () => {
@@ -130,6 +130,6 @@ describe('client sync', () => {
 
     // WHEN / THEN
     await expect(handler(event('Create', props(t.tableName, [backend])))).rejects.toThrow('has no clientSecret field');
-    expect(await t.store.getClient('backend')).toBeUndefined();
+    expect(await t.stores.clients.get('backend')).toBeUndefined();
   });
 });

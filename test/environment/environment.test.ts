@@ -3,7 +3,12 @@ import { describe, expect, it, vi } from 'vitest';
 import { environmentResolver, workspaceFromEnvironment } from '../../lambdas/handlers/environment.js';
 import { settingVariable } from '../../lambdas/handlers/environment-contract.js';
 import { KmsSigner } from '../../lambdas/adapters/kms/signer.js';
-import { DynamoStore } from '../../lambdas/adapters/dynamodb/store.js';
+import { DynamoClientStore } from '../../lambdas/adapters/dynamodb/clients.js';
+import { DynamoGrantStore } from '../../lambdas/adapters/dynamodb/grants.js';
+import { DynamoInteractionStore } from '../../lambdas/adapters/dynamodb/interactions.js';
+import { DynamoSingleUse } from '../../lambdas/adapters/dynamodb/single-use.js';
+import { DynamoLoginThrottle } from '../../lambdas/adapters/dynamodb/throttle.js';
+import { DynamoIdentitySource } from '../../lambdas/adapters/dynamodb/users.js';
 import { defaultSettings } from '../../lambdas/core/workspace.js';
 
 const env = {
@@ -23,8 +28,12 @@ describe('workspaceFromEnvironment', () => {
 
     // THEN
     expect(ws).toMatchObject({ tenantId: 'acme', workspaceId: 'default', issuer: 'https://id.example.com/acme/default' });
-    expect(ws.store).toBeInstanceOf(DynamoStore);
-    expect(ws.users).toBe(ws.store);
+    expect(ws.clients).toBeInstanceOf(DynamoClientStore);
+    expect(ws.interactions).toBeInstanceOf(DynamoInteractionStore);
+    expect(ws.grants).toBeInstanceOf(DynamoGrantStore);
+    expect(ws.throttle).toBeInstanceOf(DynamoLoginThrottle);
+    expect(ws.singleUse).toBeInstanceOf(DynamoSingleUse);
+    expect(ws.users).toBeInstanceOf(DynamoIdentitySource);
     expect(ws.keys.all).toHaveLength(2);
     expect(ws.keys.all.every((s) => s instanceof KmsSigner && s.alg === 'ES256')).toBe(true);
     expect(ws.keys.active).toBe(ws.keys.all[1]);

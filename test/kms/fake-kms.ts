@@ -8,7 +8,7 @@ import {
   randomBytes,
   type KeyObject,
 } from 'node:crypto';
-import type { SigningAlg } from '../../lambdas/core/ports.js';
+import type { SigningAlg } from '../../lambdas/core/ports/signing.js';
 
 /** DigestInfo prefix of SHA-256 (RFC 8017 §9.2 note 1), prepended for PKCS#1 v1.5. */
 const SHA256_DIGEST_INFO = Buffer.from('3031300d060960864801650304020105000420', 'hex');

@@ -5,7 +5,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { calculateJwkThumbprint, compactVerify, createLocalJWKSet, importJWK } from 'jose';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { toOAuthError } from '../../lambdas/core/errors.js';
-import type { SigningAlg } from '../../lambdas/core/ports.js';
+import type { SigningAlg } from '../../lambdas/core/ports/signing.js';
 import { KmsSigner } from '../../lambdas/adapters/kms/signer.js';
 import { FakeKmsKey } from './fake-kms.js';
 

@@ -134,9 +134,9 @@ describe('startLocalServer with the demo workspace', () => {
   });
 
   it('seeds the demo clients with the callback of its own port and only a hash of the secret', async () => {
-    const { store } = server.workspaces[0]!;
-    const spa = await store.getClient('demo-spa');
-    const backend = await store.getClient('demo-backend');
+    const { clients } = server.workspaces[0]!;
+    const spa = await clients.get('demo-spa');
+    const backend = await clients.get('demo-backend');
     expect(spa).toMatchObject({ tokenEndpointAuthMethod: 'none', redirectUris: [`${server.url}/demo/callback`] });
     expect(backend?.secretHash).toBe(hashClientSecret(DEMO_BACKEND_SECRET));
     expect(JSON.stringify(backend)).not.toContain(DEMO_BACKEND_SECRET);

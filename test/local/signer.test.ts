@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { calculateJwkThumbprint, compactVerify, importJWK } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalSigner } from '../../lambdas/adapters/key-file/signer.js';
-import type { SigningAlg } from '../../lambdas/core/ports.js';
+import type { SigningAlg } from '../../lambdas/core/ports/signing.js';
 
 let dir: string;
 beforeAll(async () => {

@@ -29,42 +29,42 @@ const writeBehindTheCache = (record: ClientRecord) =>
   t.doc.send(new PutCommand({ TableName: t.tableName, Item: { ...record, pk: keys.client(record.clientId) } }));
 
 it('serves a client from the cache until it expires, then reads it again', async () => {
-  await t.store.putClient(web);
-  expect(await t.store.getClient('web')).toEqual(web);
+  await t.stores.directory.putClient(web);
+  expect(await t.stores.clients.get('web')).toEqual(web);
 
   await writeBehindTheCache({ ...web, clientName: 'Renamed' });
   clockMs += 59_999;
-  expect((await t.store.getClient('web'))?.clientName).toBe('Example web app');
+  expect((await t.stores.clients.get('web'))?.clientName).toBe('Example web app');
 
   clockMs += 1;
-  expect((await t.store.getClient('web'))?.clientName).toBe('Renamed');
+  expect((await t.stores.clients.get('web'))?.clientName).toBe('Renamed');
 });
 
 it('does not cache an unknown client, so a newly synced one is seen at once', async () => {
-  expect(await t.store.getClient('web')).toBeUndefined();
+  expect(await t.stores.clients.get('web')).toBeUndefined();
   await writeBehindTheCache(web);
-  expect(await t.store.getClient('web')).toEqual(web);
+  expect(await t.stores.clients.get('web')).toEqual(web);
 });
 
 it('sees its own puts and deletes at once', async () => {
-  await t.store.putClient(web);
-  await t.store.getClient('web');
+  await t.stores.directory.putClient(web);
+  await t.stores.clients.get('web');
 
-  await t.store.putClient({ ...web, scopes: ['openid'] });
-  expect((await t.store.getClient('web'))?.scopes).toEqual(['openid']);
+  await t.stores.directory.putClient({ ...web, scopes: ['openid'] });
+  expect((await t.stores.clients.get('web'))?.scopes).toEqual(['openid']);
 
-  await t.store.deleteClient('web');
-  expect(await t.store.getClient('web')).toBeUndefined();
-  await t.store.deleteClient('web');
+  await t.stores.directory.deleteClient('web');
+  expect(await t.stores.clients.get('web')).toBeUndefined();
+  await t.stores.directory.deleteClient('web');
 });
 
 it('lists every client and nothing else', async () => {
   const native: ClientRecord = { ...web, clientId: 'cli', applicationType: 'native', secretHash: undefined };
-  await t.store.putClient(web);
-  await t.store.putClient(native);
-  await t.store.createUser({ sub: 's', username: 'alice', passwordHash: 'x', claims: {} });
+  await t.stores.directory.putClient(web);
+  await t.stores.directory.putClient(native);
+  await t.stores.directory.createUser({ sub: 's', username: 'alice', passwordHash: 'x', claims: {} });
 
-  const listed = await t.store.listClients();
+  const listed = await t.stores.directory.listClients();
 
   expect(listed.sort((a, b) => a.clientId.localeCompare(b.clientId))).toEqual([native, web]);
   expect(listed[0]).not.toHaveProperty('secretHash');

@@ -6,7 +6,7 @@ import {
   TransactionConflictException,
 } from '@aws-sdk/client-dynamodb';
 import { beforeEach, expect, it } from 'vitest';
-import { DynamoStore } from '../../lambdas/adapters/dynamodb/store.js';
+import { dynamoStores } from '../../lambdas/adapters/dynamodb/stores.js';
 import { AlreadyConsumed, ConditionFailed } from '../../lambdas/core/errors.js';
 import { type TestStore, newTestStore } from '../support/dynamo.js';
 import { NOW, issuanceFor, newCode } from './records.js';
@@ -40,11 +40,11 @@ beforeEach(async () => {
 
 it('retries a conflicting redemption so a replay is still recognised as one', async () => {
   const { record } = newCode();
-  await t.store.issueCode(record, {}, NOW);
-  await t.store.redeemCode(record.codeHash, issuanceFor(record), NOW);
+  await t.stores.grants.issueCode(record, {}, NOW);
+  await t.stores.grants.redeemCode(record.codeHash, issuanceFor(record), NOW);
   const requests = failNext(t.client, 2, transactionConflict);
 
-  const replay = t.store.redeemCode(record.codeHash, issuanceFor(record), NOW);
+  const replay = t.stores.grants.redeemCode(record.codeHash, issuanceFor(record), NOW);
 
   await expect(replay).rejects.toBeInstanceOf(AlreadyConsumed);
   await expect(replay).rejects.toMatchObject({ grantId: record.grantId });
@@ -53,25 +53,25 @@ it('retries a conflicting redemption so a replay is still recognised as one', as
 
 it('turns a race that keeps being lost into ConditionFailed, never a server error', async () => {
   const { record } = newCode();
-  await t.store.issueCode(record, {}, NOW);
+  await t.stores.grants.issueCode(record, {}, NOW);
   failNext(t.client, Infinity, transactionConflict);
 
-  await expect(t.store.redeemCode(record.codeHash, issuanceFor(record), NOW)).rejects.toBeInstanceOf(ConditionFailed);
+  await expect(t.stores.grants.redeemCode(record.codeHash, issuanceFor(record), NOW)).rejects.toBeInstanceOf(ConditionFailed);
 });
 
 it('treats a single write that collided with a transaction the same way', async () => {
   const conflict = () => new TransactionConflictException({ message: 'Transaction is ongoing for the item', $metadata: {} });
   failNext(t.client, Infinity, conflict);
 
-  await expect(t.store.revokeGrant('g', NOW)).rejects.toBeInstanceOf(ConditionFailed);
+  await expect(t.stores.grants.revokeGrant('g', NOW)).rejects.toBeInstanceOf(ConditionFailed);
 });
 
 it('lets every other failure through unchanged', async () => {
-  const store = new DynamoStore({ client: t.doc, tableName: 'no-such-table' });
+  const stores = dynamoStores({ client: t.doc, tableName: 'no-such-table' });
   const { record } = newCode();
 
-  await expect(store.redeemCode(record.codeHash, issuanceFor(record), NOW)).rejects.toBeInstanceOf(
+  await expect(stores.grants.redeemCode(record.codeHash, issuanceFor(record), NOW)).rejects.toBeInstanceOf(
     ResourceNotFoundException,
   );
-  await expect(store.getTransaction('x', NOW)).rejects.toBeInstanceOf(ResourceNotFoundException);
+  await expect(stores.interactions.getTransaction('x', NOW)).rejects.toBeInstanceOf(ResourceNotFoundException);
 });

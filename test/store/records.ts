@@ -1,5 +1,6 @@
 // Record builders for the store tests: fresh random secrets, hashed the way the core hashes them.
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { keys } from '../../lambdas/adapters/dynamodb/keys.js';
 import { hashToken, newId, randomToken } from '../../lambdas/core/crypto.js';
 import type { CodeRecord, Issuance, SessionRecord, TransactionRecord } from '../../lambdas/core/model.js';
 import type { TestStore } from '../support/dynamo.js';
@@ -95,4 +96,9 @@ export function outcomes<T>(results: readonly PromiseSettledResult<T>[]): { ok: 
 /** The item as stored, read behind the store's back. */
 export async function rawItem(t: TestStore, pk: string): Promise<Record<string, unknown> | undefined> {
   return (await t.doc.send(new GetCommand({ TableName: t.tableName, Key: { pk }, ConsistentRead: true }))).Item;
+}
+
+/** Whether `revokeGrant` was called for this grant, read from the raw grant item. */
+export async function grantRevoked(t: TestStore, grantId: string): Promise<boolean> {
+  return (await rawItem(t, keys.grant(grantId)))?.revokedAt !== undefined;
 }

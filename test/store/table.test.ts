@@ -1,7 +1,8 @@
 // Table creation against DynamoDB Local: the key schema and TTL the store relies on, created idempotently.
 import { DescribeTableCommand, DescribeTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
 import { expect, it } from 'vitest';
-import { PARTITION_KEY, TTL_ATTRIBUTE, createTable } from '../../lambdas/adapters/dynamodb/table.js';
+import { createTable } from '../../lambdas/adapters/dynamodb/table.js';
+import { PARTITION_KEY, TTL_ATTRIBUTE } from '../../lambdas/adapters/dynamodb/table-contract.js';
 import { newTestStore } from '../support/dynamo.js';
 
 it('creates an on-demand table keyed by pk with TTL on ttl, and accepts being run again', async () => {

@@ -13,34 +13,34 @@ beforeEach(async () => {
 describe('transactions', () => {
   it('reads a live transaction back as written, with a ttl at its expiry', async () => {
     const txn = newTransaction();
-    await t.store.putTransaction(txn);
+    await t.stores.interactions.putTransaction(txn);
 
-    expect(await t.store.getTransaction(txn.id, NOW)).toEqual(txn);
+    expect(await t.stores.interactions.getTransaction(txn.id, NOW)).toEqual(txn);
     expect(await rawItem(t, keys.transaction(txn.id))).toMatchObject({ pk: `TXN#${txn.id}`, ttl: txn.expiresAt });
   });
 
   it('hides an expired transaction although the item is still there', async () => {
     const txn = newTransaction();
-    await t.store.putTransaction(txn);
+    await t.stores.interactions.putTransaction(txn);
 
-    expect(await t.store.getTransaction(txn.id, txn.expiresAt)).toBeUndefined();
+    expect(await t.stores.interactions.getTransaction(txn.id, txn.expiresAt)).toBeUndefined();
     expect(await rawItem(t, keys.transaction(txn.id))).toBeDefined();
   });
 
   it('records a login on the transaction and creates the session together', async () => {
     const txn = newTransaction();
-    await t.store.putTransaction(txn);
+    await t.stores.interactions.putTransaction(txn);
     const { raw, record: session } = newSession();
 
-    await t.store.recordLogin(txn.id, session, NOW);
+    await t.stores.interactions.recordLogin(txn.id, session, NOW);
 
-    expect(await t.store.getTransaction(txn.id, NOW)).toEqual({
+    expect(await t.stores.interactions.getTransaction(txn.id, NOW)).toEqual({
       ...txn,
       sub: session.sub,
       authTime: session.authTime,
       sessionHash: session.idHash,
     });
-    expect(await t.store.getSession(session.idHash, NOW)).toEqual(session);
+    expect(await t.stores.interactions.getSession(session.idHash, NOW)).toEqual(session);
     const item = await rawItem(t, keys.session(session.idHash));
     expect(item).toMatchObject({ pk: `SESSION#${session.idHash}`, ttl: session.expiresAt });
     expect(JSON.stringify(item)).not.toContain(raw);
@@ -48,11 +48,11 @@ describe('transactions', () => {
 
   it('refuses a login on an expired or missing transaction and creates no session', async () => {
     const txn = newTransaction();
-    await t.store.putTransaction(txn);
+    await t.stores.interactions.putTransaction(txn);
     const { record: session } = newSession();
 
-    await expect(t.store.recordLogin(txn.id, session, txn.expiresAt)).rejects.toBeInstanceOf(ConditionFailed);
-    await expect(t.store.recordLogin('no-such-txn', session, NOW)).rejects.toBeInstanceOf(ConditionFailed);
+    await expect(t.stores.interactions.recordLogin(txn.id, session, txn.expiresAt)).rejects.toBeInstanceOf(ConditionFailed);
+    await expect(t.stores.interactions.recordLogin('no-such-txn', session, NOW)).rejects.toBeInstanceOf(ConditionFailed);
     expect(await rawItem(t, keys.session(session.idHash))).toBeUndefined();
     expect(await rawItem(t, keys.transaction(txn.id))).not.toHaveProperty('sub');
   });
@@ -60,26 +60,26 @@ describe('transactions', () => {
   it('discards a live transaction once; a second discard or an expired one fails', async () => {
     const live = newTransaction();
     const expired = newTransaction({ expiresAt: NOW - 1 });
-    await t.store.putTransaction(live);
-    await t.store.putTransaction(expired);
+    await t.stores.interactions.putTransaction(live);
+    await t.stores.interactions.putTransaction(expired);
 
-    await t.store.discardTransaction(live.id, NOW);
+    await t.stores.interactions.discardTransaction(live.id, NOW);
 
     expect(await rawItem(t, keys.transaction(live.id))).toBeUndefined();
-    await expect(t.store.discardTransaction(live.id, NOW)).rejects.toBeInstanceOf(ConditionFailed);
-    await expect(t.store.discardTransaction(expired.id, NOW)).rejects.toBeInstanceOf(ConditionFailed);
+    await expect(t.stores.interactions.discardTransaction(live.id, NOW)).rejects.toBeInstanceOf(ConditionFailed);
+    await expect(t.stores.interactions.discardTransaction(expired.id, NOW)).rejects.toBeInstanceOf(ConditionFailed);
   });
 });
 
 describe('sessions', () => {
   it('hides an expired session although the item is still there', async () => {
     const txn = newTransaction();
-    await t.store.putTransaction(txn);
+    await t.stores.interactions.putTransaction(txn);
     const { record: session } = newSession({ expiresAt: NOW + 10 });
-    await t.store.recordLogin(txn.id, session, NOW);
+    await t.stores.interactions.recordLogin(txn.id, session, NOW);
 
-    expect(await t.store.getSession(session.idHash, NOW + 9)).toEqual(session);
-    expect(await t.store.getSession(session.idHash, NOW + 10)).toBeUndefined();
+    expect(await t.stores.interactions.getSession(session.idHash, NOW + 9)).toEqual(session);
+    expect(await t.stores.interactions.getSession(session.idHash, NOW + 10)).toBeUndefined();
     expect(await rawItem(t, keys.session(session.idHash))).toBeDefined();
   });
 });

@@ -21,52 +21,52 @@ beforeEach(async () => {
 
 it('finds a user by username and by sub, as written', async () => {
   const alice = user('alice');
-  await t.store.createUser(alice);
+  await t.stores.directory.createUser(alice);
 
-  expect(await t.store.findByUsername('alice')).toEqual(alice);
-  expect(await t.store.findBySub(alice.sub)).toEqual(alice);
-  expect(await t.store.findByUsername('Alice')).toBeUndefined();
-  expect(await t.store.findBySub('nobody')).toBeUndefined();
+  expect(await t.stores.users.findByUsername('alice')).toEqual(alice);
+  expect(await t.stores.users.findBySub(alice.sub)).toEqual(alice);
+  expect(await t.stores.users.findByUsername('Alice')).toBeUndefined();
+  expect(await t.stores.users.findBySub('nobody')).toBeUndefined();
 });
 
 it('refuses a taken username and leaves no half-created user behind', async () => {
-  await t.store.createUser(user('alice'));
+  await t.stores.directory.createUser(user('alice'));
   const impostor = user('alice');
 
-  await expect(t.store.createUser(impostor)).rejects.toBeInstanceOf(ConditionFailed);
-  expect(await t.store.findBySub(impostor.sub)).toBeUndefined();
+  await expect(t.stores.directory.createUser(impostor)).rejects.toBeInstanceOf(ConditionFailed);
+  expect(await t.stores.users.findBySub(impostor.sub)).toBeUndefined();
 });
 
 it('creates exactly one user when 10 sign-ups race for one username', async () => {
   const candidates = Array.from({ length: 10 }, () => user('alice'));
 
-  const results = await race(10, (i) => t.store.createUser(candidates[i]!));
+  const results = await race(10, (i) => t.stores.directory.createUser(candidates[i]!));
 
   expect(outcomes(results)).toEqual({ ok: 1, errors: Array(9).fill('ConditionFailed') });
-  const winner = await t.store.findByUsername('alice');
-  const found = await Promise.all(candidates.map((c) => t.store.findBySub(c.sub)));
+  const winner = await t.stores.users.findByUsername('alice');
+  const found = await Promise.all(candidates.map((c) => t.stores.users.findBySub(c.sub)));
   expect(found.filter((f) => f !== undefined)).toEqual([winner]);
 });
 
 it('updates the password, the disabled flag and the claims, and nothing else', async () => {
   const alice = user('alice');
-  await t.store.createUser(alice);
+  await t.stores.directory.createUser(alice);
   const changes = { passwordHash: 'scrypt$new', disabled: true, claims: { name: 'Alice' } };
 
-  const updated = await t.store.updateUser('alice', { ...changes, username: 'mallory' } as typeof changes);
+  const updated = await t.stores.directory.updateUser('alice', { ...changes, username: 'mallory' } as typeof changes);
 
   expect(updated).toEqual({ ...alice, ...changes });
-  expect(await t.store.findByUsername('alice')).toEqual(updated);
-  expect(await t.store.updateUser('alice', {})).toEqual(updated);
-  await expect(t.store.updateUser('bob', { disabled: true })).rejects.toBeInstanceOf(ConditionFailed);
+  expect(await t.stores.users.findByUsername('alice')).toEqual(updated);
+  expect(await t.stores.directory.updateUser('alice', {})).toEqual(updated);
+  await expect(t.stores.directory.updateUser('bob', { disabled: true })).rejects.toBeInstanceOf(ConditionFailed);
 });
 
 it('lists users only, without the index items', async () => {
   const alice = user('alice');
   const bob = user('bob');
-  await t.store.createUser(alice);
-  await t.store.createUser(bob);
-  await t.store.putClient({
+  await t.stores.directory.createUser(alice);
+  await t.stores.directory.createUser(bob);
+  await t.stores.directory.putClient({
     clientId: 'web',
     tokenEndpointAuthMethod: 'none',
     redirectUris: [],
@@ -74,7 +74,7 @@ it('lists users only, without the index items', async () => {
     scopes: [],
   });
 
-  const listed = await t.store.listUsers();
+  const listed = await t.stores.directory.listUsers();
 
   expect(listed.sort((a, b) => a.username.localeCompare(b.username))).toEqual([alice, bob]);
   expect(await rawItem(t, keys.username('alice'))).toEqual({ pk: 'USERNAME#alice', sub: alice.sub });

@@ -1,26 +1,27 @@
-// Gives a test its own DynamoStore on a fresh table in the run's DynamoDB Local.
+// Gives a test its own DynamoDB stores on a fresh table in the run's DynamoDB Local.
 import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { inject } from 'vitest';
-import { DynamoStore, type DynamoStoreOptions, createDocumentClient } from '../../lambdas/adapters/dynamodb/store.js';
+import { type DynamoAdapterOptions, createDocumentClient, dynamoStores } from '../../lambdas/adapters/dynamodb/stores.js';
 import { createTable } from '../../lambdas/adapters/dynamodb/table.js';
+import type { Stores } from '../../lambdas/core/ports/storage.js';
 
 export interface TestStore {
-  readonly store: DynamoStore;
+  readonly stores: Stores;
   readonly tableName: string;
-  /** For reading and writing raw items behind the store's back. */
+  /** For reading and writing raw items behind the stores' back. */
   readonly doc: DynamoDBDocumentClient;
   readonly client: DynamoDBClient;
 }
 
 /**
- * Creates a uniquely named table (so tests never see each other's data and may run in parallel) and a
- * store on it. Call it in `beforeAll`/`beforeEach` or at the start of a test; the tables vanish with
- * DynamoDB Local at the end of the run. `opts` go to the `DynamoStore` constructor.
+ * Creates a uniquely named table (so tests never see each other's data and may run in parallel) and the
+ * stores on it. Call it in `beforeAll`/`beforeEach` or at the start of a test; the tables vanish with
+ * DynamoDB Local at the end of the run. `opts` go to `dynamoStores`.
  */
 export async function newTestStore(
-  opts: Omit<DynamoStoreOptions, 'client' | 'tableName'> = {},
+  opts: Omit<DynamoAdapterOptions, 'client' | 'tableName'> = {},
 ): Promise<TestStore> {
   const client = new DynamoDBClient({
     endpoint: inject('dynamoDbEndpoint'),
@@ -30,5 +31,5 @@ export async function newTestStore(
   const tableName = `test-${randomUUID()}`;
   await createTable(client, tableName);
   const doc = createDocumentClient(client);
-  return { store: new DynamoStore({ ...opts, client: doc, tableName }), tableName, doc, client };
+  return { stores: dynamoStores({ ...opts, client: doc, tableName }), tableName, doc, client };
 }

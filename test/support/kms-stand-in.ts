@@ -1,7 +1,7 @@
 // A KMS stand-in on loopback speaking the KMS JSON protocol, so unmodified SDK clients reach it via AWS_ENDPOINT_URL_KMS.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { SigningAlg } from '../../lambdas/core/ports.js';
+import type { SigningAlg } from '../../lambdas/core/ports/signing.js';
 import { FakeKmsKey } from '../kms/fake-kms.js';
 
 export interface KmsStandIn {

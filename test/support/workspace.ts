@@ -1,11 +1,12 @@
-// A real workspace for tests: DynamoDB Local store, a local signer, a clock the test controls, captured audit events.
+// A real workspace for tests: DynamoDB Local stores, a local signer, a clock the test controls, captured audit events.
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LocalSigner } from '../../lambdas/adapters/key-file/signer.js';
 import { hashClientSecret, hashPassword, newId } from '../../lambdas/core/crypto.js';
 import type { ClientRegistration } from '../../lambdas/core/model.js';
-import type { AuditEventType, SigningAlg } from '../../lambdas/core/ports.js';
+import type { AuditEventType } from '../../lambdas/core/ports/audit.js';
+import type { SigningAlg } from '../../lambdas/core/ports/signing.js';
 import { defaultSettings, type Workspace, type WorkspaceSettings } from '../../lambdas/core/workspace.js';
 import { newTestStore, type TestStore } from './dynamo.js';
 
@@ -75,22 +76,26 @@ export async function newTestWorkspace(opts: { settings?: Partial<WorkspaceSetti
     workspaceId: 'main',
     issuer: 'https://auth.example.com/acme/main',
     settings: { ...defaultSettings, ...opts.settings },
-    store: testStore.store,
-    users: testStore.store,
+    clients: testStore.stores.clients,
+    interactions: testStore.stores.interactions,
+    grants: testStore.stores.grants,
+    throttle: testStore.stores.throttle,
+    singleUse: testStore.stores.singleUse,
+    users: testStore.stores.users,
     keys: { active: signer, all: [signer] },
     clock,
     audit: { emit: (type, fields) => void audit.push({ type, fields: { ...fields } }) },
   };
-  for (const c of [publicClient, firstPartyClient, nativeClient]) await testStore.store.putClient(c);
-  for (const c of [confidentialClient, postClient]) await testStore.store.putClient({ ...c, secretHash: hashClientSecret(TEST_SECRET) });
+  for (const c of [publicClient, firstPartyClient, nativeClient]) await testStore.stores.directory.putClient(c);
+  for (const c of [confidentialClient, postClient]) await testStore.stores.directory.putClient({ ...c, secretHash: hashClientSecret(TEST_SECRET) });
   const aliceSub = newId();
   const passwordHash = await hashPassword(TEST_PASSWORD);
-  await testStore.store.createUser({
+  await testStore.stores.directory.createUser({
     sub: aliceSub,
     username: 'alice',
     passwordHash,
     claims: { name: 'Alice <Liddell>', email: 'alice@example.com', email_verified: true },
   });
-  await testStore.store.createUser({ sub: newId(), username: 'mallory', passwordHash, claims: {}, disabled: true });
+  await testStore.stores.directory.createUser({ sub: newId(), username: 'mallory', passwordHash, claims: {}, disabled: true });
   return { ...testStore, ws, clock, audit, aliceSub };
 }

@@ -24,6 +24,8 @@ export const keys = {
   username: (username: string) => `USERNAME#${username}`,
   /** A failed-login counter, by throttle key (`user:…`, `ip:…`). */
   throttle: (key: string) => `THROTTLE#${key}`,
+  /** A single-use item, by its kind (`par`, `jti`, …) and its id within that kind. */
+  singleUse: (kind: string, id: string) => `ONCE#${part(kind)}#${part(id)}`,
 } as const;
 
 /** Key prefixes of the item types the admin tooling lists by scanning. */

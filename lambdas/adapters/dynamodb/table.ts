@@ -1,4 +1,4 @@
-// The shape of a workspace table (shared with the CDK construct) and its creation for local runs and tests.
+// The creation of a workspace table (shape in table-contract.ts) for local runs and tests.
 import {
   CreateTableCommand,
   DescribeTimeToLiveCommand,
@@ -7,11 +7,7 @@ import {
   UpdateTimeToLiveCommand,
   waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
-
-/** The only key attribute (a string): the table is addressed by item key alone, see keys.ts. */
-export const PARTITION_KEY = 'pk';
-/** Epoch seconds after which DynamoDB may delete the item; the store never relies on it happening. */
-export const TTL_ATTRIBUTE = 'ttl';
+import { PARTITION_KEY, TTL_ATTRIBUTE } from './table-contract.js';
 
 /** Creates an on-demand workspace table with TTL enabled and waits until it is usable; an existing table is fine. */
 export async function createTable(client: DynamoDBClient, tableName: string): Promise<void> {

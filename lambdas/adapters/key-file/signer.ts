@@ -3,7 +3,7 @@ import { constants, createPrivateKey, generateKeyPair, type KeyObject, randomUUI
 import { link, mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { promisify } from 'node:util';
-import type { PublicJwk, Signer, SigningAlg } from '../../core/ports.js';
+import type { PublicJwk, Signer, SigningAlg } from '../../core/ports/signing.js';
 import { keyFits, publicJwkOf } from '../public-jwk.js';
 
 export interface LocalSignerOptions {

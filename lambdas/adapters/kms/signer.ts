@@ -1,7 +1,7 @@
 // A Signer backed by an asymmetric AWS KMS key: the private key never leaves KMS.
 import { createHash, createPublicKey } from 'node:crypto';
 import { GetPublicKeyCommand, SignCommand, type KMSClient } from '@aws-sdk/client-kms';
-import type { PublicJwk, Signer, SigningAlg } from '../../core/ports.js';
+import type { PublicJwk, Signer, SigningAlg } from '../../core/ports/signing.js';
 import { keyFits, publicJwkOf } from '../public-jwk.js';
 import { derToJose } from './ecdsa-signature.js';
 import { kmsSigningAlgorithm } from './signing-algorithm.js';

@@ -1,6 +1,6 @@
 // JWS `alg` → KMS signing algorithm; shared by the signer and the construct's `kms:SigningAlgorithm` condition.
 import type { SigningAlgorithmSpec } from '@aws-sdk/client-kms';
-import type { SigningAlg } from '../../core/ports.js';
+import type { SigningAlg } from '../../core/ports/signing.js';
 
 /** All of them sign a SHA-256 digest. */
 export const kmsSigningAlgorithm: Readonly<Record<SigningAlg, SigningAlgorithmSpec>> = {

@@ -54,7 +54,7 @@ function presented(req: CoreRequest, params: Params): PresentedCredentials {
 /** Authenticates the calling client; every failure is the same `invalid_client` to the caller. */
 export async function authenticateClient(req: CoreRequest, params: Params, ws: Workspace): Promise<ClientRecord> {
   const creds = presented(req, params);
-  const client = isClientId(creds.clientId) ? await ws.store.getClient(creds.clientId) : undefined;
+  const client = isClientId(creds.clientId) ? await ws.clients.get(creds.clientId) : undefined;
   const secretOk = verifyClientSecret(creds.secret ?? '', client?.secretHash);
   if (!client) throw invalidClient('Client authentication failed.', 'unknown client');
   if (client.tokenEndpointAuthMethod !== creds.method) {

@@ -1,6 +1,6 @@
 // The workspace's public keys: what the JWKS publishes, the algorithms they sign with, and a verifier key set.
 import { createLocalJWKSet, type JWTVerifyGetKey } from 'jose';
-import type { KeyRing, PublicJwk, SigningAlg } from '../ports.js';
+import type { KeyRing, PublicJwk, SigningAlg } from '../ports/signing.js';
 import type { Workspace } from '../workspace.js';
 
 export async function publicKeys(ws: Pick<Workspace, 'keys'>): Promise<PublicJwk[]> {

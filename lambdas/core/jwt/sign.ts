@@ -1,5 +1,5 @@
 // JWS compact serialization (RFC 7515 §7.1), built here and signed by whichever Signer the workspace has.
-import type { Signer } from '../ports.js';
+import type { Signer } from '../ports/signing.js';
 
 const b64url = (data: string | Uint8Array): string => Buffer.from(data).toString('base64url');
 

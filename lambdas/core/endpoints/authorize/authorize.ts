@@ -48,7 +48,7 @@ function parseRequest(params: Params, client: ClientRecord, target: Pick<Authori
 async function proceed(req: CoreRequest, ws: Workspace, client: ClientRecord, request: AuthorizationRequest): Promise<CoreResponse> {
   const now = nowSeconds(ws);
   const sid = readCookie(req, SESSION_COOKIE);
-  const found = sid ? await ws.store.getSession(hashToken(sid), now) : undefined;
+  const found = sid ? await ws.interactions.getSession(hashToken(sid), now) : undefined;
   const fresh = found && !request.prompt.includes('login') && (request.maxAge === undefined || now - found.authTime <= request.maxAge);
   // A session outlives changes to its user: one disabled or removed since signing in no longer counts.
   const user = fresh ? await ws.users.findBySub(found.sub) : undefined;
@@ -69,7 +69,7 @@ async function proceed(req: CoreRequest, ws: Workspace, client: ClientRecord, re
     expiresAt: now + ws.settings.transactionTtl,
     ...(session && { sub: session.sub, authTime: session.authTime, sessionHash: session.idHash }),
   };
-  await ws.store.putTransaction(txn);
+  await ws.interactions.putTransaction(txn);
   return redirect(`${ws.issuer}/consent?txn=${encodeURIComponent(txn.id)}`, 302, [browserCookie(req, ws, browser)]);
 }
 

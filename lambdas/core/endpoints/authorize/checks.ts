@@ -11,7 +11,7 @@ const unverified = (description: string) => new UnverifiedRedirectError('invalid
 export async function checkClient(params: Params, ws: Workspace): Promise<ClientRecord> {
   const clientId = optional(params, 'client_id', unverified);
   if (!clientId) throw new UnverifiedRedirectError('invalid_request', 'The request does not name a client (client_id).');
-  const client = isClientId(clientId) ? await ws.store.getClient(clientId) : undefined;
+  const client = isClientId(clientId) ? await ws.clients.get(clientId) : undefined;
   if (!client) throw new UnverifiedRedirectError('invalid_client', 'The application is not registered with this server.', `unknown client ${clientId}`);
   return client;
 }

@@ -31,7 +31,7 @@ export function errorRedirect(ws: Workspace, target: Target, err: OAuthError, st
 export async function consentNeeded(ws: Workspace, client: ClientRecord, request: AuthorizationRequest, sub: string): Promise<boolean> {
   if (client.firstParty) return false;
   if (request.prompt.includes('consent')) return true;
-  const consent = await ws.store.getConsent(sub, client.clientId);
+  const consent = await ws.interactions.getConsent(sub, client.clientId);
   return !request.scopes.every((s) => consent?.scopes.includes(s));
 }
 
@@ -64,6 +64,6 @@ export async function issueCodeAndRedirect(
     expiresAt: now + ws.settings.codeTtl,
     ...(request.nonce !== undefined && { nonce: request.nonce }),
   };
-  await ws.store.issueCode(record, { transactionId: opts.transactionId, consent: opts.consent }, now);
+  await ws.grants.issueCode(record, { transactionId: opts.transactionId, consent: opts.consent }, now);
   return redirect(responseLocation(request.redirectUri, { code, state: request.state, iss: ws.issuer }), opts.status, opts.cookies);
 }

@@ -25,9 +25,9 @@ async function loadInteraction(req: CoreRequest, ws: Workspace, params: Params):
   const txnId = optional(params, 'txn');
   const browser = readCookie(req, BROWSER_COOKIE);
   if (!txnId || !/^[A-Za-z0-9_-]{16,64}$/.test(txnId) || !browser) return undefined;
-  const txn = await ws.store.getTransaction(txnId, nowSeconds(ws));
+  const txn = await ws.interactions.getTransaction(txnId, nowSeconds(ws));
   if (!txn || !safeEqual(hashToken(browser), txn.browserHash)) return undefined;
-  const client = await ws.store.getClient(txn.request.clientId);
+  const client = await ws.clients.get(txn.request.clientId);
   if (!client) return undefined;
   return {
     txn,
@@ -51,7 +51,7 @@ async function login(req: CoreRequest, ws: Workspace, it: Interaction, params: P
   // Counted before the password is checked, so parallel guesses cannot all pass a check made before any was counted.
   // The username is keyed by its hash: fixed length, and what people type there (sometimes a password) is not stored.
   const counters = [`user:${hashToken(username.toLowerCase())}`, `ip:${req.sourceIp}`];
-  const [byUser = 0, byAddress = 0] = await ws.store.countLoginAttempt(counters, settings.loginThrottleWindow, now);
+  const [byUser = 0, byAddress = 0] = await ws.throttle.countAttempt(counters, settings.loginThrottleWindow, now);
   const audit = { clientId: it.client.clientId, sourceIp: req.sourceIp };
   if (byUser > settings.maxFailuresPerUsername || byAddress > settings.maxFailuresPerAddress) {
     ws.audit.emit('login.throttled', audit);
@@ -63,10 +63,10 @@ async function login(req: CoreRequest, ws: Workspace, it: Interaction, params: P
     ws.audit.emit('login.failed', { ...audit, ...(user && { sub: user.sub }) });
     return loginPage(it.form, { username, error: 'The username or password is incorrect.' });
   }
-  await ws.store.forgiveLoginAttempt(counters, now);
+  await ws.throttle.forgive(counters, now);
   const sid = randomToken();
   const session = { idHash: hashToken(sid), sub: user.sub, authTime: now, expiresAt: now + settings.sessionTtl };
-  await ws.store.recordLogin(it.txn.id, session, now);
+  await ws.interactions.recordLogin(it.txn.id, session, now);
   ws.audit.emit('login.succeeded', { clientId: it.client.clientId, sub: user.sub });
   const cookies = [sessionCookie(req, ws, sid)];
   if (await consentNeeded(ws, it.client, it.txn.request, user.sub)) {
@@ -79,14 +79,14 @@ async function decide(ws: Workspace, { txn, client }: Interaction, params: Param
   const decision = optional(params, 'decision');
   const now = nowSeconds(ws);
   if (decision === 'deny') {
-    await ws.store.discardTransaction(txn.id, now);
+    await ws.interactions.discardTransaction(txn.id, now);
     ws.audit.emit('consent.denied', { clientId: client.clientId, sub: txn.sub });
     return errorRedirect(ws, txn.request, new OAuthError('access_denied', 'The user denied the request.'), 303);
   }
   if (decision !== 'allow' || !txn.sub || txn.authTime === undefined) {
     return errorPage(400, 'Something went wrong', 'The form was incomplete. Go back to the application and try again.');
   }
-  const earlier = await ws.store.getConsent(txn.sub, client.clientId);
+  const earlier = await ws.interactions.getConsent(txn.sub, client.clientId);
   const consent = {
     sub: txn.sub,
     clientId: client.clientId,

@@ -15,7 +15,7 @@ const VERIFIER = /^[A-Za-z0-9._~-]{43,128}$/;
  * revoked, the record that refresh-token rotation and introspection consult once those grants exist.
  */
 async function replayed(ws: Workspace, code: Pick<CodeRecord, 'grantId' | 'clientId'>): Promise<never> {
-  await ws.store.revokeGrant(code.grantId, nowSeconds(ws));
+  await ws.grants.revokeGrant(code.grantId, nowSeconds(ws));
   ws.audit.emit('code.replayed', { clientId: code.clientId, grantId: code.grantId });
   throw invalidGrant('The authorization code is invalid, expired or already used.', 'code replay');
 }
@@ -37,7 +37,7 @@ function checkBindings(code: CodeRecord, client: ClientRecord, params: Params): 
 
 export const authorizationCodeGrant: GrantHandler = async (params, client, ws) => {
   const codeHash = hashToken(required(params, 'code'));
-  const code = await ws.store.getCode(codeHash);
+  const code = await ws.grants.getCode(codeHash);
   const now = nowSeconds(ws);
   if (!code) throw invalidGrant('The authorization code is invalid, expired or already used.');
   if (code.consumed) return replayed(ws, code);
@@ -48,7 +48,7 @@ export const authorizationCodeGrant: GrantHandler = async (params, client, ws) =
   if (!user || user.disabled) throw invalidGrant('The user of this authorization is no longer active.');
   const tokens = await issueTokens(ws, { ...code, userClaims: user.claims });
   try {
-    await ws.store.redeemCode(codeHash, {
+    await ws.grants.redeemCode(codeHash, {
       grant: { grantId: code.grantId, clientId: client.clientId, sub: code.sub, scopes: code.scopes, createdAt: now, expiresAt: now + ws.settings.accessTokenTtl },
     }, now);
   } catch (err) {

@@ -1,0 +1,193 @@
+// How the DynamoDB adapter reads and writes items: conditional writes retried past conflicts, failures mapped by item name, the shared condition fragments.
+import {
+  type AttributeValue,
+  ConditionalCheckFailedException,
+  TransactionCanceledException,
+  TransactionConflictException,
+} from '@aws-sdk/client-dynamodb';
+import {
+  DeleteCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  TransactWriteCommand,
+  type TransactWriteCommandInput,
+  UpdateCommand,
+  type UpdateCommandInput,
+  paginateScan,
+} from '@aws-sdk/lib-dynamodb';
+import { ConditionFailed } from '../../core/errors.js';
+import { PARTITION_KEY, TTL_ATTRIBUTE } from './table-contract.js';
+
+/** A write that loses a race against a concurrent transaction is retried, so it ends in its condition's verdict. */
+const CONFLICT_ATTEMPTS = 4;
+
+export type Item = Record<string, unknown>;
+/** An item as DynamoDB returns it with a failed condition (`ReturnValuesOnConditionCheckFailure`), not unmarshalled. */
+export type RawItem = Record<string, AttributeValue>;
+
+/** Turns a failed condition into the error callers see: `name` is the failed item's name in the write. */
+export type OnConditionFailed = (name: string, old: RawItem | undefined) => Error;
+
+const plainConditionFailed = () => new ConditionFailed();
+
+export const ITEM_EXISTS = `attribute_exists(${PARTITION_KEY})`;
+export const ITEM_ABSENT = `attribute_not_exists(${PARTITION_KEY})`;
+/** The condition of every write to an item that must still be live. */
+export const ITEM_LIVE = `${ITEM_EXISTS} AND expiresAt > :now`;
+/** A single-use item nobody has consumed yet: consuming it sets `consumedAt`. */
+export const NOT_CONSUMED = 'attribute_not_exists(consumedAt)';
+/** The condition of consuming a single-use item: it exists, is live and was not consumed. */
+export const CONSUMABLE = `${ITEM_LIVE} AND ${NOT_CONSUMED}`;
+
+export function expiringItem<T extends { expiresAt: number }>(pk: string, record: T): Item {
+  return { ...record, [PARTITION_KEY]: pk, [TTL_ATTRIBUTE]: record.expiresAt };
+}
+
+/** Expiry is checked here as well as in conditions: TTL deletion can lag by days, so expired items are still read. */
+export function live<T extends { expiresAt: number }>(record: T | undefined, now: number): T | undefined {
+  return record !== undefined && record.expiresAt > now ? record : undefined;
+}
+
+/** The record stored in an item: the item minus the storage attributes (`pk`, `ttl` and any `internal` ones). */
+export function recordOf<T>(item: Item | undefined, ...internal: string[]): T | undefined {
+  if (item === undefined) return undefined;
+  const record: Item = { ...item };
+  for (const name of [PARTITION_KEY, TTL_ATTRIBUTE, ...internal]) delete record[name];
+  return record as T;
+}
+
+type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
+type Part<K extends 'Put' | 'Update' | 'Delete'> = Omit<NonNullable<TransactItem[K]>, 'TableName'>;
+
+/** An update of one item, without the table and key. */
+export type UpdateSpec = Omit<Part<'Update'>, 'Key'>;
+
+/** One item's write without the table: sent on its own, or as one item of a transaction. */
+export type ItemWrite =
+  | { readonly Put: Part<'Put'> }
+  | { readonly Update: Part<'Update'> }
+  | { readonly Delete: Part<'Delete'> };
+
+const keyOf = (pk: string) => ({ [PARTITION_KEY]: pk });
+
+/** Puts `item`, which carries its key; `spec` may add a condition. */
+export const putOf = (item: Item, spec: Omit<Part<'Put'>, 'Item'> = {}): ItemWrite => ({ Put: { ...spec, Item: item } });
+export const updateOf = (pk: string, spec: UpdateSpec): ItemWrite => ({ Update: { ...spec, Key: keyOf(pk) } });
+export const deleteOf = (pk: string, spec: Omit<Part<'Delete'>, 'Key'> = {}): ItemWrite => ({ Delete: { ...spec, Key: keyOf(pk) } });
+
+/** Which condition failed, if that is why the write was refused. */
+function conditionFailure(err: unknown): { index: number; old: RawItem | undefined } | undefined {
+  if (err instanceof ConditionalCheckFailedException) return { index: 0, old: err.Item };
+  if (err instanceof TransactionCanceledException) {
+    const reasons = err.CancellationReasons ?? [];
+    const index = reasons.findIndex((r) => r.Code === 'ConditionalCheckFailed');
+    if (index >= 0) return { index, old: reasons[index]?.Item };
+  }
+  return undefined;
+}
+
+/** Whether the write collided with a concurrent transaction on the same items (and nothing else went wrong). */
+function isConflict(err: unknown): boolean {
+  if (err instanceof TransactionConflictException) return true;
+  if (!(err instanceof TransactionCanceledException)) return false;
+  const reasons = err.CancellationReasons ?? [];
+  return (
+    reasons.some((r) => r.Code === 'TransactionConflict') &&
+    reasons.every((r) => r.Code === 'TransactionConflict' || r.Code === 'None')
+  );
+}
+
+const pause = (ms: number) => new Promise((done) => setTimeout(done, ms));
+
+/**
+ * Sends a conditional write. A failed condition becomes the error `onConditionFailed` picks (`index` is the
+ * failed item's position in a transaction); a collision with a concurrent transaction is retried, because
+ * only the retry can tell whether the other writer consumed the item (e.g. `AlreadyConsumed` for a replayed
+ * code), and a race that keeps being lost is a `ConditionFailed`, never a server error.
+ */
+async function write<T>(
+  send: () => Promise<T>,
+  onConditionFailed: (index: number, old: RawItem | undefined) => Error,
+): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await send();
+    } catch (err) {
+      const failed = conditionFailure(err);
+      if (failed !== undefined) throw onConditionFailed(failed.index, failed.old);
+      if (!isConflict(err)) throw err;
+      if (attempt === CONFLICT_ATTEMPTS) throw new ConditionFailed('lost a race against a concurrent write');
+      await pause(attempt * (10 + Math.random() * 40));
+    }
+  }
+}
+
+/** One workspace table, as the stores of each concern read and write it. */
+export class Table {
+  constructor(
+    private readonly doc: DynamoDBDocumentClient,
+    readonly name: string,
+  ) {}
+
+  /** Single-use and just-written items are read strongly consistent; clients and users may lag a little. */
+  async get(pk: string, consistent = true): Promise<Item | undefined> {
+    const result = await this.doc.send(new GetCommand({ TableName: this.name, Key: keyOf(pk), ConsistentRead: consistent }));
+    return result.Item;
+  }
+
+  /** Every record whose key starts with `prefix`. */
+  async scan<T>(prefix: string): Promise<T[]> {
+    const records: T[] = [];
+    const pages = paginateScan(
+      { client: this.doc },
+      {
+        TableName: this.name,
+        FilterExpression: `begins_with(${PARTITION_KEY}, :prefix)`,
+        ExpressionAttributeValues: { ':prefix': prefix },
+        ConsistentRead: true,
+      },
+    );
+    for await (const page of pages) {
+      for (const item of page.Items ?? []) records.push(recordOf<T>(item) as T);
+    }
+    return records;
+  }
+
+  /**
+   * Writes the named items atomically: one item as a plain request, several as one transaction. A failed
+   * condition reaches `onConditionFailed` with the name of the item that failed it.
+   */
+  async write(items: Readonly<Record<string, ItemWrite>>, onConditionFailed: OnConditionFailed = plainConditionFailed): Promise<void> {
+    const names = Object.keys(items);
+    const writes = Object.values(items);
+    const [only] = writes;
+    const send = () =>
+      writes.length === 1 && only !== undefined
+        ? this.sendOne(only)
+        : this.doc.send(new TransactWriteCommand({ TransactItems: writes.map((w) => this.withTable(w)) }));
+    await write<unknown>(send, (index, old) => onConditionFailed(names[index] ?? '', old));
+  }
+
+  /** Updates one item and returns the attributes `ReturnValues` asks for; a failed condition goes to `onConditionFailed`. */
+  async update(
+    pk: string,
+    spec: Omit<UpdateCommandInput, 'TableName' | 'Key'>,
+    onConditionFailed: (old: RawItem | undefined) => Error = plainConditionFailed,
+  ): Promise<Item | undefined> {
+    const send = () => this.doc.send(new UpdateCommand({ ...spec, TableName: this.name, Key: keyOf(pk) }));
+    return (await write(send, (_, old) => onConditionFailed(old))).Attributes;
+  }
+
+  private sendOne(w: ItemWrite): Promise<unknown> {
+    if ('Put' in w) return this.doc.send(new PutCommand({ ...w.Put, TableName: this.name }));
+    if ('Update' in w) return this.doc.send(new UpdateCommand({ ...w.Update, TableName: this.name }));
+    return this.doc.send(new DeleteCommand({ ...w.Delete, TableName: this.name }));
+  }
+
+  private withTable(w: ItemWrite): TransactItem {
+    if ('Put' in w) return { Put: { ...w.Put, TableName: this.name } };
+    if ('Update' in w) return { Update: { ...w.Update, TableName: this.name } };
+    return { Delete: { ...w.Delete, TableName: this.name } };
+  }
+}

@@ -1,0 +1,43 @@
+// The DynamoDB storage adapter of one workspace table: every storage port, built together by `dynamoStores`.
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { type Clock, systemClock } from '../../core/ports/clock.js';
+import type { Stores } from '../../core/ports/storage.js';
+import { type ClientCache, DynamoClientStore } from './clients.js';
+import { DynamoDirectory } from './directory.js';
+import { DynamoGrantStore } from './grants.js';
+import { DynamoInteractionStore } from './interactions.js';
+import { Table } from './items.js';
+import { DynamoSingleUse } from './single-use.js';
+import { DynamoLoginThrottle } from './throttle.js';
+import { DynamoIdentitySource } from './users.js';
+
+export interface DynamoAdapterOptions {
+  /** A document client from `createDocumentClient`: records carry optional fields that may be `undefined`. */
+  readonly client: DynamoDBDocumentClient;
+  readonly tableName: string;
+  /** How long this container serves a client record from memory, seconds. @default 60 */
+  readonly clientCacheSeconds?: number;
+  /** Time source of the client cache only; record expiry always uses the `now` the caller passes. @default systemClock */
+  readonly clock?: Clock;
+}
+
+/** The document client every store must use: optional record fields left `undefined` are simply not stored. */
+export function createDocumentClient(client: DynamoDBClient): DynamoDBDocumentClient {
+  return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+}
+
+/** Every storage port on one table; `clients` and `directory` share one client cache, so the directory's writes are seen at once. */
+export function dynamoStores(opts: DynamoAdapterOptions): Stores {
+  const table = new Table(opts.client, opts.tableName);
+  const clientCache: ClientCache = new Map();
+  return {
+    clients: new DynamoClientStore(table, clientCache, (opts.clientCacheSeconds ?? 60) * 1000, opts.clock ?? systemClock),
+    interactions: new DynamoInteractionStore(table),
+    grants: new DynamoGrantStore(table),
+    throttle: new DynamoLoginThrottle(table),
+    singleUse: new DynamoSingleUse(table),
+    users: new DynamoIdentitySource(table),
+    directory: new DynamoDirectory(table, clientCache),
+  };
+}

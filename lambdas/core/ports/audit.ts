@@ -1,0 +1,15 @@
+// Where security-relevant events (logins, consent, token issuance, replays) are reported.
+
+export type AuditEventType =
+  | 'login.succeeded'
+  | 'login.failed'
+  | 'login.throttled'
+  | 'consent.granted'
+  | 'consent.denied'
+  | 'token.issued'
+  | 'code.replayed';
+
+/** Where audit events go (structured logs in Lambda). Fields carry ids and outcomes, never secrets. */
+export interface AuditSink {
+  emit(type: AuditEventType, fields: Readonly<Record<string, string | number | boolean | undefined>>): void;
+}

@@ -1,0 +1,138 @@
+// The storage ports of a workspace, one per concern: what the endpoints read and write, and what the admin side writes.
+import type {
+  ClientRecord,
+  CodeRecord,
+  ConsentRecord,
+  Issuance,
+  SessionRecord,
+  TransactionRecord,
+  UserRecord,
+} from '../model.js';
+import type { IdentitySource } from './identity.js';
+
+/*
+ * For every port here: expiry is always enforced by the adapter inside its condition expressions (`now`
+ * is passed in, epoch seconds), never left to TTL deletion. Single-use items fail with `AlreadyConsumed`;
+ * missing or expired ones with `ConditionFailed`.
+ */
+
+/** The registered clients, as the endpoints read them; an adapter may serve them from a per-container cache. */
+export interface ClientStore {
+  get(clientId: string): Promise<ClientRecord | undefined>;
+}
+
+/** The browser side of an authorization: its transaction, the session a login creates, the consent remembered. */
+export interface InteractionStore {
+  putTransaction(txn: TransactionRecord): Promise<void>;
+  /** Returns the transaction if it exists and has not expired. */
+  getTransaction(id: string, now: number): Promise<TransactionRecord | undefined>;
+  /**
+   * Records a successful login on a live transaction and creates the browser session, in one
+   * atomic write. Throws `ConditionFailed` if the transaction is gone or expired.
+   */
+  recordLogin(txnId: string, session: SessionRecord, now: number): Promise<void>;
+  /** Deletes a live transaction (a `deny`); `ConditionFailed` if it was already gone. */
+  discardTransaction(txnId: string, now: number): Promise<void>;
+
+  getSession(idHash: string, now: number): Promise<SessionRecord | undefined>;
+  getConsent(sub: string, clientId: string): Promise<ConsentRecord | undefined>;
+}
+
+/**
+ * Authorization codes and the grants they are redeemed into. A grant is a token family: whatever is issued
+ * under it later (rotated refresh tokens) refers to its id, and revoking it revokes the whole family.
+ */
+export interface GrantStore {
+  /**
+   * Issues an authorization code. With `transactionId` the live transaction is consumed in the
+   * same atomic write (exactly once: a second call fails with `ConditionFailed`); with `consent`
+   * the granted scopes are remembered in it too.
+   */
+  issueCode(
+    code: CodeRecord,
+    opts: { transactionId?: string; consent?: ConsentRecord },
+    now: number,
+  ): Promise<void>;
+
+  /** Reads a code (consumed or not) so its bindings can be checked before anything is signed. */
+  getCode(codeHash: string): Promise<(CodeRecord & { consumed: boolean }) | undefined>;
+  /**
+   * Consumes a code and writes what was issued from it, atomically. `AlreadyConsumed` (with the
+   * code's grant id) on a second redemption; `ConditionFailed` if missing or expired.
+   */
+  redeemCode(codeHash: string, issuance: Issuance, now: number): Promise<void>;
+  /**
+   * Marks a grant revoked (also before the grant record exists, so a racing redemption loses). Today the
+   * record only stops that redemption; refresh tokens and introspection will consult it when they land.
+   */
+  revokeGrant(grantId: string, now: number): Promise<void>;
+}
+
+/** Failed-login counters, per key (e.g. `user:<hash>`, `ip:1.2.3.4`), each counting within its own window. */
+export interface LoginThrottle {
+  /**
+   * Counts one login attempt on each key's counter before the password is checked, and returns each
+   * count including this attempt. Atomic per key, so parallel guesses each see their own count and none
+   * slips past the limit. A counter starts a new window of `windowSeconds` when its window has ended.
+   */
+  countAttempt(keys: readonly string[], windowSeconds: number, now: number): Promise<number[]>;
+  /** Takes one attempt back from each live counter: a successful login is not a failure. */
+  forgive(keys: readonly string[], now: number): Promise<void>;
+}
+
+/**
+ * Items consumed at most once, named by a kind and an id (e.g. kind `par` with a `request_uri`, kind `jti`
+ * with a client assertion's `jti`). Consuming is one conditional write: of any number of attempts on a live
+ * item exactly one succeeds and every other fails with `AlreadyConsumed`, also once the item has expired,
+ * so a late replay is still recognised as one. An item that has expired unconsumed cannot be consumed
+ * (`ConditionFailed`).
+ */
+export interface SingleUse {
+  /** Stores `record` to be consumed once before `expiresAt`; `ConditionFailed` if the item exists already. */
+  put(kind: string, id: string, record: Readonly<Record<string, unknown>>, expiresAt: number): Promise<void>;
+  /**
+   * Consumes the item and returns the record `put` with it. Without `create` the item must have been put
+   * (a pushed request, taken once): `ConditionFailed` if it is missing. With `create` an item never put is
+   * consumed too, by writing it consumed and kept until `create.expiresAt` (a `jti`, marked as used);
+   * `ConditionFailed` if that has already passed.
+   */
+  consume<T extends object>(
+    kind: string,
+    id: string,
+    now: number,
+    create?: { readonly expiresAt: number },
+  ): Promise<T | undefined>;
+}
+
+/** Changes the admin tooling may make to a user; the username and sub never change. */
+export interface UserChanges {
+  readonly passwordHash?: string;
+  readonly disabled?: boolean;
+  readonly claims?: Readonly<Record<string, unknown>>;
+}
+
+/** The admin side: clients and users as the deploy-time sync, the admin CLI and the local seed write them. */
+export interface Directory {
+  /** Creates or replaces a client; this container's client cache sees it at once. */
+  putClient(record: ClientRecord): Promise<void>;
+  /** Removes a client; removing an unknown one is not an error, so a sync can be re-run. */
+  deleteClient(clientId: string): Promise<void>;
+  listClients(): Promise<ClientRecord[]>;
+  /** Writes the user and reserves its username together; `ConditionFailed` if the username or sub is taken. */
+  createUser(user: UserRecord): Promise<void>;
+  /** Applies the given changes and returns the updated user; `ConditionFailed` if there is no such user. */
+  updateUser(username: string, changes: UserChanges): Promise<UserRecord>;
+  /** Every user, password hashes included: for the admin tooling only. */
+  listUsers(): Promise<UserRecord[]>;
+}
+
+/** Every storage port of one workspace, as a storage adapter builds them together. */
+export interface Stores {
+  readonly clients: ClientStore;
+  readonly interactions: InteractionStore;
+  readonly grants: GrantStore;
+  readonly throttle: LoginThrottle;
+  readonly singleUse: SingleUse;
+  readonly users: IdentitySource;
+  readonly directory: Directory;
+}
