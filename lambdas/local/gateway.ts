@@ -58,7 +58,7 @@ function loadHandler(name: HandlerName): Promise<HandlerModule> {
   let mod = modules.get(name);
   if (!mod) {
     // Resolved at run time: Vite (under vitest) would otherwise expand it to a glob of `.js` files, missing the `.ts` sources.
-    mod = import(/* @vite-ignore */ `../../handlers/${name}.js`) as Promise<HandlerModule>;
+    mod = import(/* @vite-ignore */ `../handlers/${name}.js`) as Promise<HandlerModule>;
     modules.set(name, mod);
     mod.catch(() => modules.delete(name));
   }
