@@ -1,7 +1,7 @@
 // The one converter between API Gateway REST proxy events and the core's request/response.
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import type { CoreRequest, CoreResponse, Endpoint } from '../core/http.js';
-import { errorResponse, OAuthError, toOAuthError } from '../core/errors.js';
+import { errorResponse, notFound as notFoundError, payloadTooLarge, toOAuthError } from '../core/errors.js';
 import type { Workspace } from '../core/workspace.js';
 import { PATH_INSERTED_METADATA } from './manifest.js';
 import { log } from '../adapters/log.js';
@@ -48,7 +48,7 @@ export function toCoreRequest(event: APIGatewayProxyEvent, path: string): CoreRe
   let body: string | undefined;
   if (event.body != null) {
     const raw = event.isBase64Encoded ? Buffer.from(event.body, 'base64') : Buffer.from(event.body, 'utf8');
-    if (raw.length > MAX_BODY_BYTES) throw new OAuthError('invalid_request', 'The request body is too large.', { status: 413 });
+    if (raw.length > MAX_BODY_BYTES) throw payloadTooLarge('The request body is too large.');
     body = raw.toString('utf8');
   }
   const req: CoreRequest = {
@@ -68,7 +68,7 @@ export function toProxyResult(res: CoreResponse): APIGatewayProxyResult {
   return result;
 }
 
-const notFound = (): CoreResponse => errorResponse(new OAuthError('invalid_request', 'Not found.', { status: 404 }));
+const notFound = (): CoreResponse => errorResponse(notFoundError('Not found.'));
 
 /** Builds a Lambda handler serving `routes` of whichever workspace the event is for. */
 export function apiHandler(routes: Routes): ApiHandler {

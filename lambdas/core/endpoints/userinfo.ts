@@ -1,7 +1,7 @@
 // GET/POST /userinfo (OIDC Core §5.3): claims of the access token's subject, released by its scopes.
 import { jwtVerify } from 'jose';
 import { releasedClaims } from '../claims.js';
-import { OAuthError, invalidRequest, invalidToken } from '../errors.js';
+import { accessTokenRequired, insufficientScope, invalidRequest, invalidToken } from '../errors.js';
 import { header, isFormBody, noStoreJson, parseForm, type CoreRequest, type CoreResponse } from '../http.js';
 import { signingAlgs, verificationKeys } from '../jwt/key-set.js';
 import { optional, parseScope } from '../params.js';
@@ -14,9 +14,7 @@ function bearerToken(req: CoreRequest): string {
   const fromBody = req.method === 'POST' && isFormBody(req) ? optional(parseForm(req.body), 'access_token') : undefined;
   if (fromHeader && fromBody) throw invalidRequest('The access token was sent more than once.');
   const token = fromHeader ?? fromBody;
-  if (!token) {
-    throw new OAuthError('invalid_token', 'An access token is required.', { status: 401, headers: { 'www-authenticate': 'Bearer' } });
-  }
+  if (!token) throw accessTokenRequired('An access token is required.');
   return token;
 }
 
@@ -37,10 +35,7 @@ export async function userinfo(req: CoreRequest, ws: Workspace): Promise<CoreRes
   }
   const scopes = parseScope(typeof payload.scope === 'string' ? payload.scope : '');
   if (!scopes.includes('openid')) {
-    throw new OAuthError('insufficient_scope', 'The access token does not carry the openid scope.', {
-      status: 403,
-      headers: { 'www-authenticate': 'Bearer error="insufficient_scope", scope="openid"' },
-    });
+    throw insufficientScope('The access token does not carry the openid scope.', 'openid');
   }
   const user = payload.sub ? await ws.users.findBySub(payload.sub) : undefined;
   if (!user || user.disabled) throw invalidToken('The access token is invalid or expired.');

@@ -1,7 +1,7 @@
 // GET /oauth2/authorize: validates the request, then answers from the SSO session or starts a login/consent transaction.
 import { BROWSER_COOKIE, SESSION_COOKIE, browserCookie, readCookie } from '../../cookies.js';
 import { hashToken, randomToken } from '../../crypto.js';
-import { OAuthError, UnverifiedRedirectError, toOAuthError } from '../../errors.js';
+import { UnverifiedRedirectError, consentRequired, loginRequired, toOAuthError } from '../../errors.js';
 import { redirect, type CoreRequest, type CoreResponse } from '../../http.js';
 import type { AuthorizationRequest, ClientRecord, TransactionRecord } from '../../model.js';
 import { errorPage } from '../../pages/html.js';
@@ -57,8 +57,8 @@ async function proceed(req: CoreRequest, ws: Workspace, client: ClientRecord, re
     return issueCodeAndRedirect(ws, client, request, session, { status: 302 });
   }
   if (request.prompt.includes('none')) {
-    const error = session ? 'consent_required' : 'login_required';
-    return errorRedirect(ws, request, new OAuthError(error, session ? 'The user has not consented.' : 'The user is not signed in.'), 302);
+    const error = session ? consentRequired('The user has not consented.') : loginRequired('The user is not signed in.');
+    return errorRedirect(ws, request, error, 302);
   }
   const browser = readCookie(req, BROWSER_COOKIE) ?? randomToken();
   const txn: TransactionRecord = {
@@ -90,7 +90,7 @@ export async function authorize(req: CoreRequest, ws: Workspace): Promise<CoreRe
     return await proceed(req, ws, client, parseRequest(params, client, target, state));
   } catch (err) {
     const e = toOAuthError(err);
-    if (e.status >= 500) throw err;
+    if (!e.expose) throw err;
     return errorRedirect(ws, { redirectUri: target.redirectUri, state }, e, 302);
   }
 }

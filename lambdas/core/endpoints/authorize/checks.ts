@@ -1,18 +1,28 @@
 // The authorization request checks, one per rule, applied in order by the endpoint (RFC 6749 §4.1, RFC 7636, OIDC Core §3.1.2).
-import { OAuthError, UnverifiedRedirectError, invalidRequest, invalidScope, unauthorizedClient } from '../../errors.js';
+import {
+  invalidRequest,
+  invalidScope,
+  invalidTarget,
+  requestNotSupported,
+  requestUriNotSupported,
+  unauthorizedClient,
+  unsupportedResponseType,
+  unverifiedInvalidClient,
+  unverifiedInvalidRequest,
+} from '../../errors.js';
 import type { ClientRecord, Prompt } from '../../model.js';
 import { optional, parseScope, repeated, required, type Params } from '../../params.js';
 import { isClientId } from '../../registration/registration.js';
 import type { Workspace } from '../../workspace.js';
 
 /** Errors before the redirect URI is verified are shown as a page, never redirected. */
-const unverified = (description: string) => new UnverifiedRedirectError('invalid_request', description);
+const unverified = (description: string) => unverifiedInvalidRequest(description);
 
 export async function checkClient(params: Params, ws: Workspace): Promise<ClientRecord> {
   const clientId = optional(params, 'client_id', unverified);
-  if (!clientId) throw new UnverifiedRedirectError('invalid_request', 'The request does not name a client (client_id).');
+  if (!clientId) throw unverifiedInvalidRequest('The request does not name a client (client_id).');
   const client = isClientId(clientId) ? await ws.store.getClient(clientId) : undefined;
-  if (!client) throw new UnverifiedRedirectError('invalid_client', 'The application is not registered with this server.', `unknown client ${clientId}`);
+  if (!client) throw unverifiedInvalidClient('The application is not registered with this server.', `unknown client ${clientId}`);
   return client;
 }
 
@@ -36,25 +46,25 @@ export function checkRedirectUri(params: Params, client: ClientRecord): { redire
   const sent = optional(params, 'redirect_uri', unverified);
   if (sent === undefined) {
     if (client.redirectUris.length === 1) return { redirectUri: client.redirectUris[0]!, redirectUriSent: false };
-    throw new UnverifiedRedirectError('invalid_request', 'The request must name one of the registered redirect URIs (redirect_uri).');
+    throw unverifiedInvalidRequest('The request must name one of the registered redirect URIs (redirect_uri).');
   }
   if (!redirectUriMatches(client, sent)) {
-    throw new UnverifiedRedirectError('invalid_request', 'The redirect URI is not registered for this application.', 'redirect_uri mismatch');
+    throw unverifiedInvalidRequest('The redirect URI is not registered for this application.', 'redirect_uri mismatch');
   }
   return { redirectUri: sent, redirectUriSent: true };
 }
 
 export function checkResponseType(params: Params, client: ClientRecord): void {
   const responseType = required(params, 'response_type');
-  if (responseType !== 'code') throw new OAuthError('unsupported_response_type', 'Only response_type=code is supported.');
+  if (responseType !== 'code') throw unsupportedResponseType('Only response_type=code is supported.');
   if (!client.grantTypes.includes('authorization_code')) throw unauthorizedClient('The client may not use the authorization code grant.');
   const responseMode = optional(params, 'response_mode');
   if (responseMode !== undefined && responseMode !== 'query') throw invalidRequest('Only response_mode=query is supported.');
 }
 
 export function checkUnsupportedRequestObjects(params: Params): void {
-  if (params.request?.length) throw new OAuthError('request_not_supported', 'Request objects are not supported.');
-  if (params.request_uri?.length) throw new OAuthError('request_uri_not_supported', 'request_uri is not supported.');
+  if (params.request?.length) throw requestNotSupported('Request objects are not supported.');
+  if (params.request_uri?.length) throw requestUriNotSupported('request_uri is not supported.');
 }
 
 export function checkScope(params: Params, client: ClientRecord): string[] {
@@ -103,10 +113,10 @@ export function checkResources(params: Params, client: ClientRecord): string[] {
     try {
       url = new URL(r);
     } catch {
-      throw new OAuthError('invalid_target', 'resource must be an absolute URI.');
+      throw invalidTarget('resource must be an absolute URI.');
     }
-    if (url.hash || r.includes('#')) throw new OAuthError('invalid_target', 'resource must not contain a fragment.');
-    if (!(client.audience ?? []).includes(r)) throw new OAuthError('invalid_target', 'The client may not request this resource.');
+    if (url.hash || r.includes('#')) throw invalidTarget('resource must not contain a fragment.');
+    if (!(client.audience ?? []).includes(r)) throw invalidTarget('The client may not request this resource.');
   }
   return [...new Set(resources)];
 }

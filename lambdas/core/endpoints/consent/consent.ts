@@ -2,7 +2,7 @@
 import { consentNeeded, errorRedirect, issueCodeAndRedirect } from '../authorize/respond.js';
 import { BROWSER_COOKIE, readCookie, sessionCookie } from '../../cookies.js';
 import { hashToken, randomToken, safeEqual, verifyPassword } from '../../crypto.js';
-import { ConditionFailed, OAuthError } from '../../errors.js';
+import { ConditionFailed, OAuthError, accessDenied } from '../../errors.js';
 import { isFormBody, parseForm, redirect, type CoreRequest, type CoreResponse } from '../../http.js';
 import type { ClientRecord, TransactionRecord } from '../../model.js';
 import { errorPage } from '../../pages/html.js';
@@ -81,7 +81,7 @@ async function decide(ws: Workspace, { txn, client }: Interaction, params: Param
   if (decision === 'deny') {
     await ws.store.discardTransaction(txn.id, now);
     ws.audit.emit('consent.denied', { clientId: client.clientId, sub: txn.sub });
-    return errorRedirect(ws, txn.request, new OAuthError('access_denied', 'The user denied the request.'), 303);
+    return errorRedirect(ws, txn.request, accessDenied('The user denied the request.'), 303);
   }
   if (decision !== 'allow' || !txn.sub || txn.authTime === undefined) {
     return errorPage(400, 'Something went wrong', 'The form was incomplete. Go back to the application and try again.');
@@ -108,7 +108,7 @@ async function asPage(respond: () => Promise<CoreResponse>): Promise<CoreRespons
     return await respond();
   } catch (err) {
     if (err instanceof ConditionFailed) return expiredPage();
-    if (err instanceof OAuthError && err.status < 500) return errorPage(400, 'Something went wrong', err.description);
+    if (err instanceof OAuthError && err.expose) return errorPage(400, 'Something went wrong', err.description);
     throw err;
   }
 }
