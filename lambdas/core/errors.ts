@@ -1,5 +1,5 @@
 // OAuth error classes and the one serializer that turns anything thrown into a response.
-import { type CoreResponse, noStoreJson } from './http.js';
+import { type CoreResponse, type ResponseError, noStoreJson } from './http.js';
 
 export type OAuthErrorCode =
   | 'invalid_request'
@@ -186,8 +186,13 @@ export function toOAuthError(err: unknown): OAuthError {
   return serverError('The server could not complete the request.', err instanceof Error ? `${err.name}: ${err.message}` : String(err));
 }
 
+/** What a response carrying `e` records about it for the logs (`CoreResponse.error`). */
+export function responseError(e: OAuthError): ResponseError {
+  return e.detail === undefined ? { error: e.error } : { error: e.error, detail: e.detail };
+}
+
 /** The one JSON serializer for OAuth errors (RFC 6749 §5.2). */
 export function errorResponse(err: unknown): CoreResponse {
   const e = toOAuthError(err);
-  return noStoreJson(e.status, { error: e.error, error_description: e.description }, e.headers);
+  return { ...noStoreJson(e.status, { error: e.error, error_description: e.description }, e.headers), error: responseError(e) };
 }

@@ -12,9 +12,9 @@ function bearerToken(req: CoreRequest): string {
   const authorization = header(req, 'authorization');
   const fromHeader = authorization?.match(/^Bearer ([A-Za-z0-9._~+/-]+=*)$/i)?.[1];
   const fromBody = req.method === 'POST' && isFormBody(req) ? optional(parseForm(req.body), 'access_token') : undefined;
-  if (fromHeader && fromBody) throw invalidRequest('The access token was sent more than once.');
+  if (fromHeader && fromBody) throw invalidRequest('The access token was sent more than once.', 'access token in header and body');
   const token = fromHeader ?? fromBody;
-  if (!token) throw accessTokenRequired('An access token is required.');
+  if (!token) throw accessTokenRequired('An access token is required.', 'no access token');
   return token;
 }
 
@@ -30,14 +30,14 @@ export async function userinfo(req: CoreRequest, ws: Workspace): Promise<CoreRes
       algorithms: signingAlgs(ws),
       currentDate: new Date(ws.clock.now()),
     }));
-  } catch {
-    throw invalidToken('The access token is invalid or expired.');
+  } catch (err) {
+    throw invalidToken('The access token is invalid or expired.', `verification failed: ${(err as { code?: string }).code ?? 'unknown'}`);
   }
   const scopes = parseScope(typeof payload.scope === 'string' ? payload.scope : '');
   if (!scopes.includes('openid')) {
-    throw insufficientScope('The access token does not carry the openid scope.', 'openid');
+    throw insufficientScope('The access token does not carry the openid scope.', 'openid', 'openid scope missing');
   }
   const user = payload.sub ? await ws.users.findBySub(payload.sub) : undefined;
-  if (!user || user.disabled) throw invalidToken('The access token is invalid or expired.');
+  if (!user || user.disabled) throw invalidToken('The access token is invalid or expired.', 'user disabled or removed');
   return noStoreJson(200, { ...releasedClaims(user.claims, scopes), sub: user.sub });
 }

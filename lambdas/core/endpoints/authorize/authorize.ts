@@ -1,7 +1,7 @@
 // GET /oauth2/authorize: validates the request, then answers from the SSO session or starts a login/consent transaction.
 import { BROWSER_COOKIE, SESSION_COOKIE, browserCookie, readCookie } from '../../cookies.js';
 import { hashToken, randomToken } from '../../crypto.js';
-import { UnverifiedRedirectError, consentRequired, loginRequired, toOAuthError } from '../../errors.js';
+import { UnverifiedRedirectError, consentRequired, loginRequired, responseError, toOAuthError } from '../../errors.js';
 import { redirect, type CoreRequest, type CoreResponse } from '../../http.js';
 import type { AuthorizationRequest, ClientRecord, TransactionRecord } from '../../model.js';
 import { errorPage } from '../../pages/html.js';
@@ -23,7 +23,9 @@ async function proceed(req: CoreRequest, ws: Workspace, client: ClientRecord, re
     return issueCodeAndRedirect(ws, client, request, session, { status: 302 });
   }
   if (request.prompt.includes('none')) {
-    const error = session ? consentRequired('The user has not consented.') : loginRequired('The user is not signed in.');
+    const error = session
+      ? consentRequired('The user has not consented.', 'prompt=none, consent missing')
+      : loginRequired('The user is not signed in.', 'prompt=none, no usable session');
     return errorRedirect(ws, request, error, 302);
   }
   const browser = readCookie(req, BROWSER_COOKIE) ?? randomToken();
@@ -48,7 +50,7 @@ export async function authorize(req: CoreRequest, ws: Workspace): Promise<CoreRe
     client = await checkClientRegistered(params, ws);
     target = checkRedirectUriRegistered(params, client);
   } catch (err) {
-    if (err instanceof UnverifiedRedirectError) return errorPage(400, 'This sign-in link is not valid', err.description);
+    if (err instanceof UnverifiedRedirectError) return errorPage(400, 'This sign-in link is not valid', err.description, responseError(err));
     throw err;
   }
   // Stage 2: the redirectable checks (request.ts); an error goes back to the client with the state read so far.

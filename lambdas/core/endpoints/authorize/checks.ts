@@ -23,7 +23,7 @@ import type { AuthorizationRequestDraft, RedirectTarget } from './request.js';
 /** client_id is sent once and names a registered client. */
 export async function checkClientRegistered(params: Params, ws: Workspace): Promise<ClientRecord> {
   const clientId = optional(params, 'client_id', unverifiedInvalidRequest);
-  if (!clientId) throw unverifiedInvalidRequest('The request does not name a client (client_id).');
+  if (!clientId) throw unverifiedInvalidRequest('The request does not name a client (client_id).', 'client_id missing');
   const client = isClientId(clientId) ? await ws.store.getClient(clientId) : undefined;
   if (!client) throw unverifiedInvalidClient('The application is not registered with this server.', `unknown client ${clientId}`);
   return client;
@@ -50,7 +50,10 @@ export function checkRedirectUriRegistered(params: Params, client: ClientRecord)
   const sent = optional(params, 'redirect_uri', unverifiedInvalidRequest);
   if (sent === undefined) {
     if (client.redirectUris.length === 1) return { redirectUri: client.redirectUris[0]!, redirectUriSent: false };
-    throw unverifiedInvalidRequest('The request must name one of the registered redirect URIs (redirect_uri).');
+    throw unverifiedInvalidRequest(
+      'The request must name one of the registered redirect URIs (redirect_uri).',
+      'redirect_uri missing, several registered',
+    );
   }
   if (!redirectUriMatches(client, sent)) {
     throw unverifiedInvalidRequest('The redirect URI is not registered for this application.', 'redirect_uri mismatch');
@@ -68,42 +71,44 @@ export function checkStateSingleAndBounded(draft: AuthorizationRequestDraft, par
 
 /** No request object by value (OIDC Core §6.1): not supported. */
 export function checkNoRequestObject(_draft: AuthorizationRequestDraft, params: Params): void {
-  if (params.request?.length) throw requestNotSupported('Request objects are not supported.');
+  if (params.request?.length) throw requestNotSupported('Request objects are not supported.', 'request sent');
 }
 
 /** No request object by reference (OIDC Core §6.2): not supported. */
 export function checkNoRequestUri(_draft: AuthorizationRequestDraft, params: Params): void {
-  if (params.request_uri?.length) throw requestUriNotSupported('request_uri is not supported.');
+  if (params.request_uri?.length) throw requestUriNotSupported('request_uri is not supported.', 'request_uri sent');
 }
 
 /** response_type is sent, once, and is `code`. */
 export function checkResponseTypeIsCode(_draft: AuthorizationRequestDraft, params: Params): void {
   const responseType = required(params, 'response_type');
-  if (responseType !== 'code') throw unsupportedResponseType('Only response_type=code is supported.');
+  if (responseType !== 'code') throw unsupportedResponseType('Only response_type=code is supported.', 'response_type not code');
 }
 
 /** The client is registered for the authorization code grant. */
 export function checkClientMayUseCodeGrant(_draft: AuthorizationRequestDraft, _params: Params, client: ClientRecord): void {
-  if (!client.grantTypes.includes('authorization_code')) throw unauthorizedClient('The client may not use the authorization code grant.');
+  if (!client.grantTypes.includes('authorization_code')) {
+    throw unauthorizedClient('The client may not use the authorization code grant.', `client ${client.clientId} lacks the grant`);
+  }
 }
 
 /** response_mode, when sent, is `query`. */
 export function checkResponseModeIsQuery(_draft: AuthorizationRequestDraft, params: Params): void {
   const responseMode = optional(params, 'response_mode');
-  if (responseMode !== undefined && responseMode !== 'query') throw invalidRequest('Only response_mode=query is supported.');
+  if (responseMode !== undefined && responseMode !== 'query') throw invalidRequest('Only response_mode=query is supported.', 'response_mode not query');
 }
 
 /** scope is sent, once, and names at least one scope. */
 export function checkScopePresent(draft: AuthorizationRequestDraft, params: Params): void {
   const scopes = parseScope(optional(params, 'scope'));
-  if (scopes.length === 0) throw invalidScope('The scope parameter is required.');
+  if (scopes.length === 0) throw invalidScope('The scope parameter is required.', 'scope missing');
   draft.scopes = scopes;
 }
 
 /** Every requested scope is one the client is registered for. */
 export function checkScopeAllowed(draft: AuthorizationRequestDraft, _params: Params, client: ClientRecord): void {
   const refused = (draft.scopes ?? []).filter((s) => !client.scopes.includes(s));
-  if (refused.length) throw invalidScope(`The client may not request: ${refused.join(' ')}.`);
+  if (refused.length) throw invalidScope(`The client may not request: ${refused.join(' ')}.`, `scope not registered for client ${client.clientId}`);
 }
 
 /** RFC 7636 §4.2: a challenge is the 43-character base64url of a SHA-256. */
@@ -113,9 +118,9 @@ const S256_CHALLENGE = /^[A-Za-z0-9_-]{43}$/;
 export function checkPkceS256(draft: AuthorizationRequestDraft, params: Params): void {
   const challenge = optional(params, 'code_challenge');
   const method = optional(params, 'code_challenge_method');
-  if (!challenge) throw invalidRequest('PKCE is required: send code_challenge with code_challenge_method=S256.');
-  if (method !== 'S256') throw invalidRequest('code_challenge_method must be S256.');
-  if (!S256_CHALLENGE.test(challenge)) throw invalidRequest('code_challenge is not a valid S256 challenge.');
+  if (!challenge) throw invalidRequest('PKCE is required: send code_challenge with code_challenge_method=S256.', 'code_challenge missing');
+  if (method !== 'S256') throw invalidRequest('code_challenge_method must be S256.', 'code_challenge_method not S256');
+  if (!S256_CHALLENGE.test(challenge)) throw invalidRequest('code_challenge is not a valid S256 challenge.', 'code_challenge malformed');
   draft.codeChallenge = challenge;
   draft.codeChallengeMethod = 'S256';
 }
@@ -126,7 +131,7 @@ const PROMPTS: ReadonlySet<string> = new Set(['none', 'login', 'consent', 'selec
 export function checkPromptValuesKnown(draft: AuthorizationRequestDraft, params: Params): void {
   const values = parseScope(optional(params, 'prompt'));
   const unknown = values.filter((p) => !PROMPTS.has(p));
-  if (unknown.length) throw invalidRequest(`Unsupported prompt value: ${unknown.join(' ')}.`);
+  if (unknown.length) throw invalidRequest(`Unsupported prompt value: ${unknown.join(' ')}.`, 'prompt value unknown');
   // One account per browser session here, so select_account asks for nothing beyond a login.
   draft.prompt = [...new Set(values.map((p) => (p === 'select_account' ? 'login' : p)))] as Prompt[];
 }
@@ -135,7 +140,7 @@ export function checkPromptValuesKnown(draft: AuthorizationRequestDraft, params:
 export function checkPromptNoneAlone(draft: AuthorizationRequestDraft): void {
   // After select_account became login, none still has company exactly when it had any in the request.
   const prompt = draft.prompt ?? [];
-  if (prompt.includes('none') && prompt.length > 1) throw invalidRequest('prompt=none cannot be combined with other values.');
+  if (prompt.includes('none') && prompt.length > 1) throw invalidRequest('prompt=none cannot be combined with other values.', 'prompt=none combined');
 }
 
 /** RFC 8707: absolute URIs without fragment, and only audiences the client is registered for. */
@@ -146,10 +151,12 @@ export function checkResourcesAllowed(draft: AuthorizationRequestDraft, params: 
     try {
       url = new URL(r);
     } catch {
-      throw invalidTarget('resource must be an absolute URI.');
+      throw invalidTarget('resource must be an absolute URI.', 'resource not absolute');
     }
-    if (url.hash || r.includes('#')) throw invalidTarget('resource must not contain a fragment.');
-    if (!(client.audience ?? []).includes(r)) throw invalidTarget('The client may not request this resource.');
+    if (url.hash || r.includes('#')) throw invalidTarget('resource must not contain a fragment.', 'resource has a fragment');
+    if (!(client.audience ?? []).includes(r)) {
+      throw invalidTarget('The client may not request this resource.', `resource not an audience of client ${client.clientId}`);
+    }
   }
   draft.resources = [...new Set(resources)];
 }
@@ -158,7 +165,7 @@ export function checkResourcesAllowed(draft: AuthorizationRequestDraft, params: 
 export function checkMaxAgeNonNegativeInteger(draft: AuthorizationRequestDraft, params: Params): void {
   const maxAge = optional(params, 'max_age');
   if (maxAge === undefined) return;
-  if (!/^\d{1,9}$/.test(maxAge)) throw invalidRequest('max_age must be a non-negative integer.');
+  if (!/^\d{1,9}$/.test(maxAge)) throw invalidRequest('max_age must be a non-negative integer.', 'max_age malformed');
   draft.maxAge = Number(maxAge);
 }
 

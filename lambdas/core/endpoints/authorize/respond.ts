@@ -1,7 +1,7 @@
 // Finishing an authorization: issuing the code and redirecting back to the client (RFC 6749 §4.1.2, RFC 9207).
 import { hashToken, newId, randomToken } from '../../crypto.js';
 import { redirect, type CoreResponse } from '../../http.js';
-import type { OAuthError } from '../../errors.js';
+import { responseError, type OAuthError } from '../../errors.js';
 import type { AuthorizationRequest, ClientRecord, CodeRecord, ConsentRecord } from '../../model.js';
 import { nowSeconds, type Workspace } from '../../workspace.js';
 
@@ -18,10 +18,13 @@ export function responseLocation(redirectUri: string, params: Readonly<Record<st
 type Target = Pick<AuthorizationRequest, 'redirectUri' | 'state'>;
 
 export function errorRedirect(ws: Workspace, target: Target, err: OAuthError, status: 302 | 303): CoreResponse {
-  return redirect(
-    responseLocation(target.redirectUri, { error: err.error, error_description: err.description, state: target.state, iss: ws.issuer }),
-    status,
-  );
+  return {
+    ...redirect(
+      responseLocation(target.redirectUri, { error: err.error, error_description: err.description, state: target.state, iss: ws.issuer }),
+      status,
+    ),
+    error: responseError(err),
+  };
 }
 
 /**

@@ -2,7 +2,7 @@
 import { consentNeeded, errorRedirect, issueCodeAndRedirect } from '../authorize/respond.js';
 import { BROWSER_COOKIE, readCookie, sessionCookie } from '../../cookies.js';
 import { hashToken, randomToken, safeEqual, verifyPassword } from '../../crypto.js';
-import { ConditionFailed, OAuthError, accessDenied } from '../../errors.js';
+import { ConditionFailed, OAuthError, accessDenied, responseError } from '../../errors.js';
 import { isFormBody, parseForm, redirect, type CoreRequest, type CoreResponse } from '../../http.js';
 import type { ClientRecord, TransactionRecord } from '../../model.js';
 import { errorPage } from '../../pages/html.js';
@@ -11,8 +11,14 @@ import { optional, type Params } from '../../params.js';
 import { MAX_USERNAME_BYTES } from '../../registration/registration.js';
 import { nowSeconds, type Workspace } from '../../workspace.js';
 
-const expiredPage = () =>
-  errorPage(400, 'This sign-in request has expired', 'Go back to the application and start signing in again.');
+const expiredPage = (detail: string) =>
+  errorPage(400, 'This sign-in request has expired', 'Go back to the application and start signing in again.', {
+    error: 'invalid_request',
+    detail,
+  });
+
+/** No live transaction of this browser under the `txn` sent. */
+const NO_TRANSACTION = 'no live transaction for this browser';
 
 interface Interaction {
   readonly txn: TransactionRecord;
@@ -39,7 +45,7 @@ async function loadInteraction(req: CoreRequest, ws: Workspace, params: Params):
 async function showPage(ws: Workspace, { txn, form }: Interaction): Promise<CoreResponse> {
   if (!txn.sub) return loginPage(form, { username: txn.request.loginHint });
   const user = await ws.users.findBySub(txn.sub);
-  if (!user || user.disabled) return expiredPage();
+  if (!user || user.disabled) return expiredPage('user disabled or removed');
   return consentPage(form, txn.request.scopes, user.username);
 }
 
@@ -81,10 +87,13 @@ async function decide(ws: Workspace, { txn, client }: Interaction, params: Param
   if (decision === 'deny') {
     await ws.store.discardTransaction(txn.id, now);
     ws.audit.emit('consent.denied', { clientId: client.clientId, sub: txn.sub });
-    return errorRedirect(ws, txn.request, accessDenied('The user denied the request.'), 303);
+    return errorRedirect(ws, txn.request, accessDenied('The user denied the request.', 'user denied consent'), 303);
   }
   if (decision !== 'allow' || !txn.sub || txn.authTime === undefined) {
-    return errorPage(400, 'Something went wrong', 'The form was incomplete. Go back to the application and try again.');
+    return errorPage(400, 'Something went wrong', 'The form was incomplete. Go back to the application and try again.', {
+      error: 'invalid_request',
+      detail: 'no decision, or no sign-in yet',
+    });
   }
   const earlier = await ws.store.getConsent(txn.sub, client.clientId);
   const consent = {
@@ -107,8 +116,8 @@ async function asPage(respond: () => Promise<CoreResponse>): Promise<CoreRespons
   try {
     return await respond();
   } catch (err) {
-    if (err instanceof ConditionFailed) return expiredPage();
-    if (err instanceof OAuthError && err.expose) return errorPage(400, 'Something went wrong', err.description);
+    if (err instanceof ConditionFailed) return expiredPage('transaction used or expired meanwhile');
+    if (err instanceof OAuthError && err.expose) return errorPage(400, 'Something went wrong', err.description, responseError(err));
     throw err;
   }
 }
@@ -116,20 +125,23 @@ async function asPage(respond: () => Promise<CoreResponse>): Promise<CoreRespons
 export function consentGet(req: CoreRequest, ws: Workspace): Promise<CoreResponse> {
   return asPage(async () => {
     const it = await loadInteraction(req, ws, req.query);
-    return it ? showPage(ws, it) : expiredPage();
+    return it ? showPage(ws, it) : expiredPage(NO_TRANSACTION);
   });
 }
 
 export function consentPost(req: CoreRequest, ws: Workspace): Promise<CoreResponse> {
   return asPage(async () => {
     if (!isFormBody(req)) {
-      return errorPage(415, 'Something went wrong', 'The form was sent in an unexpected format.');
+      return errorPage(415, 'Something went wrong', 'The form was sent in an unexpected format.', {
+        error: 'invalid_request',
+        detail: 'body not form-urlencoded',
+      });
     }
     const params = parseForm(req.body);
     const it = await loadInteraction(req, ws, params);
-    if (!it) return expiredPage();
+    if (!it) return expiredPage(NO_TRANSACTION);
     if (!safeEqual(optional(params, 'csrf') ?? '', it.txn.csrf)) {
-      return errorPage(403, 'This form has expired', 'Reload the page and try again.');
+      return errorPage(403, 'This form has expired', 'Reload the page and try again.', { error: 'invalid_request', detail: 'csrf mismatch' });
     }
     return it.txn.sub ? decide(ws, it, params) : login(req, ws, it, params);
   });

@@ -23,29 +23,33 @@ async function replayed(ws: Workspace, code: Pick<CodeRecord, 'grantId' | 'clien
 function checkBindings(code: CodeRecord, client: ClientRecord, params: Params): void {
   const redirectUri = optional(params, 'redirect_uri');
   const verifier = optional(params, 'code_verifier');
-  if (code.clientId !== client.clientId) throw invalidGrant('The authorization code was issued to another client.');
+  if (code.clientId !== client.clientId) {
+    throw invalidGrant('The authorization code was issued to another client.', `code of client ${code.clientId} presented by ${client.clientId}`);
+  }
   if ((code.redirectUriSent || redirectUri !== undefined) && redirectUri !== code.redirectUri) {
-    throw invalidGrant('redirect_uri does not match the authorization request.');
+    throw invalidGrant('redirect_uri does not match the authorization request.', 'redirect_uri mismatch');
   }
   if (!code.codeChallenge) {
     if (verifier !== undefined) throw invalidGrant('code_verifier was sent for a code issued without a code_challenge.');
     return;
   }
-  if (verifier === undefined) throw invalidGrant('code_verifier is required.');
-  if (!VERIFIER.test(verifier) || !safeEqual(s256(verifier), code.codeChallenge)) throw invalidGrant('code_verifier does not match the code_challenge.');
+  if (verifier === undefined) throw invalidGrant('code_verifier is required.', 'code_verifier missing');
+  if (!VERIFIER.test(verifier) || !safeEqual(s256(verifier), code.codeChallenge)) {
+    throw invalidGrant('code_verifier does not match the code_challenge.', 'code_verifier mismatch');
+  }
 }
 
 export const authorizationCodeGrant: GrantHandler = async (params, client, ws) => {
   const codeHash = hashToken(required(params, 'code'));
   const code = await ws.store.getCode(codeHash);
   const now = nowSeconds(ws);
-  if (!code) throw invalidGrant('The authorization code is invalid, expired or already used.');
+  if (!code) throw invalidGrant('The authorization code is invalid, expired or already used.', 'unknown code');
   if (code.consumed) return replayed(ws, code);
   if (code.expiresAt <= now) throw invalidGrant('The authorization code is invalid, expired or already used.', 'expired');
   checkBindings(code, client, params);
 
   const user = await ws.users.findBySub(code.sub);
-  if (!user || user.disabled) throw invalidGrant('The user of this authorization is no longer active.');
+  if (!user || user.disabled) throw invalidGrant('The user of this authorization is no longer active.', 'user disabled or removed');
   const tokens = await issueTokens(ws, { ...code, userClaims: user.claims });
   try {
     await ws.store.redeemCode(codeHash, {
