@@ -29,10 +29,6 @@ function checkBindings(code: CodeRecord, client: ClientRecord, params: Params): 
   if ((code.redirectUriSent || redirectUri !== undefined) && redirectUri !== code.redirectUri) {
     throw invalidGrant('redirect_uri does not match the authorization request.', 'redirect_uri mismatch');
   }
-  if (!code.codeChallenge) {
-    if (verifier !== undefined) throw invalidGrant('code_verifier was sent for a code issued without a code_challenge.');
-    return;
-  }
   if (verifier === undefined) throw invalidGrant('code_verifier is required.', 'code_verifier missing');
   if (!VERIFIER.test(verifier) || !safeEqual(s256(verifier), code.codeChallenge)) {
     throw invalidGrant('code_verifier does not match the code_challenge.', 'code_verifier mismatch');
