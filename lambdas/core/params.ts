@@ -33,7 +33,12 @@ export function repeated(params: Params, name: string): string[] {
   return values;
 }
 
+/** A space-delimited list of values (scope, prompt): empty items dropped, de-duplicated, order kept. */
+export function splitSpaceDelimited(value: string | undefined): string[] {
+  return [...new Set((value ?? '').split(' ').filter(Boolean))];
+}
+
 /** RFC 6749 §3.3: space-delimited, case-sensitive, de-duplicated, order kept. */
 export function parseScope(scope: string | undefined): string[] {
-  return [...new Set((scope ?? '').split(' ').filter(Boolean))];
+  return splitSpaceDelimited(scope);
 }

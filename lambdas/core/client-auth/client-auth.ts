@@ -30,7 +30,7 @@ function fromBasic(value: string): PresentedCredentials {
 }
 
 /** Works out which single method the request uses; presenting more than one is an error. */
-function presented(req: CoreRequest, params: Params): PresentedCredentials {
+function presentedCredentials(req: CoreRequest, params: Params): PresentedCredentials {
   const authorization = header(req, 'authorization');
   const bodyId = optional(params, 'client_id');
   const bodySecret = optional(params, 'client_secret');
@@ -53,7 +53,7 @@ function presented(req: CoreRequest, params: Params): PresentedCredentials {
 
 /** Authenticates the calling client; every failure is the same `invalid_client` to the caller. */
 export async function authenticateClient(req: CoreRequest, params: Params, ws: Workspace): Promise<ClientRecord> {
-  const creds = presented(req, params);
+  const creds = presentedCredentials(req, params);
   const client = isClientId(creds.clientId) ? await ws.store.getClient(creds.clientId) : undefined;
   const secretOk = verifyClientSecret(creds.secret ?? '', client?.secretHash);
   if (!client) throw invalidClient('Client authentication failed.', 'unknown client');

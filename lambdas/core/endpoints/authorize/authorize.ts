@@ -11,7 +11,7 @@ import { authorizationRequestDraft, validateAuthorizationRequest, type RedirectT
 import { consentNeeded, errorRedirect, issueCodeAndRedirect } from './respond.js';
 
 /** With a usable session and nothing to consent to, the code is issued right away (SSO); otherwise a transaction starts. */
-async function proceed(req: CoreRequest, ws: Workspace, client: ClientRecord, request: AuthorizationRequest): Promise<CoreResponse> {
+async function answerFromSessionOrStartInteraction(req: CoreRequest, ws: Workspace, client: ClientRecord, request: AuthorizationRequest): Promise<CoreResponse> {
   const now = nowSeconds(ws);
   const sid = readCookie(req, SESSION_COOKIE);
   const found = sid ? await ws.store.getSession(hashToken(sid), now) : undefined;
@@ -56,7 +56,7 @@ export async function authorize(req: CoreRequest, ws: Workspace): Promise<CoreRe
   // Stage 2: the redirectable checks (request.ts); an error goes back to the client with the state read so far.
   const draft = authorizationRequestDraft(client, target);
   try {
-    return await proceed(req, ws, client, await validateAuthorizationRequest(params, client, draft, ws));
+    return await answerFromSessionOrStartInteraction(req, ws, client, await validateAuthorizationRequest(params, client, draft, ws));
   } catch (err) {
     const e = toOAuthError(err);
     if (!e.expose) throw err;

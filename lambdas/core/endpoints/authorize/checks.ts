@@ -13,7 +13,7 @@ import {
   unverifiedInvalidRequest,
 } from '../../errors.js';
 import type { ClientRecord, Prompt } from '../../model.js';
-import { optional, parseScope, repeated, required, type Params } from '../../params.js';
+import { optional, parseScope, repeated, required, splitSpaceDelimited, type Params } from '../../params.js';
 import { isClientId } from '../../registration/registration.js';
 import type { Workspace } from '../../workspace.js';
 import type { AuthorizationRequestDraft, RedirectTarget } from './request.js';
@@ -129,7 +129,7 @@ const PROMPTS: ReadonlySet<string> = new Set(['none', 'login', 'consent', 'selec
 
 /** Every prompt value is one OIDC Core §3.1.2.1 defines. */
 export function checkPromptValuesKnown(draft: AuthorizationRequestDraft, params: Params): void {
-  const values = parseScope(optional(params, 'prompt'));
+  const values = splitSpaceDelimited(optional(params, 'prompt'));
   const unknown = values.filter((p) => !PROMPTS.has(p));
   if (unknown.length) throw invalidRequest(`Unsupported prompt value: ${unknown.join(' ')}.`, 'prompt value unknown');
   // One account per browser session here, so select_account asks for nothing beyond a login.

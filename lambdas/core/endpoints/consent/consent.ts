@@ -49,7 +49,7 @@ async function showPage(ws: Workspace, { txn, form }: Interaction): Promise<Core
   return consentPage(form, txn.request.scopes, user.username);
 }
 
-async function login(req: CoreRequest, ws: Workspace, it: Interaction, params: Params): Promise<CoreResponse> {
+async function login(req: CoreRequest, ws: Workspace, interaction: Interaction, params: Params): Promise<CoreResponse> {
   const now = nowSeconds(ws);
   const { settings } = ws;
   const username = optional(params, 'username') ?? '';
@@ -58,27 +58,27 @@ async function login(req: CoreRequest, ws: Workspace, it: Interaction, params: P
   // The username is keyed by its hash: fixed length, and what people type there (sometimes a password) is not stored.
   const counters = [`user:${hashToken(username.toLowerCase())}`, `ip:${req.sourceIp}`];
   const [byUser = 0, byAddress = 0] = await ws.store.countLoginAttempt(counters, settings.loginThrottleWindow, now);
-  const audit = { clientId: it.client.clientId, sourceIp: req.sourceIp };
+  const audit = { clientId: interaction.client.clientId, sourceIp: req.sourceIp };
   if (byUser > settings.maxFailuresPerUsername || byAddress > settings.maxFailuresPerAddress) {
     ws.audit.emit('login.throttled', audit);
-    return loginPage(it.form, { username, status: 429, error: 'Too many failed sign-in attempts. Wait a few minutes and try again.' });
+    return loginPage(interaction.form, { username, status: 429, error: 'Too many failed sign-in attempts. Wait a few minutes and try again.' });
   }
   const user = username && Buffer.byteLength(username) <= MAX_USERNAME_BYTES ? await ws.users.findByUsername(username) : undefined;
   const passwordOk = await verifyPassword(password, user?.passwordHash);
   if (!user || !passwordOk || user.disabled) {
     ws.audit.emit('login.failed', { ...audit, ...(user && { sub: user.sub }) });
-    return loginPage(it.form, { username, error: 'The username or password is incorrect.' });
+    return loginPage(interaction.form, { username, error: 'The username or password is incorrect.' });
   }
   await ws.store.forgiveLoginAttempt(counters, now);
   const sid = randomToken();
   const session = { idHash: hashToken(sid), sub: user.sub, authTime: now, expiresAt: now + settings.sessionTtl };
-  await ws.store.recordLogin(it.txn.id, session, now);
-  ws.audit.emit('login.succeeded', { clientId: it.client.clientId, sub: user.sub });
+  await ws.store.recordLogin(interaction.txn.id, session, now);
+  ws.audit.emit('login.succeeded', { clientId: interaction.client.clientId, sub: user.sub });
   const cookies = [sessionCookie(req, ws, sid)];
-  if (await consentNeeded(ws, it.client, it.txn.request, user.sub)) {
-    return redirect(`${ws.issuer}/consent?txn=${encodeURIComponent(it.txn.id)}`, 303, cookies);
+  if (await consentNeeded(ws, interaction.client, interaction.txn.request, user.sub)) {
+    return redirect(`${ws.issuer}/consent?txn=${encodeURIComponent(interaction.txn.id)}`, 303, cookies);
   }
-  return issueCodeAndRedirect(ws, it.client, it.txn.request, session, { transactionId: it.txn.id, status: 303, cookies });
+  return issueCodeAndRedirect(ws, interaction.client, interaction.txn.request, session, { transactionId: interaction.txn.id, status: 303, cookies });
 }
 
 async function decide(ws: Workspace, { txn, client }: Interaction, params: Params): Promise<CoreResponse> {
@@ -124,8 +124,8 @@ async function asPage(respond: () => Promise<CoreResponse>): Promise<CoreRespons
 
 export function consentGet(req: CoreRequest, ws: Workspace): Promise<CoreResponse> {
   return asPage(async () => {
-    const it = await loadInteraction(req, ws, req.query);
-    return it ? showPage(ws, it) : expiredPage(NO_TRANSACTION);
+    const interaction = await loadInteraction(req, ws, req.query);
+    return interaction ? showPage(ws, interaction) : expiredPage(NO_TRANSACTION);
   });
 }
 
@@ -138,11 +138,11 @@ export function consentPost(req: CoreRequest, ws: Workspace): Promise<CoreRespon
       });
     }
     const params = parseForm(req.body);
-    const it = await loadInteraction(req, ws, params);
-    if (!it) return expiredPage(NO_TRANSACTION);
-    if (!safeEqual(optional(params, 'csrf') ?? '', it.txn.csrf)) {
+    const interaction = await loadInteraction(req, ws, params);
+    if (!interaction) return expiredPage(NO_TRANSACTION);
+    if (!safeEqual(optional(params, 'csrf') ?? '', interaction.txn.csrf)) {
       return errorPage(403, 'This form has expired', 'Reload the page and try again.', { error: 'invalid_request', detail: 'csrf mismatch' });
     }
-    return it.txn.sub ? decide(ws, it, params) : login(req, ws, it, params);
+    return interaction.txn.sub ? decide(ws, interaction, params) : login(req, ws, interaction, params);
   });
 }

@@ -14,7 +14,7 @@ const VERIFIER = /^[A-Za-z0-9._~-]{43,128}$/;
  * A second use of a code means it leaked (RFC 6749 §4.1.2): the grant it was issued under is marked
  * revoked, the record that refresh-token rotation and introspection consult once those grants exist.
  */
-async function replayed(ws: Workspace, code: Pick<CodeRecord, 'grantId' | 'clientId'>): Promise<never> {
+async function revokeReplayedGrant(ws: Workspace, code: Pick<CodeRecord, 'grantId' | 'clientId'>): Promise<never> {
   await ws.store.revokeGrant(code.grantId, nowSeconds(ws));
   ws.audit.emit('code.replayed', { clientId: code.clientId, grantId: code.grantId });
   throw invalidGrant('The authorization code is invalid, expired or already used.', 'code replay');
@@ -40,7 +40,7 @@ export const authorizationCodeGrant: GrantHandler = async (params, client, ws) =
   const code = await ws.store.getCode(codeHash);
   const now = nowSeconds(ws);
   if (!code) throw invalidGrant('The authorization code is invalid, expired or already used.', 'unknown code');
-  if (code.consumed) return replayed(ws, code);
+  if (code.consumed) return revokeReplayedGrant(ws, code);
   if (code.expiresAt <= now) throw invalidGrant('The authorization code is invalid, expired or already used.', 'expired');
   checkBindings(code, client, params);
 
@@ -52,7 +52,7 @@ export const authorizationCodeGrant: GrantHandler = async (params, client, ws) =
       grant: { grantId: code.grantId, clientId: client.clientId, sub: code.sub, scopes: code.scopes, createdAt: now, expiresAt: now + ws.settings.accessTokenTtl },
     }, now);
   } catch (err) {
-    if (err instanceof AlreadyConsumed) return replayed(ws, code);
+    if (err instanceof AlreadyConsumed) return revokeReplayedGrant(ws, code);
     if (err instanceof ConditionFailed) throw invalidGrant('The authorization code is invalid, expired or already used.', 'lost race or expired');
     throw err;
   }
