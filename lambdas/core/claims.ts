@@ -1,6 +1,6 @@
 // Which user claims each OpenID scope releases (OIDC Core §5.4).
 
-export const scopeClaims: Readonly<Record<string, readonly string[]>> = {
+const scopeClaims: Readonly<Record<string, readonly string[]>> = {
   profile: [
     'name', 'family_name', 'given_name', 'middle_name', 'nickname', 'preferred_username',
     'profile', 'picture', 'website', 'gender', 'birthdate', 'zoneinfo', 'locale', 'updated_at',

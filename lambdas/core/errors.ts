@@ -1,5 +1,5 @@
 // OAuth error classes and the one serializer that turns anything thrown into a response.
-import { type CoreResponse, noStoreJson } from './http.js';
+import { type CoreResponse, type ResponseError, noStoreJson } from './http.js';
 
 export type OAuthErrorCode =
   | 'invalid_request'
@@ -37,6 +37,8 @@ export class OAuthError extends Error {
   readonly status: number;
   readonly detail: string | undefined;
   readonly headers: Record<string, string>;
+  /** Whether the description may be shown to the client: true for 4xx, false for server failures. */
+  readonly expose: boolean;
 
   constructor(
     readonly error: OAuthErrorCode,
@@ -49,18 +51,14 @@ export class OAuthError extends Error {
     this.status = opts.status ?? 400;
     this.detail = opts.detail;
     this.headers = opts.headers ?? {};
+    this.expose = this.status < 500;
   }
 }
 
+// One factory per error code: every OAuth error outside this file is built by one of them.
+
 export const invalidRequest = (description: string, detail?: string) =>
   new OAuthError('invalid_request', description, { detail });
-
-export const invalidGrant = (description: string, detail?: string) =>
-  new OAuthError('invalid_grant', description, { detail });
-
-export const invalidScope = (description: string) => new OAuthError('invalid_scope', description);
-
-export const unauthorizedClient = (description: string) => new OAuthError('unauthorized_client', description);
 
 /** RFC 6749 §5.2: a failed client authentication is a 401 with a challenge naming the scheme. */
 export const invalidClient = (description: string, detail?: string) =>
@@ -70,14 +68,78 @@ export const invalidClient = (description: string, detail?: string) =>
     headers: { 'www-authenticate': 'Basic realm="token", charset="UTF-8"' },
   });
 
+export const invalidGrant = (description: string, detail?: string) =>
+  new OAuthError('invalid_grant', description, { detail });
+
+export const unauthorizedClient = (description: string, detail?: string) =>
+  new OAuthError('unauthorized_client', description, { detail });
+
+export const unsupportedGrantType = (description: string, detail?: string) =>
+  new OAuthError('unsupported_grant_type', description, { detail });
+
+export const unsupportedResponseType = (description: string, detail?: string) =>
+  new OAuthError('unsupported_response_type', description, { detail });
+
+export const invalidScope = (description: string, detail?: string) =>
+  new OAuthError('invalid_scope', description, { detail });
+
+/** RFC 8707 §2: a resource indicator that is malformed or not allowed. */
+export const invalidTarget = (description: string, detail?: string) =>
+  new OAuthError('invalid_target', description, { detail });
+
+export const accessDenied = (description: string, detail?: string) =>
+  new OAuthError('access_denied', description, { detail });
+
+/** OIDC Core §3.1.2.6: prompt=none and the user would have to sign in. */
+export const loginRequired = (description: string, detail?: string) =>
+  new OAuthError('login_required', description, { detail });
+
+/** OIDC Core §3.1.2.6: prompt=none and the user would have to consent. */
+export const consentRequired = (description: string, detail?: string) =>
+  new OAuthError('consent_required', description, { detail });
+
+export const requestNotSupported = (description: string, detail?: string) =>
+  new OAuthError('request_not_supported', description, { detail });
+
+export const requestUriNotSupported = (description: string, detail?: string) =>
+  new OAuthError('request_uri_not_supported', description, { detail });
+
 /** RFC 6750 §3: errors of bearer-protected resources (userinfo). */
-export const invalidToken = (description: string) =>
+export const invalidToken = (description: string, detail?: string) =>
   new OAuthError('invalid_token', description, {
     status: 401,
+    detail,
     headers: {
       'www-authenticate': `Bearer error="invalid_token", error_description="${description.replace(/["\\]/g, '')}"`,
     },
   });
+
+/** RFC 6750 §3.1: a request without any access token gets a bare challenge, no error code in it. */
+export const accessTokenRequired = (description: string, detail?: string) =>
+  new OAuthError('invalid_token', description, { status: 401, detail, headers: { 'www-authenticate': 'Bearer' } });
+
+/** RFC 6750 §3.1: the token is valid but lacks `scope`, which the challenge names. */
+export const insufficientScope = (description: string, scope: string, detail?: string) =>
+  new OAuthError('insufficient_scope', description, {
+    status: 403,
+    detail,
+    headers: { 'www-authenticate': `Bearer error="insufficient_scope", scope="${scope}"` },
+  });
+
+export const serverError = (description: string, detail?: string) =>
+  new OAuthError('server_error', description, { status: 500, detail });
+
+/** No route serves the path (an `invalid_request` answered with 404). */
+export const notFound = (description: string, detail?: string) =>
+  new OAuthError('invalid_request', description, { status: 404, detail });
+
+/** The path is served, but not for this method (an `invalid_request` answered with 405 and `Allow`). */
+export const methodNotAllowed = (description: string, allow: string, detail?: string) =>
+  new OAuthError('invalid_request', description, { status: 405, detail, headers: { allow } });
+
+/** A body above the size limit (an `invalid_request` answered with 413). */
+export const payloadTooLarge = (description: string, detail?: string) =>
+  new OAuthError('invalid_request', description, { status: 413, detail });
 
 /**
  * An error at the authorization endpoint that must never be redirected: the client or its
@@ -89,6 +151,14 @@ export class UnverifiedRedirectError extends OAuthError {
     this.name = 'UnverifiedRedirectError';
   }
 }
+
+/** `invalid_request` before the redirect URI is verified: shown as a page, never redirected. */
+export const unverifiedInvalidRequest = (description: string, detail?: string) =>
+  new UnverifiedRedirectError('invalid_request', description, detail);
+
+/** `invalid_client` before the redirect URI is verified: shown as a page, never redirected. */
+export const unverifiedInvalidClient = (description: string, detail?: string) =>
+  new UnverifiedRedirectError('invalid_client', description, detail);
 
 /** Thrown by storage adapters when a conditional write finds the item missing, expired or used. */
 export class ConditionFailed extends Error {
@@ -113,14 +183,16 @@ export class AlreadyConsumed extends Error {
 /** Normalises anything thrown into an OAuthError; unknown failures become a bare `server_error`. */
 export function toOAuthError(err: unknown): OAuthError {
   if (err instanceof OAuthError) return err;
-  return new OAuthError('server_error', 'The server could not complete the request.', {
-    status: 500,
-    detail: err instanceof Error ? `${err.name}: ${err.message}` : String(err),
-  });
+  return serverError('The server could not complete the request.', err instanceof Error ? `${err.name}: ${err.message}` : String(err));
+}
+
+/** What a response carrying `e` records about it for the logs (`CoreResponse.error`). */
+export function responseError(e: OAuthError): ResponseError {
+  return e.detail === undefined ? { error: e.error } : { error: e.error, detail: e.detail };
 }
 
 /** The one JSON serializer for OAuth errors (RFC 6749 §5.2). */
 export function errorResponse(err: unknown): CoreResponse {
   const e = toOAuthError(err);
-  return noStoreJson(e.status, { error: e.error, error_description: e.description }, e.headers);
+  return { ...noStoreJson(e.status, { error: e.error, error_description: e.description }, e.headers), error: responseError(e) };
 }

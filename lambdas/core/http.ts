@@ -18,12 +18,20 @@ export interface CoreRequest {
   readonly secure: boolean;
 }
 
+/** The OAuth error a response carries: its code and the internal detail, for the logs only. */
+export interface ResponseError {
+  readonly error: string;
+  readonly detail?: string;
+}
+
 export interface CoreResponse {
   status: number;
   headers: Record<string, string>;
   /** Each entry is one `Set-Cookie` header value. */
   cookies?: string[];
   body: string;
+  /** Set on every error the core answers (JSON, page or redirect); never serialized to the client. */
+  error?: ResponseError;
 }
 
 export type Endpoint<W> = (req: CoreRequest, workspace: W) => Promise<CoreResponse>;

@@ -99,6 +99,7 @@ export interface CodeRecord {
   readonly clientId: string;
   readonly redirectUri: string;
   readonly redirectUriSent: boolean;
+  /** S256 PKCE challenge: every code has one, as the authorization endpoint requires PKCE of every client. */
   readonly codeChallenge: string;
   readonly scopes: readonly string[];
   readonly sub: string;

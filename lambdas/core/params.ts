@@ -6,7 +6,7 @@ export type Params = Readonly<Record<string, readonly string[]>>;
 /** Longest value accepted for any parameter; real ones (state, nonce, URIs) stay far below. */
 export const MAX_PARAM_LENGTH = 4096;
 
-type ErrorFactory = (description: string) => OAuthError;
+type ErrorFactory = (description: string, detail?: string) => OAuthError;
 
 /**
  * The single value of `name`, or undefined when absent or empty (RFC 6749 §3.1: parameters
@@ -14,26 +14,31 @@ type ErrorFactory = (description: string) => OAuthError;
  */
 export function optional(params: Params, name: string, fail: ErrorFactory = invalidRequest): string | undefined {
   const values = (params[name] ?? []).filter((v) => v !== '');
-  if (values.length > 1) throw fail(`The ${name} parameter is included more than once.`);
+  if (values.length > 1) throw fail(`The ${name} parameter is included more than once.`, `${name} repeated`);
   const value = values[0];
-  if (value !== undefined && value.length > MAX_PARAM_LENGTH) throw fail(`The ${name} parameter is too long.`);
+  if (value !== undefined && value.length > MAX_PARAM_LENGTH) throw fail(`The ${name} parameter is too long.`, `${name} too long`);
   return value;
 }
 
 export function required(params: Params, name: string, fail: ErrorFactory = invalidRequest): string {
   const value = optional(params, name, fail);
-  if (value === undefined) throw fail(`The ${name} parameter is required.`);
+  if (value === undefined) throw fail(`The ${name} parameter is required.`, `${name} missing`);
   return value;
 }
 
 /** Every value of a parameter that may repeat (RFC 8707 `resource`). */
 export function repeated(params: Params, name: string): string[] {
   const values = (params[name] ?? []).filter((v) => v !== '');
-  if (values.some((v) => v.length > MAX_PARAM_LENGTH)) throw invalidRequest(`The ${name} parameter is too long.`);
+  if (values.some((v) => v.length > MAX_PARAM_LENGTH)) throw invalidRequest(`The ${name} parameter is too long.`, `${name} too long`);
   return values;
+}
+
+/** A space-delimited list of values (scope, prompt): empty items dropped, de-duplicated, order kept. */
+export function splitSpaceDelimited(value: string | undefined): string[] {
+  return [...new Set((value ?? '').split(' ').filter(Boolean))];
 }
 
 /** RFC 6749 §3.3: space-delimited, case-sensitive, de-duplicated, order kept. */
 export function parseScope(scope: string | undefined): string[] {
-  return [...new Set((scope ?? '').split(' ').filter(Boolean))];
+  return splitSpaceDelimited(scope);
 }

@@ -1,7 +1,7 @@
 // The one converter between API Gateway REST proxy events and the core's request/response.
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import type { CoreRequest, CoreResponse, Endpoint } from '../core/http.js';
-import { errorResponse, OAuthError, toOAuthError } from '../core/errors.js';
+import { errorResponse, notFound as notFoundError, payloadTooLarge, toOAuthError } from '../core/errors.js';
 import type { Workspace } from '../core/workspace.js';
 import { log } from '../adapters/log.js';
 import { type HandlerName, type handlerManifest, PATH_INSERTED_METADATA } from './manifest.js';
@@ -57,7 +57,7 @@ export function toCoreRequest(event: APIGatewayProxyEvent, path: string): CoreRe
   let body: string | undefined;
   if (event.body != null) {
     const raw = event.isBase64Encoded ? Buffer.from(event.body, 'base64') : Buffer.from(event.body, 'utf8');
-    if (raw.length > MAX_BODY_BYTES) throw new OAuthError('invalid_request', 'The request body is too large.', { status: 413 });
+    if (raw.length > MAX_BODY_BYTES) throw payloadTooLarge('The request body is too large.');
     body = raw.toString('utf8');
   }
   const req: CoreRequest = {
@@ -77,7 +77,7 @@ export function toProxyResult(res: CoreResponse): APIGatewayProxyResult {
   return result;
 }
 
-const notFound = (): CoreResponse => errorResponse(new OAuthError('invalid_request', 'Not found.', { status: 404 }));
+const notFound = (): CoreResponse => errorResponse(notFoundError('Not found.'));
 
 /**
  * Builds handler `name`: `routes` of whichever workspace `resolve` finds for the event. A deployed Lambda
@@ -104,6 +104,8 @@ export function apiHandler<N extends HandlerName>(name: N, routes: HandlerRoutes
       if (e.status >= 500) log.error('request failed', { requestId, route: key, error: e.error, detail: e.detail });
       res = errorResponse(e);
     }
+    // Why a request was refused is for the operator only: the client saw just the error code and description.
+    if (res.error && res.status < 500) log.debug('request refused', { requestId, route: key, status: res.status, ...res.error });
     log.info('request', { requestId, route: key, status: res.status, ms: Date.now() - started });
     return toProxyResult(res);
   };

@@ -139,7 +139,7 @@ export async function loadConfig(file: string): Promise<LocalConfig> {
 }
 
 /** The demo workspace's ids, seeded when no config file is given. */
-export const DEMO_WORKSPACE = { tenantId: 'demo', workspaceId: 'main' } as const;
+const DEMO_WORKSPACE = { tenantId: 'demo', workspaceId: 'main' } as const;
 
 /** Path of the demo relying party's callback on the local server; registered on `demo-spa`. */
 export const DEMO_CALLBACK_PATH = '/demo/callback';

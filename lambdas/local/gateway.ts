@@ -1,7 +1,7 @@
 // The local stand-in for API Gateway: routes each request to the manifest's handler module, as the deployed API does.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { newId } from '../core/crypto.js';
-import { errorResponse, OAuthError } from '../core/errors.js';
+import { errorResponse, methodNotAllowed, notFound } from '../core/errors.js';
 import type { CoreRequest, CoreResponse } from '../core/http.js';
 import type { Workspace } from '../core/workspace.js';
 import { type ApiHandler, toCoreRequest, toProxyResult } from '../handlers/apigw.js';
@@ -104,10 +104,10 @@ export function createGateway(apiId: string, workspaces: readonly Workspace[], l
       const path = new URL(req.url ?? '/', 'http://localhost').pathname;
       const methods = table.get(path);
       const target = methods?.get((req.method ?? '').toUpperCase());
-      if (!methods) return respond(res, errorResponse(new OAuthError('invalid_request', 'Not found.', { status: 404 })), requestId);
+      if (!methods) return respond(res, errorResponse(notFound('Not found.')), requestId);
       if (!target) {
         const allow = [...methods.keys()].join(', ');
-        const notAllowed = errorResponse(new OAuthError('invalid_request', 'Method not allowed.', { status: 405, headers: { allow } }));
+        const notAllowed = errorResponse(methodNotAllowed('Method not allowed.', allow));
         return respond(res, notAllowed, requestId);
       }
       const body = await readBody(req);

@@ -7,7 +7,7 @@ import type { LocalWorkspaceConfig } from './config.js';
  * A name-based UUID (version 8, from SHA-256) of the user within its workspace: every start of the
  * in-memory local server gives a user the same `sub`, so apps that store it keep working across restarts.
  */
-export function localSub(ws: Pick<LocalWorkspaceConfig, 'tenantId' | 'workspaceId'>, username: string): string {
+function localSub(ws: Pick<LocalWorkspaceConfig, 'tenantId' | 'workspaceId'>, username: string): string {
   const bytes = sha256(`${ws.tenantId}/${ws.workspaceId}/${username}`).subarray(0, 16);
   bytes[6] = (bytes[6]! & 0x0f) | 0x80;
   bytes[8] = (bytes[8]! & 0x3f) | 0x80;

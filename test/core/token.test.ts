@@ -95,17 +95,6 @@ describe('code binding and single use', () => {
     expect(res.json().error).toBe('invalid_grant');
   });
 
-  it('a code_verifier for a code issued without a challenge is refused', async () => {
-    const t = await newTestWorkspace();
-    const now = Math.floor(t.clock.now() / 1000);
-    await t.stores.grants.issueCode({
-      codeHash: hashToken('legacy-code'), grantId: 'g-legacy', clientId: 'spa', redirectUri: 'https://spa.example.com/callback',
-      redirectUriSent: true, codeChallenge: '', scopes: ['openid'], sub: t.aliceSub, authTime: now, audience: ['x'], expiresAt: now + 60,
-    }, {}, now);
-    const res = await new Agent(t.ws).post('oauth2/token', { form: tokenForm('legacy-code', 'v'.repeat(43)) });
-    expect(res.json().error).toBe('invalid_grant');
-  });
-
   it('a signing failure yields server_error and consumes nothing', async () => {
     const t = await newTestWorkspace();
     const { code, verifier } = await codeFor(t);

@@ -1,6 +1,8 @@
 // The API Gateway converter: a workspace that cannot be resolved is answered with a logged OAuth server_error.
 import type { APIGatewayProxyEvent } from 'aws-lambda';
-import { afterEach, beforeEach, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { errorResponse, invalidRequest } from '../../lambdas/core/errors.js';
+import type { Workspace } from '../../lambdas/core/workspace.js';
 import { apiHandler } from '../../lambdas/handlers/apigw.js';
 import { environmentResolver } from '../../lambdas/handlers/environment.js';
 import type { WorkspaceResolver } from '../../lambdas/handlers/workspace-resolver.js';
@@ -17,11 +19,15 @@ const handlerFor = (resolve: WorkspaceResolver) =>
   apiHandler('jwks', { 'GET /.well-known/jwks.json': async () => ({ status: 200, headers: {}, body: '{}' }) }, resolve);
 
 let errors: string[];
+let lines: string[];
 beforeEach(() => {
   vi.stubEnv('AUTHZ_LOG', 'on');
+  vi.stubEnv('AUTHZ_LOG_LEVEL', undefined);
+  vi.stubEnv('AWS_LAMBDA_LOG_LEVEL', undefined);
   errors = [];
+  lines = [];
   vi.spyOn(console, 'error').mockImplementation((line: string) => void errors.push(line));
-  vi.spyOn(console, 'log').mockImplementation(() => {});
+  vi.spyOn(console, 'log').mockImplementation((line: string) => void lines.push(line));
 });
 afterEach(() => {
   vi.restoreAllMocks();
@@ -77,4 +83,33 @@ it('names the missing variable of a misconfigured deployment in the log, and no 
   expect(errors).toHaveLength(1);
   expect(JSON.parse(errors[0]!).detail).toBe('Error: Environment variable TABLE_NAME is not set.');
   expect(errors[0]).not.toContain('not-for-the-log');
+});
+
+describe('a refused request', () => {
+  const workspace = { tenantId: 'acme', workspaceId: 'main' } as Workspace;
+  const refusing = apiHandler('jwks', { 'GET /.well-known/jwks.json': async () => errorResponse(invalidRequest('Bad request.', 'the internal reason')) }, async () => workspace);
+  const logged = () => lines.map((line) => JSON.parse(line));
+
+  it('logs its internal detail at debug level with the request id, and the client never sees it', async () => {
+    // GIVEN
+    vi.stubEnv('AUTHZ_LOG_LEVEL', 'debug');
+
+    // WHEN
+    const res = await refusing(event, { awsRequestId: 'aws-2' });
+
+    // THEN
+    expect(res.statusCode).toBe(400);
+    expect(res.body).not.toContain('internal reason');
+    expect(logged()).toContainEqual(
+      expect.objectContaining({ level: 'debug', message: 'request refused', requestId: 'aws-2', status: 400, error: 'invalid_request', detail: 'the internal reason' }),
+    );
+  });
+
+  it('logs no detail at the default level', async () => {
+    // WHEN
+    await refusing(event, { awsRequestId: 'aws-3' });
+
+    // THEN
+    expect(logged().map((l) => l.level)).toEqual(['info']);
+  });
 });

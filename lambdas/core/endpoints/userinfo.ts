@@ -1,7 +1,7 @@
 // GET/POST /userinfo (OIDC Core §5.3): claims of the access token's subject, released by its scopes.
 import { jwtVerify } from 'jose';
 import { releasedClaims } from '../claims.js';
-import { OAuthError, invalidRequest, invalidToken } from '../errors.js';
+import { accessTokenRequired, insufficientScope, invalidRequest, invalidToken } from '../errors.js';
 import { header, isFormBody, noStoreJson, parseForm, type CoreRequest, type CoreResponse } from '../http.js';
 import { signingAlgs, verificationKeys } from '../jwt/key-set.js';
 import { optional, parseScope } from '../params.js';
@@ -12,11 +12,9 @@ function bearerToken(req: CoreRequest): string {
   const authorization = header(req, 'authorization');
   const fromHeader = authorization?.match(/^Bearer ([A-Za-z0-9._~+/-]+=*)$/i)?.[1];
   const fromBody = req.method === 'POST' && isFormBody(req) ? optional(parseForm(req.body), 'access_token') : undefined;
-  if (fromHeader && fromBody) throw invalidRequest('The access token was sent more than once.');
+  if (fromHeader && fromBody) throw invalidRequest('The access token was sent more than once.', 'access token in header and body');
   const token = fromHeader ?? fromBody;
-  if (!token) {
-    throw new OAuthError('invalid_token', 'An access token is required.', { status: 401, headers: { 'www-authenticate': 'Bearer' } });
-  }
+  if (!token) throw accessTokenRequired('An access token is required.', 'no access token');
   return token;
 }
 
@@ -32,17 +30,14 @@ export async function userinfo(req: CoreRequest, ws: Workspace): Promise<CoreRes
       algorithms: signingAlgs(ws),
       currentDate: new Date(ws.clock.now()),
     }));
-  } catch {
-    throw invalidToken('The access token is invalid or expired.');
+  } catch (err) {
+    throw invalidToken('The access token is invalid or expired.', `verification failed: ${(err as { code?: string }).code ?? 'unknown'}`);
   }
   const scopes = parseScope(typeof payload.scope === 'string' ? payload.scope : '');
   if (!scopes.includes('openid')) {
-    throw new OAuthError('insufficient_scope', 'The access token does not carry the openid scope.', {
-      status: 403,
-      headers: { 'www-authenticate': 'Bearer error="insufficient_scope", scope="openid"' },
-    });
+    throw insufficientScope('The access token does not carry the openid scope.', 'openid', 'openid scope missing');
   }
   const user = payload.sub ? await ws.users.findBySub(payload.sub) : undefined;
-  if (!user || user.disabled) throw invalidToken('The access token is invalid or expired.');
+  if (!user || user.disabled) throw invalidToken('The access token is invalid or expired.', 'user disabled or removed');
   return noStoreJson(200, { ...releasedClaims(user.claims, scopes), sub: user.sub });
 }

@@ -1,11 +1,11 @@
 // The pages' shell: escaping, the document and the security headers every page carries, and the hosted pages' stylesheet.
 import { createHash } from 'node:crypto';
-import type { CoreResponse } from '../http.js';
+import type { CoreResponse, ResponseError } from '../http.js';
 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;', '`': '&#96;' };
 
 /** Escapes a value for HTML text and double- or single-quoted attributes. */
-export function escapeHtml(value: unknown): string {
+function escapeHtml(value: unknown): string {
   return String(value ?? '').replace(/[&<>"'`]/g, (c) => ESCAPES[c]!);
 }
 
@@ -97,6 +97,9 @@ ${content}
 </main>`, cookies);
 }
 
-export function errorPage(status: number, title: string, message: string): CoreResponse {
-  return page(status, title, html`<div class="brand">Sign in</div><h1>${title}</h1><p role="alert">${message}</p>`);
+/** A page telling the user what went wrong; `error` records the cause for the logs, never shown. */
+export function errorPage(status: number, title: string, message: string, error?: ResponseError): CoreResponse {
+  const res = page(status, title, html`<div class="brand">Sign in</div><h1>${title}</h1><p role="alert">${message}</p>`);
+  if (error) res.error = error;
+  return res;
 }

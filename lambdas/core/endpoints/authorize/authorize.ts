@@ -1,51 +1,17 @@
 // GET /oauth2/authorize: validates the request, then answers from the SSO session or starts a login/consent transaction.
 import { BROWSER_COOKIE, SESSION_COOKIE, browserCookie, readCookie } from '../../cookies.js';
 import { hashToken, randomToken } from '../../crypto.js';
-import { OAuthError, UnverifiedRedirectError, toOAuthError } from '../../errors.js';
+import { UnverifiedRedirectError, consentRequired, loginRequired, responseError, toOAuthError } from '../../errors.js';
 import { redirect, type CoreRequest, type CoreResponse } from '../../http.js';
 import type { AuthorizationRequest, ClientRecord, TransactionRecord } from '../../model.js';
 import { errorPage } from '../../pages/html.js';
-import { optional, type Params } from '../../params.js';
 import { nowSeconds, type Workspace } from '../../workspace.js';
-import {
-  checkClient,
-  checkMaxAge,
-  checkPkce,
-  checkPrompt,
-  checkRedirectUri,
-  checkResources,
-  checkResponseType,
-  checkScope,
-  checkUnsupportedRequestObjects,
-} from './checks.js';
+import { checkClientRegistered, checkRedirectUriRegistered } from './checks.js';
+import { authorizationRequestDraft, validateAuthorizationRequest, type RedirectTarget } from './request.js';
 import { consentNeeded, errorRedirect, issueCodeAndRedirect } from './respond.js';
 
-function parseRequest(params: Params, client: ClientRecord, target: Pick<AuthorizationRequest, 'redirectUri' | 'redirectUriSent'>, state: string | undefined): AuthorizationRequest {
-  checkUnsupportedRequestObjects(params);
-  checkResponseType(params, client);
-  const request: AuthorizationRequest = {
-    clientId: client.clientId,
-    ...target,
-    scopes: checkScope(params, client),
-    codeChallenge: checkPkce(params),
-    codeChallengeMethod: 'S256',
-    prompt: checkPrompt(params),
-    resources: checkResources(params, client),
-  };
-  const maxAge = checkMaxAge(params);
-  const nonce = optional(params, 'nonce');
-  const loginHint = optional(params, 'login_hint');
-  return {
-    ...request,
-    ...(state !== undefined && { state }),
-    ...(nonce !== undefined && { nonce }),
-    ...(maxAge !== undefined && { maxAge }),
-    ...(loginHint !== undefined && { loginHint }),
-  };
-}
-
 /** With a usable session and nothing to consent to, the code is issued right away (SSO); otherwise a transaction starts. */
-async function proceed(req: CoreRequest, ws: Workspace, client: ClientRecord, request: AuthorizationRequest): Promise<CoreResponse> {
+async function answerFromSessionOrStartInteraction(req: CoreRequest, ws: Workspace, client: ClientRecord, request: AuthorizationRequest): Promise<CoreResponse> {
   const now = nowSeconds(ws);
   const sid = readCookie(req, SESSION_COOKIE);
   const found = sid ? await ws.interactions.getSession(hashToken(sid), now) : undefined;
@@ -57,8 +23,10 @@ async function proceed(req: CoreRequest, ws: Workspace, client: ClientRecord, re
     return issueCodeAndRedirect(ws, client, request, session, { status: 302 });
   }
   if (request.prompt.includes('none')) {
-    const error = session ? 'consent_required' : 'login_required';
-    return errorRedirect(ws, request, new OAuthError(error, session ? 'The user has not consented.' : 'The user is not signed in.'), 302);
+    const error = session
+      ? consentRequired('The user has not consented.', 'prompt=none, consent missing')
+      : loginRequired('The user is not signed in.', 'prompt=none, no usable session');
+    return errorRedirect(ws, request, error, 302);
   }
   const browser = readCookie(req, BROWSER_COOKIE) ?? randomToken();
   const txn: TransactionRecord = {
@@ -76,21 +44,22 @@ async function proceed(req: CoreRequest, ws: Workspace, client: ClientRecord, re
 export async function authorize(req: CoreRequest, ws: Workspace): Promise<CoreResponse> {
   const params = req.query;
   let client: ClientRecord;
-  let target: ReturnType<typeof checkRedirectUri>;
+  let target: RedirectTarget;
+  // Stage 1: until the client and its redirect URI are verified, an error is a page, never a redirect.
   try {
-    client = await checkClient(params, ws);
-    target = checkRedirectUri(params, client);
+    client = await checkClientRegistered(params, ws);
+    target = checkRedirectUriRegistered(params, client);
   } catch (err) {
-    if (err instanceof UnverifiedRedirectError) return errorPage(400, 'This sign-in link is not valid', err.description);
+    if (err instanceof UnverifiedRedirectError) return errorPage(400, 'This sign-in link is not valid', err.description, responseError(err));
     throw err;
   }
-  let state: string | undefined;
+  // Stage 2: the redirectable checks (request.ts); an error goes back to the client with the state read so far.
+  const draft = authorizationRequestDraft(client, target);
   try {
-    state = optional(params, 'state');
-    return await proceed(req, ws, client, parseRequest(params, client, target, state));
+    return await answerFromSessionOrStartInteraction(req, ws, client, await validateAuthorizationRequest(params, client, draft, ws));
   } catch (err) {
     const e = toOAuthError(err);
-    if (e.status >= 500) throw err;
-    return errorRedirect(ws, { redirectUri: target.redirectUri, state }, e, 302);
+    if (!e.expose) throw err;
+    return errorRedirect(ws, { redirectUri: target.redirectUri, state: draft.state }, e, 302);
   }
 }

@@ -1,18 +1,31 @@
-// The authorization request checks, one per rule, applied in order by the endpoint (RFC 6749 §4.1, RFC 7636, OIDC Core §3.1.2).
-import { OAuthError, UnverifiedRedirectError, invalidRequest, invalidScope, unauthorizedClient } from '../../errors.js';
+// The authorization request checks, one per rule (RFC 6749 §4.1, RFC 7636, RFC 8707, OIDC Core §3.1.2).
+// Stage 1 verifies the client and its redirect URI: its errors are shown as a page, never redirected.
+// Every later check enforces one rule and fills its part of the draft request; request.ts runs them in order.
+import {
+  invalidRequest,
+  invalidScope,
+  invalidTarget,
+  requestNotSupported,
+  requestUriNotSupported,
+  unauthorizedClient,
+  unsupportedResponseType,
+  unverifiedInvalidClient,
+  unverifiedInvalidRequest,
+} from '../../errors.js';
 import type { ClientRecord, Prompt } from '../../model.js';
-import { optional, parseScope, repeated, required, type Params } from '../../params.js';
+import { optional, parseScope, repeated, required, splitSpaceDelimited, type Params } from '../../params.js';
 import { isClientId } from '../../registration/registration.js';
 import type { Workspace } from '../../workspace.js';
+import type { AuthorizationRequestDraft, RedirectTarget } from './request.js';
 
-/** Errors before the redirect URI is verified are shown as a page, never redirected. */
-const unverified = (description: string) => new UnverifiedRedirectError('invalid_request', description);
+// Stage 1: errors before the redirect URI is verified are shown as a page, never redirected.
 
-export async function checkClient(params: Params, ws: Workspace): Promise<ClientRecord> {
-  const clientId = optional(params, 'client_id', unverified);
-  if (!clientId) throw new UnverifiedRedirectError('invalid_request', 'The request does not name a client (client_id).');
+/** client_id is sent once and names a registered client. */
+export async function checkClientRegistered(params: Params, ws: Workspace): Promise<ClientRecord> {
+  const clientId = optional(params, 'client_id', unverifiedInvalidRequest);
+  if (!clientId) throw unverifiedInvalidRequest('The request does not name a client (client_id).', 'client_id missing');
   const client = isClientId(clientId) ? await ws.clients.get(clientId) : undefined;
-  if (!client) throw new UnverifiedRedirectError('invalid_client', 'The application is not registered with this server.', `unknown client ${clientId}`);
+  if (!client) throw unverifiedInvalidClient('The application is not registered with this server.', `unknown client ${clientId}`);
   return client;
 }
 
@@ -25,88 +38,145 @@ function loopbackParts(uri: string): string | undefined {
 }
 
 /** Exact string match; the one exception is the port of a native client's loopback URI (RFC 8252 §7.3). */
-export function redirectUriMatches(client: ClientRecord, uri: string): boolean {
+function redirectUriMatches(client: ClientRecord, uri: string): boolean {
   if (client.redirectUris.includes(uri)) return true;
   if (client.applicationType !== 'native') return false;
   const parts = loopbackParts(uri);
   return parts !== undefined && client.redirectUris.some((r) => loopbackParts(r) === parts);
 }
 
-export function checkRedirectUri(params: Params, client: ClientRecord): { redirectUri: string; redirectUriSent: boolean } {
-  const sent = optional(params, 'redirect_uri', unverified);
+/** redirect_uri is sent once and is registered; it may be left out when the client registered only one. */
+export function checkRedirectUriRegistered(params: Params, client: ClientRecord): RedirectTarget {
+  const sent = optional(params, 'redirect_uri', unverifiedInvalidRequest);
   if (sent === undefined) {
     if (client.redirectUris.length === 1) return { redirectUri: client.redirectUris[0]!, redirectUriSent: false };
-    throw new UnverifiedRedirectError('invalid_request', 'The request must name one of the registered redirect URIs (redirect_uri).');
+    throw unverifiedInvalidRequest(
+      'The request must name one of the registered redirect URIs (redirect_uri).',
+      'redirect_uri missing, several registered',
+    );
   }
   if (!redirectUriMatches(client, sent)) {
-    throw new UnverifiedRedirectError('invalid_request', 'The redirect URI is not registered for this application.', 'redirect_uri mismatch');
+    throw unverifiedInvalidRequest('The redirect URI is not registered for this application.', 'redirect_uri mismatch');
   }
   return { redirectUri: sent, redirectUriSent: true };
 }
 
-export function checkResponseType(params: Params, client: ClientRecord): void {
+// Stage 2: the redirectable checks. Each takes the draft, the parameters and the verified client.
+
+/** state, when sent, is sent once and is not oversized; read first, so every later error can carry it back. */
+export function checkStateSingleAndBounded(draft: AuthorizationRequestDraft, params: Params): void {
+  const state = optional(params, 'state');
+  if (state !== undefined) draft.state = state;
+}
+
+/** No request object by value (OIDC Core §6.1): not supported. */
+export function checkNoRequestObject(_draft: AuthorizationRequestDraft, params: Params): void {
+  if (params.request?.length) throw requestNotSupported('Request objects are not supported.', 'request sent');
+}
+
+/** No request object by reference (OIDC Core §6.2): not supported. */
+export function checkNoRequestUri(_draft: AuthorizationRequestDraft, params: Params): void {
+  if (params.request_uri?.length) throw requestUriNotSupported('request_uri is not supported.', 'request_uri sent');
+}
+
+/** response_type is sent, once, and is `code`. */
+export function checkResponseTypeIsCode(_draft: AuthorizationRequestDraft, params: Params): void {
   const responseType = required(params, 'response_type');
-  if (responseType !== 'code') throw new OAuthError('unsupported_response_type', 'Only response_type=code is supported.');
-  if (!client.grantTypes.includes('authorization_code')) throw unauthorizedClient('The client may not use the authorization code grant.');
+  if (responseType !== 'code') throw unsupportedResponseType('Only response_type=code is supported.', 'response_type not code');
+}
+
+/** The client is registered for the authorization code grant. */
+export function checkClientMayUseCodeGrant(_draft: AuthorizationRequestDraft, _params: Params, client: ClientRecord): void {
+  if (!client.grantTypes.includes('authorization_code')) {
+    throw unauthorizedClient('The client may not use the authorization code grant.', `client ${client.clientId} lacks the grant`);
+  }
+}
+
+/** response_mode, when sent, is `query`. */
+export function checkResponseModeIsQuery(_draft: AuthorizationRequestDraft, params: Params): void {
   const responseMode = optional(params, 'response_mode');
-  if (responseMode !== undefined && responseMode !== 'query') throw invalidRequest('Only response_mode=query is supported.');
+  if (responseMode !== undefined && responseMode !== 'query') throw invalidRequest('Only response_mode=query is supported.', 'response_mode not query');
 }
 
-export function checkUnsupportedRequestObjects(params: Params): void {
-  if (params.request?.length) throw new OAuthError('request_not_supported', 'Request objects are not supported.');
-  if (params.request_uri?.length) throw new OAuthError('request_uri_not_supported', 'request_uri is not supported.');
-}
-
-export function checkScope(params: Params, client: ClientRecord): string[] {
+/** scope is sent, once, and names at least one scope. */
+export function checkScopePresent(draft: AuthorizationRequestDraft, params: Params): void {
   const scopes = parseScope(optional(params, 'scope'));
-  if (scopes.length === 0) throw invalidScope('The scope parameter is required.');
-  const refused = scopes.filter((s) => !client.scopes.includes(s));
-  if (refused.length) throw invalidScope(`The client may not request: ${refused.join(' ')}.`);
-  return scopes;
+  if (scopes.length === 0) throw invalidScope('The scope parameter is required.', 'scope missing');
+  draft.scopes = scopes;
+}
+
+/** Every requested scope is one the client is registered for. */
+export function checkScopeAllowed(draft: AuthorizationRequestDraft, _params: Params, client: ClientRecord): void {
+  const refused = (draft.scopes ?? []).filter((s) => !client.scopes.includes(s));
+  if (refused.length) throw invalidScope(`The client may not request: ${refused.join(' ')}.`, `scope not registered for client ${client.clientId}`);
 }
 
 /** RFC 7636 §4.2: a challenge is the 43-character base64url of a SHA-256. */
 const S256_CHALLENGE = /^[A-Za-z0-9_-]{43}$/;
 
-export function checkPkce(params: Params): string {
+/** PKCE is required, with method S256 and a well-formed challenge (RFC 7636, OAuth 2.1). */
+export function checkPkceS256(draft: AuthorizationRequestDraft, params: Params): void {
   const challenge = optional(params, 'code_challenge');
   const method = optional(params, 'code_challenge_method');
-  if (!challenge) throw invalidRequest('PKCE is required: send code_challenge with code_challenge_method=S256.');
-  if (method !== 'S256') throw invalidRequest('code_challenge_method must be S256.');
-  if (!S256_CHALLENGE.test(challenge)) throw invalidRequest('code_challenge is not a valid S256 challenge.');
-  return challenge;
+  if (!challenge) throw invalidRequest('PKCE is required: send code_challenge with code_challenge_method=S256.', 'code_challenge missing');
+  if (method !== 'S256') throw invalidRequest('code_challenge_method must be S256.', 'code_challenge_method not S256');
+  if (!S256_CHALLENGE.test(challenge)) throw invalidRequest('code_challenge is not a valid S256 challenge.', 'code_challenge malformed');
+  draft.codeChallenge = challenge;
+  draft.codeChallengeMethod = 'S256';
 }
 
 const PROMPTS: ReadonlySet<string> = new Set(['none', 'login', 'consent', 'select_account']);
 
-export function checkPrompt(params: Params): Prompt[] {
-  const values = parseScope(optional(params, 'prompt'));
+/** Every prompt value is one OIDC Core §3.1.2.1 defines. */
+export function checkPromptValuesKnown(draft: AuthorizationRequestDraft, params: Params): void {
+  const values = splitSpaceDelimited(optional(params, 'prompt'));
   const unknown = values.filter((p) => !PROMPTS.has(p));
-  if (unknown.length) throw invalidRequest(`Unsupported prompt value: ${unknown.join(' ')}.`);
-  if (values.includes('none') && values.length > 1) throw invalidRequest('prompt=none cannot be combined with other values.');
+  if (unknown.length) throw invalidRequest(`Unsupported prompt value: ${unknown.join(' ')}.`, 'prompt value unknown');
   // One account per browser session here, so select_account asks for nothing beyond a login.
-  return [...new Set(values.map((p) => (p === 'select_account' ? 'login' : p)))] as Prompt[];
+  draft.prompt = [...new Set(values.map((p) => (p === 'select_account' ? 'login' : p)))] as Prompt[];
 }
 
-export function checkMaxAge(params: Params): number | undefined {
-  const maxAge = optional(params, 'max_age');
-  if (maxAge === undefined) return undefined;
-  if (!/^\d{1,9}$/.test(maxAge)) throw invalidRequest('max_age must be a non-negative integer.');
-  return Number(maxAge);
+/** prompt=none stands alone (OIDC Core §3.1.2.1). */
+export function checkPromptNoneAlone(draft: AuthorizationRequestDraft): void {
+  // After select_account became login, none still has company exactly when it had any in the request.
+  const prompt = draft.prompt ?? [];
+  if (prompt.includes('none') && prompt.length > 1) throw invalidRequest('prompt=none cannot be combined with other values.', 'prompt=none combined');
 }
 
 /** RFC 8707: absolute URIs without fragment, and only audiences the client is registered for. */
-export function checkResources(params: Params, client: ClientRecord): string[] {
+export function checkResourcesAllowed(draft: AuthorizationRequestDraft, params: Params, client: ClientRecord): void {
   const resources = repeated(params, 'resource');
   for (const r of resources) {
     let url: URL;
     try {
       url = new URL(r);
     } catch {
-      throw new OAuthError('invalid_target', 'resource must be an absolute URI.');
+      throw invalidTarget('resource must be an absolute URI.', 'resource not absolute');
     }
-    if (url.hash || r.includes('#')) throw new OAuthError('invalid_target', 'resource must not contain a fragment.');
-    if (!(client.audience ?? []).includes(r)) throw new OAuthError('invalid_target', 'The client may not request this resource.');
+    if (url.hash || r.includes('#')) throw invalidTarget('resource must not contain a fragment.', 'resource has a fragment');
+    if (!(client.audience ?? []).includes(r)) {
+      throw invalidTarget('The client may not request this resource.', `resource not an audience of client ${client.clientId}`);
+    }
   }
-  return [...new Set(resources)];
+  draft.resources = [...new Set(resources)];
+}
+
+/** max_age, when sent, is a non-negative integer of seconds. */
+export function checkMaxAgeNonNegativeInteger(draft: AuthorizationRequestDraft, params: Params): void {
+  const maxAge = optional(params, 'max_age');
+  if (maxAge === undefined) return;
+  if (!/^\d{1,9}$/.test(maxAge)) throw invalidRequest('max_age must be a non-negative integer.', 'max_age malformed');
+  draft.maxAge = Number(maxAge);
+}
+
+/** nonce, when sent, is sent once and is not oversized. */
+export function checkNonceSingleAndBounded(draft: AuthorizationRequestDraft, params: Params): void {
+  const nonce = optional(params, 'nonce');
+  if (nonce !== undefined) draft.nonce = nonce;
+}
+
+/** login_hint, when sent, is sent once and is not oversized. */
+export function checkLoginHintSingleAndBounded(draft: AuthorizationRequestDraft, params: Params): void {
+  const loginHint = optional(params, 'login_hint');
+  if (loginHint !== undefined) draft.loginHint = loginHint;
 }

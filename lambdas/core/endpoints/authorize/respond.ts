@@ -1,7 +1,7 @@
 // Finishing an authorization: issuing the code and redirecting back to the client (RFC 6749 §4.1.2, RFC 9207).
 import { hashToken, newId, randomToken } from '../../crypto.js';
 import { redirect, type CoreResponse } from '../../http.js';
-import type { OAuthError } from '../../errors.js';
+import { responseError, type OAuthError } from '../../errors.js';
 import type { AuthorizationRequest, ClientRecord, CodeRecord, ConsentRecord } from '../../model.js';
 import { nowSeconds, type Workspace } from '../../workspace.js';
 
@@ -9,7 +9,7 @@ import { nowSeconds, type Workspace } from '../../workspace.js';
  * The client's redirect URI with the response parameters appended; the registered URI, query included,
  * is kept exactly as registered (RFC 6749 §3.1.2), never re-serialized.
  */
-export function responseLocation(redirectUri: string, params: Readonly<Record<string, string | undefined>>): string {
+function responseLocation(redirectUri: string, params: Readonly<Record<string, string | undefined>>): string {
   const query = new URLSearchParams();
   for (const [k, v] of Object.entries(params)) if (v !== undefined) query.append(k, v);
   return `${redirectUri}${redirectUri.includes('?') ? '&' : '?'}${query}`;
@@ -18,10 +18,13 @@ export function responseLocation(redirectUri: string, params: Readonly<Record<st
 type Target = Pick<AuthorizationRequest, 'redirectUri' | 'state'>;
 
 export function errorRedirect(ws: Workspace, target: Target, err: OAuthError, status: 302 | 303): CoreResponse {
-  return redirect(
-    responseLocation(target.redirectUri, { error: err.error, error_description: err.description, state: target.state, iss: ws.issuer }),
-    status,
-  );
+  return {
+    ...redirect(
+      responseLocation(target.redirectUri, { error: err.error, error_description: err.description, state: target.state, iss: ws.issuer }),
+      status,
+    ),
+    error: responseError(err),
+  };
 }
 
 /**

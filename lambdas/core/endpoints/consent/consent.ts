@@ -2,7 +2,7 @@
 import { consentNeeded, errorRedirect, issueCodeAndRedirect } from '../authorize/respond.js';
 import { BROWSER_COOKIE, readCookie, sessionCookie } from '../../cookies.js';
 import { hashToken, randomToken, safeEqual, verifyPassword } from '../../crypto.js';
-import { ConditionFailed, OAuthError } from '../../errors.js';
+import { ConditionFailed, OAuthError, accessDenied, responseError } from '../../errors.js';
 import { isFormBody, parseForm, redirect, type CoreRequest, type CoreResponse } from '../../http.js';
 import type { ClientRecord, TransactionRecord } from '../../model.js';
 import { errorPage } from '../../pages/html.js';
@@ -11,8 +11,14 @@ import { optional, type Params } from '../../params.js';
 import { MAX_USERNAME_BYTES } from '../../registration/registration.js';
 import { nowSeconds, type Workspace } from '../../workspace.js';
 
-const expiredPage = () =>
-  errorPage(400, 'This sign-in request has expired', 'Go back to the application and start signing in again.');
+const expiredPage = (detail: string) =>
+  errorPage(400, 'This sign-in request has expired', 'Go back to the application and start signing in again.', {
+    error: 'invalid_request',
+    detail,
+  });
+
+/** No live transaction of this browser under the `txn` sent. */
+const NO_TRANSACTION = 'no live transaction for this browser';
 
 interface Interaction {
   readonly txn: TransactionRecord;
@@ -39,11 +45,11 @@ async function loadInteraction(req: CoreRequest, ws: Workspace, params: Params):
 async function showPage(ws: Workspace, { txn, form }: Interaction): Promise<CoreResponse> {
   if (!txn.sub) return loginPage(form, { username: txn.request.loginHint });
   const user = await ws.users.findBySub(txn.sub);
-  if (!user || user.disabled) return expiredPage();
+  if (!user || user.disabled) return expiredPage('user disabled or removed');
   return consentPage(form, txn.request.scopes, user.username);
 }
 
-async function login(req: CoreRequest, ws: Workspace, it: Interaction, params: Params): Promise<CoreResponse> {
+async function login(req: CoreRequest, ws: Workspace, interaction: Interaction, params: Params): Promise<CoreResponse> {
   const now = nowSeconds(ws);
   const { settings } = ws;
   const username = optional(params, 'username') ?? '';
@@ -52,27 +58,27 @@ async function login(req: CoreRequest, ws: Workspace, it: Interaction, params: P
   // The username is keyed by its hash: fixed length, and what people type there (sometimes a password) is not stored.
   const counters = [`user:${hashToken(username.toLowerCase())}`, `ip:${req.sourceIp}`];
   const [byUser = 0, byAddress = 0] = await ws.throttle.countAttempt(counters, settings.loginThrottleWindow, now);
-  const audit = { clientId: it.client.clientId, sourceIp: req.sourceIp };
+  const audit = { clientId: interaction.client.clientId, sourceIp: req.sourceIp };
   if (byUser > settings.maxFailuresPerUsername || byAddress > settings.maxFailuresPerAddress) {
     ws.audit.emit('login.throttled', audit);
-    return loginPage(it.form, { username, status: 429, error: 'Too many failed sign-in attempts. Wait a few minutes and try again.' });
+    return loginPage(interaction.form, { username, status: 429, error: 'Too many failed sign-in attempts. Wait a few minutes and try again.' });
   }
   const user = username && Buffer.byteLength(username) <= MAX_USERNAME_BYTES ? await ws.users.findByUsername(username) : undefined;
   const passwordOk = await verifyPassword(password, user?.passwordHash);
   if (!user || !passwordOk || user.disabled) {
     ws.audit.emit('login.failed', { ...audit, ...(user && { sub: user.sub }) });
-    return loginPage(it.form, { username, error: 'The username or password is incorrect.' });
+    return loginPage(interaction.form, { username, error: 'The username or password is incorrect.' });
   }
   await ws.throttle.forgive(counters, now);
   const sid = randomToken();
   const session = { idHash: hashToken(sid), sub: user.sub, authTime: now, expiresAt: now + settings.sessionTtl };
-  await ws.interactions.recordLogin(it.txn.id, session, now);
-  ws.audit.emit('login.succeeded', { clientId: it.client.clientId, sub: user.sub });
+  await ws.interactions.recordLogin(interaction.txn.id, session, now);
+  ws.audit.emit('login.succeeded', { clientId: interaction.client.clientId, sub: user.sub });
   const cookies = [sessionCookie(req, ws, sid)];
-  if (await consentNeeded(ws, it.client, it.txn.request, user.sub)) {
-    return redirect(`${ws.issuer}/consent?txn=${encodeURIComponent(it.txn.id)}`, 303, cookies);
+  if (await consentNeeded(ws, interaction.client, interaction.txn.request, user.sub)) {
+    return redirect(`${ws.issuer}/consent?txn=${encodeURIComponent(interaction.txn.id)}`, 303, cookies);
   }
-  return issueCodeAndRedirect(ws, it.client, it.txn.request, session, { transactionId: it.txn.id, status: 303, cookies });
+  return issueCodeAndRedirect(ws, interaction.client, interaction.txn.request, session, { transactionId: interaction.txn.id, status: 303, cookies });
 }
 
 async function decide(ws: Workspace, { txn, client }: Interaction, params: Params): Promise<CoreResponse> {
@@ -81,10 +87,13 @@ async function decide(ws: Workspace, { txn, client }: Interaction, params: Param
   if (decision === 'deny') {
     await ws.interactions.discardTransaction(txn.id, now);
     ws.audit.emit('consent.denied', { clientId: client.clientId, sub: txn.sub });
-    return errorRedirect(ws, txn.request, new OAuthError('access_denied', 'The user denied the request.'), 303);
+    return errorRedirect(ws, txn.request, accessDenied('The user denied the request.', 'user denied consent'), 303);
   }
   if (decision !== 'allow' || !txn.sub || txn.authTime === undefined) {
-    return errorPage(400, 'Something went wrong', 'The form was incomplete. Go back to the application and try again.');
+    return errorPage(400, 'Something went wrong', 'The form was incomplete. Go back to the application and try again.', {
+      error: 'invalid_request',
+      detail: 'no decision, or no sign-in yet',
+    });
   }
   const earlier = await ws.interactions.getConsent(txn.sub, client.clientId);
   const consent = {
@@ -107,30 +116,33 @@ async function asPage(respond: () => Promise<CoreResponse>): Promise<CoreRespons
   try {
     return await respond();
   } catch (err) {
-    if (err instanceof ConditionFailed) return expiredPage();
-    if (err instanceof OAuthError && err.status < 500) return errorPage(400, 'Something went wrong', err.description);
+    if (err instanceof ConditionFailed) return expiredPage('transaction used or expired meanwhile');
+    if (err instanceof OAuthError && err.expose) return errorPage(400, 'Something went wrong', err.description, responseError(err));
     throw err;
   }
 }
 
 export function consentGet(req: CoreRequest, ws: Workspace): Promise<CoreResponse> {
   return asPage(async () => {
-    const it = await loadInteraction(req, ws, req.query);
-    return it ? showPage(ws, it) : expiredPage();
+    const interaction = await loadInteraction(req, ws, req.query);
+    return interaction ? showPage(ws, interaction) : expiredPage(NO_TRANSACTION);
   });
 }
 
 export function consentPost(req: CoreRequest, ws: Workspace): Promise<CoreResponse> {
   return asPage(async () => {
     if (!isFormBody(req)) {
-      return errorPage(415, 'Something went wrong', 'The form was sent in an unexpected format.');
+      return errorPage(415, 'Something went wrong', 'The form was sent in an unexpected format.', {
+        error: 'invalid_request',
+        detail: 'body not form-urlencoded',
+      });
     }
     const params = parseForm(req.body);
-    const it = await loadInteraction(req, ws, params);
-    if (!it) return expiredPage();
-    if (!safeEqual(optional(params, 'csrf') ?? '', it.txn.csrf)) {
-      return errorPage(403, 'This form has expired', 'Reload the page and try again.');
+    const interaction = await loadInteraction(req, ws, params);
+    if (!interaction) return expiredPage(NO_TRANSACTION);
+    if (!safeEqual(optional(params, 'csrf') ?? '', interaction.txn.csrf)) {
+      return errorPage(403, 'This form has expired', 'Reload the page and try again.', { error: 'invalid_request', detail: 'csrf mismatch' });
     }
-    return it.txn.sub ? decide(ws, it, params) : login(req, ws, it, params);
+    return interaction.txn.sub ? decide(ws, interaction, params) : login(req, ws, interaction, params);
   });
 }

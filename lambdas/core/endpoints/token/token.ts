@@ -1,6 +1,6 @@
 // POST /oauth2/token: authenticates the client and dispatches to the grant named by grant_type.
 import { authenticateClient } from '../../client-auth/client-auth.js';
-import { OAuthError, invalidRequest, unauthorizedClient } from '../../errors.js';
+import { invalidRequest, unauthorizedClient, unsupportedGrantType } from '../../errors.js';
 import { isFormBody, noStoreJson, parseForm, type CoreRequest, type CoreResponse } from '../../http.js';
 import type { GrantType } from '../../model.js';
 import { required } from '../../params.js';
@@ -15,14 +15,16 @@ export const grants: Partial<Record<GrantType, GrantHandler>> = {
 
 export async function token(req: CoreRequest, ws: Workspace): Promise<CoreResponse> {
   if (!isFormBody(req)) {
-    throw invalidRequest('The token request must be application/x-www-form-urlencoded.');
+    throw invalidRequest('The token request must be application/x-www-form-urlencoded.', 'body not form-urlencoded');
   }
   const params = parseForm(req.body);
   const grantType = required(params, 'grant_type');
   const client = await authenticateClient(req, params, ws);
   const grant = grants[grantType as GrantType];
-  if (!grant) throw new OAuthError('unsupported_grant_type', `The grant type ${grantType} is not supported.`);
-  if (!client.grantTypes.includes(grantType as GrantType)) throw unauthorizedClient(`The client may not use the ${grantType} grant.`);
+  if (!grant) throw unsupportedGrantType(`The grant type ${grantType} is not supported.`, 'grant_type unknown');
+  if (!client.grantTypes.includes(grantType as GrantType)) {
+    throw unauthorizedClient(`The client may not use the ${grantType} grant.`, `grant not registered for client ${client.clientId}`);
+  }
   const body = await grant(params, client, ws);
   return noStoreJson(200, body);
 }
