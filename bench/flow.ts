@@ -22,36 +22,76 @@ const count = (name: string) => calls.set(name, (calls.get(name) ?? 0) + 1);
 
 const db = await startDynamoDbLocal();
 try {
-  const client = new DynamoDBClient({ endpoint: db.endpoint, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
-  client.middlewareStack.add((next, context) => async (args) => {
-    count(String(context.commandName).replace(/Command$/, ''));
-    return next(args);
-  }, { step: 'initialize', name: 'countCalls' });
+  const client = new DynamoDBClient({
+    endpoint: db.endpoint,
+    region: 'local',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      count(String(context.commandName).replace(/Command$/, ''));
+      return next(args);
+    },
+    { step: 'initialize', name: 'countCalls' },
+  );
   await createTable(client, 'bench');
   const { directory, ...stores } = dynamoStores({ client: createDocumentClient(client), tableName: 'bench' });
   const local = await LocalSigner.load({ file: join(mkdtempSync(join(tmpdir(), 'bench-')), 'rs256.pem') });
-  const signer: Signer = { alg: local.alg, publicJwk: () => local.publicJwk(), sign: (i) => (signatures++, local.sign(i)) };
+  const signer: Signer = {
+    alg: local.alg,
+    publicJwk: () => local.publicJwk(),
+    sign: (i) => (signatures++, local.sign(i)),
+  };
   const ws: Workspace = {
-    tenantId: 'bench', workspaceId: 'main', issuer: 'https://auth.example.com/bench/main', settings: defaultSettings,
-    ...stores, keys: { active: signer, all: [signer] }, clock: { now: () => Date.now() }, audit: { emit: () => {} },
+    tenantId: 'bench',
+    workspaceId: 'main',
+    issuer: 'https://auth.example.com/bench/main',
+    settings: defaultSettings,
+    ...stores,
+    keys: { active: signer, all: [signer] },
+    clock: { now: () => Date.now() },
+    audit: { emit: () => {} },
   };
   await directory.putClient({
-    clientId: 'spa', tokenEndpointAuthMethod: 'none', redirectUris: ['https://spa.example.com/cb'],
-    grantTypes: ['authorization_code'], scopes: ['openid', 'profile', 'email'],
+    clientId: 'spa',
+    tokenEndpointAuthMethod: 'none',
+    redirectUris: ['https://spa.example.com/cb'],
+    grantTypes: ['authorization_code'],
+    scopes: ['openid', 'profile', 'email'],
   });
   const passwordHash = await hashPassword('bench-password-123');
-  for (let i = 0; i < FLOWS; i++) await directory.createUser({ sub: newId(), username: `user${i}`, passwordHash, claims: { email: `u${i}@example.com` } });
+  for (let i = 0; i < FLOWS; i++)
+    await directory.createUser({
+      sub: newId(),
+      username: `user${i}`,
+      passwordHash,
+      claims: { email: `u${i}@example.com` },
+    });
 
   const authorizeUrl = () => {
     const verifier = randomBytes(32).toString('base64url');
     const q = new URLSearchParams({
-      client_id: 'spa', redirect_uri: 'https://spa.example.com/cb', response_type: 'code', scope: 'openid email',
-      state: 's', nonce: 'n', code_challenge: createHash('sha256').update(verifier).digest('base64url'), code_challenge_method: 'S256',
+      client_id: 'spa',
+      redirect_uri: 'https://spa.example.com/cb',
+      response_type: 'code',
+      scope: 'openid email',
+      state: 's',
+      nonce: 'n',
+      code_challenge: createHash('sha256').update(verifier).digest('base64url'),
+      code_challenge_method: 'S256',
     });
     return { url: `oauth2/authorize?${q}`, verifier };
   };
   const redeem = (agent: Agent, location: URL, verifier: string) =>
-    agent.post('oauth2/token', { form: { grant_type: 'authorization_code', code: location.searchParams.get('code')!, code_verifier: verifier, redirect_uri: 'https://spa.example.com/cb', client_id: 'spa' } });
+    agent.post('oauth2/token', {
+      form: {
+        grant_type: 'authorization_code',
+        code: location.searchParams.get('code')!,
+        code_verifier: verifier,
+        redirect_uri: 'https://spa.example.com/cb',
+        client_id: 'spa',
+      },
+    });
 
   type Step = 'authorize' | 'consent GET' | 'login POST' | 'consent POST' | 'token' | 'SSO authorize';
   const perStep = new Map<Step, Map<string, number>>();
@@ -76,9 +116,15 @@ try {
     const start = await step('authorize', () => agent.get(url));
     const login = await step('consent GET', () => agent.get(start.location!.toString()));
     const form = { txn: hiddenField(login.body, 'txn'), csrf: hiddenField(login.body, 'csrf') };
-    const afterLogin = await step('login POST', () => agent.post('consent', { form: { ...form, username: `user${i}`, password: 'bench-password-123' } }));
+    const afterLogin = await step('login POST', () =>
+      agent.post('consent', { form: { ...form, username: `user${i}`, password: 'bench-password-123' } }),
+    );
     const consent = await agent.get(afterLogin.location!.toString());
-    const back = await step('consent POST', () => agent.post('consent', { form: { txn: hiddenField(consent.body, 'txn'), csrf: hiddenField(consent.body, 'csrf'), decision: 'allow' } }));
+    const back = await step('consent POST', () =>
+      agent.post('consent', {
+        form: { txn: hiddenField(consent.body, 'txn'), csrf: hiddenField(consent.body, 'csrf'), decision: 'allow' },
+      }),
+    );
     const res = await step('token', () => redeem(agent, back.location!, verifier));
     if (res.status !== 200) throw new Error(`flow ${i} failed: ${res.body}`);
   }
@@ -93,13 +139,26 @@ try {
   }
   const ssoMs = performance.now() - ssoStarted;
 
-  const runs: Record<Step, number> = { authorize: FLOWS, 'consent GET': FLOWS, 'login POST': FLOWS, 'consent POST': FLOWS, token: 2 * FLOWS, 'SSO authorize': FLOWS };
+  const runs: Record<Step, number> = {
+    authorize: FLOWS,
+    'consent GET': FLOWS,
+    'login POST': FLOWS,
+    'consent POST': FLOWS,
+    token: 2 * FLOWS,
+    'SSO authorize': FLOWS,
+  };
   console.log(`flows: ${FLOWS} full (login + consent) and ${FLOWS} SSO, sequential, one process, DynamoDB Local`);
-  console.log(`full flow: ${(FLOWS / (fullMs / 1000)).toFixed(1)} flows/s; SSO flow: ${(FLOWS / (ssoMs / 1000)).toFixed(1)} flows/s; SSO/full time ratio ${(ssoMs / fullMs).toFixed(2)}`);
+  console.log(
+    `full flow: ${(FLOWS / (fullMs / 1000)).toFixed(1)} flows/s; SSO flow: ${(FLOWS / (ssoMs / 1000)).toFixed(1)} flows/s; SSO/full time ratio ${(ssoMs / fullMs).toFixed(2)}`,
+  );
   console.log('step            ms/op   DynamoDB calls per op');
   for (const [name, m] of perStep) {
     const n = runs[name];
-    const detail = [...m].filter(([, v]) => v > 0).map(([k, v]) => `${k} ${(v / n).toFixed(2)}`).join(', ') || 'none';
+    const detail =
+      [...m]
+        .filter(([, v]) => v > 0)
+        .map(([k, v]) => `${k} ${(v / n).toFixed(2)}`)
+        .join(', ') || 'none';
     console.log(`${name.padEnd(15)} ${((timeOf.get(name) ?? 0) / n).toFixed(1).padStart(6)}   ${detail}`);
   }
   console.log(`signatures per token response: ${(signatures / (2 * FLOWS)).toFixed(2)}`);

@@ -22,8 +22,18 @@ interface TenantExample {
 }
 
 const tenants: readonly TenantExample[] = [
-  { tenantId: 'acme', workspaceId: 'customers', audience: 'https://api.acme.example', spaOrigin: 'https://app.acme.example' },
-  { tenantId: 'globex', workspaceId: 'staff', audience: 'https://api.globex.example', spaOrigin: 'https://portal.globex.example' },
+  {
+    tenantId: 'acme',
+    workspaceId: 'customers',
+    audience: 'https://api.acme.example',
+    spaOrigin: 'https://app.acme.example',
+  },
+  {
+    tenantId: 'globex',
+    workspaceId: 'staff',
+    audience: 'https://api.globex.example',
+    spaOrigin: 'https://portal.globex.example',
+  },
 ];
 
 function clientsOf(t: TenantExample): ClientRegistration[] {
@@ -100,7 +110,9 @@ export class ExampleStack extends Stack {
       autoDeploy: true,
       throttle: { rateLimit: 50, burstLimit: 100 },
       accessLogSettings: {
-        destination: new apigwv2.LogGroupLogDestination(new logs.LogGroup(this, 'DemoAccessLogs', { retention: logs.RetentionDays.ONE_WEEK })),
+        destination: new apigwv2.LogGroupLogDestination(
+          new logs.LogGroup(this, 'DemoAccessLogs', { retention: logs.RetentionDays.ONE_WEEK }),
+        ),
         format: apigw.AccessLogFormat.custom(
           JSON.stringify({
             requestId: '$context.requestId',
@@ -123,7 +135,10 @@ export class ExampleStack extends Stack {
         authorizationScopes: ['orders:read'],
       });
     });
-    new CfnOutput(this, 'DemoApiUrl', { value: api.apiEndpoint, description: 'GET /{tenantId}/orders with a bearer token' });
+    new CfnOutput(this, 'DemoApiUrl', {
+      value: api.apiEndpoint,
+      description: 'GET /{tenantId}/orders with a bearer token',
+    });
     return api;
   }
 }

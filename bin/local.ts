@@ -11,7 +11,6 @@ const USAGE = `Usage: npm start [-- [--config FILE] [--signing-alg ALG]]
   --signing-alg ALG    RS256 (default), PS256 or ES256; also AUTHZ_SIGNING_ALG.
   PORT                 port on localhost (default 3000; 0 picks a free one).`;
 
-
 class UsageError extends Error {}
 
 function parseCommandLine() {
@@ -31,9 +30,11 @@ function options() {
     process.exit(0);
   }
   const port = Number(process.env.PORT || 3000);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`PORT must be a port number, not "${process.env.PORT}".`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new UsageError(`PORT must be a port number, not "${process.env.PORT}".`);
   const signingAlg = (values['signing-alg'] ?? process.env.AUTHZ_SIGNING_ALG ?? 'RS256') as SigningAlg;
-  if (!(SIGNING_ALGS as readonly string[]).includes(signingAlg)) throw new UsageError(`The signing algorithm must be one of ${SIGNING_ALGS.join(', ')}.`);
+  if (!(SIGNING_ALGS as readonly string[]).includes(signingAlg))
+    throw new UsageError(`The signing algorithm must be one of ${SIGNING_ALGS.join(', ')}.`);
   return { port, signingAlg, configFile: values.config ?? process.env.AUTHZ_CONFIG };
 }
 
@@ -59,7 +60,8 @@ async function main(): Promise<void> {
 }
 
 /** Mistakes in how the server was started: the message says it all, a stack trace would only bury it. */
-const isUserError = (err: unknown): err is Error => err instanceof UsageError || err instanceof ConfigError || err instanceof PortInUseError;
+const isUserError = (err: unknown): err is Error =>
+  err instanceof UsageError || err instanceof ConfigError || err instanceof PortInUseError;
 
 function fail(err: unknown): void {
   console.error(isUserError(err) ? err.message : err);

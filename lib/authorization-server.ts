@@ -16,7 +16,12 @@ import { registrationOf } from '../lambdas/core/registration/registration.js';
 import { SIGNING_ALGS, type SigningAlg } from '../lambdas/core/ports/signing.js';
 import type { WorkspaceSettings } from '../lambdas/core/workspace.js';
 import { ENV, settingVariable } from '../lambdas/handlers/environment-contract.js';
-import { type HandlerName, handlerManifest, handlerNames, PATH_INSERTED_METADATA } from '../lambdas/handlers/manifest.js';
+import {
+  type HandlerName,
+  handlerManifest,
+  handlerNames,
+  PATH_INSERTED_METADATA,
+} from '../lambdas/handlers/manifest.js';
 import { ApiGatewayAccount } from './private/api-gateway-account.js';
 import { BundledFunction } from './private/bundled-function.js';
 import { ClientSync } from './private/client-sync.js';
@@ -212,14 +217,22 @@ export class AuthorizationServer extends Construct {
     const baseUrl = props.baseUrl === undefined ? undefined : checkBaseUrl('baseUrl', props.baseUrl);
     const keyNames = this.checkKeyNames(props);
     const activeKeyName = props.activeSigningKey ?? (keyNames[0] as string);
-    if (!keyNames.includes(activeKeyName)) throw new PropError('activeSigningKey', `"${activeKeyName}" is not one of signingKeys.`);
+    if (!keyNames.includes(activeKeyName))
+      throw new PropError('activeSigningKey', `"${activeKeyName}" is not one of signingKeys.`);
     if (props.api && props.waf) {
-      throw new PropError('waf', 'cannot be true with `api`: the stage belongs to the API you passed; associate one web ACL with it yourself.');
+      throw new PropError(
+        'waf',
+        'cannot be true with `api`: the stage belongs to the API you passed; associate one web ACL with it yourself.',
+      );
     }
     if (props.api && Stack.of(props.api) !== Stack.of(this)) {
-      throw new PropError('api', 'must belong to the same stack: its methods and the functions they invoke reference each other.');
+      throw new PropError(
+        'api',
+        'must belong to the same stack: its methods and the functions they invoke reference each other.',
+      );
     }
-    if (props.api && props.throttling) throw new PropError('throttling', 'applies only to the REST API the construct creates, not to `api`.');
+    if (props.api && props.throttling)
+      throw new PropError('throttling', 'applies only to the REST API the construct creates, not to `api`.');
 
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     const logRetention = props.logRetention ?? logs.RetentionDays.ONE_YEAR;
@@ -304,7 +317,12 @@ export class AuthorizationServer extends Construct {
       // RFC 8414 §3.1: /.well-known/oauth-authorization-server/{tenantId}/{workspaceId}, served by the same handler.
       const metadataRoute = `GET ${PATH_INSERTED_METADATA}`;
       const owner = handlerNames.find((name) => (handlerManifest[name] as readonly string[]).includes(metadataRoute));
-      if (owner) addPublicMethod(this.api.root.resourceForPath(`${PATH_INSERTED_METADATA}${prefix}`), 'GET', integrations[owner]);
+      if (owner)
+        addPublicMethod(
+          this.api.root.resourceForPath(`${PATH_INSERTED_METADATA}${prefix}`),
+          'GET',
+          integrations[owner],
+        );
     }
 
     if (!props.api && props.waf !== false) {
@@ -315,7 +333,10 @@ export class AuthorizationServer extends Construct {
         loginPostsPerAddress: props.wafLoginRateLimit ?? 100,
       }).webAcl;
     } else if (!props.api) {
-      Annotations.of(this).addWarningV2('cdk-authorization-server:no-waf', 'waf is off: nothing rate-limits requests per source address before they reach the Lambdas.');
+      Annotations.of(this).addWarningV2(
+        'cdk-authorization-server:no-waf',
+        'waf is off: nothing rate-limits requests per source address before they reach the Lambdas.',
+      );
     }
 
     this.clientSync = new ClientSync(this, 'Clients', {
@@ -328,8 +349,14 @@ export class AuthorizationServer extends Construct {
     (props.clients ?? []).forEach((client, i) => this.declareClient(`clients[${i}]`, client));
 
     new CfnOutput(this, 'Issuer', { value: this.issuer, description: `Issuer of workspace ${label}` });
-    new CfnOutput(this, 'DiscoveryUrl', { value: this.discoveryUrl, description: `OpenID discovery document of ${label}` });
-    new CfnOutput(this, 'TableName', { value: this.table.tableName, description: `DynamoDB table of ${label} (admin tooling)` });
+    new CfnOutput(this, 'DiscoveryUrl', {
+      value: this.discoveryUrl,
+      description: `OpenID discovery document of ${label}`,
+    });
+    new CfnOutput(this, 'TableName', {
+      value: this.table.tableName,
+      description: `DynamoDB table of ${label} (admin tooling)`,
+    });
   }
 
   /** Adds a client to the workspace at deploy time, exactly like an entry of the `clients` prop. */
@@ -416,7 +443,10 @@ export class AuthorizationServer extends Construct {
    * The issuer's base, built from parts known before the stage exists: the stage's own URL would make
    * the functions (whose environment holds the issuer) depend on the stage, which depends on them.
    */
-  private issuerBase(api: apigw.RestApi | undefined, baseUrl: string | undefined): { base: string; ownsHostRoot: boolean } {
+  private issuerBase(
+    api: apigw.RestApi | undefined,
+    baseUrl: string | undefined,
+  ): { base: string; ownsHostRoot: boolean } {
     if (baseUrl !== undefined) {
       return { base: baseUrl, ownsHostRoot: !Token.isUnresolved(baseUrl) && new URL(baseUrl).pathname === '/' };
     }
@@ -437,7 +467,9 @@ export class AuthorizationServer extends Construct {
 
   private grantAccess(role: iam.IRole, access: HandlerAccess): void {
     if (access.table.length > 0) {
-      role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: [...access.table], resources: [this.table.tableArn] }));
+      role.addToPrincipalPolicy(
+        new iam.PolicyStatement({ actions: [...access.table], resources: [this.table.tableArn] }),
+      );
     }
     if (access.keys === 'verify') {
       role.addToPrincipalPolicy(
@@ -448,7 +480,9 @@ export class AuthorizationServer extends Construct {
       );
     } else if (access.keys === 'sign') {
       // The signer needs the active key's public JWK for the `kid` header, and nothing of the other keys.
-      role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['kms:GetPublicKey'], resources: [this.signingKey.keyArn] }));
+      role.addToPrincipalPolicy(
+        new iam.PolicyStatement({ actions: ['kms:GetPublicKey'], resources: [this.signingKey.keyArn] }),
+      );
       role.addToPrincipalPolicy(
         new iam.PolicyStatement({
           actions: ['kms:Sign'],

@@ -60,7 +60,8 @@ export type Action =
   | { readonly kind: 'users list' | 'clients list'; readonly json: boolean }
   | { readonly kind: 'clients rotate-secret'; readonly clientId: string; readonly secretArn?: string };
 
-export type CommandLine = { readonly help: true } | { readonly help?: false; readonly target: Target; readonly action: Action };
+export type CommandLine =
+  { readonly help: true } | { readonly help?: false; readonly target: Target; readonly action: Action };
 
 const OPTIONS = {
   table: { type: 'string' },
@@ -96,7 +97,8 @@ function isWorkspace(value: string): boolean {
   return ids.length === 2 && ids.every((id) => idProblem(id) === undefined);
 }
 
-const parse = (argv: readonly string[]) => parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true });
+const parse = (argv: readonly string[]) =>
+  parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true });
 
 export function parseCommandLine(argv: readonly string[]): CommandLine {
   // Named so the refusal can say why, rather than just "unknown option".
@@ -117,7 +119,8 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
   const [group, verb, ...operands] = positionals;
   const kind = [group, verb].filter((word) => word !== undefined).join(' ');
   if (!Object.hasOwn(COMMANDS, kind)) throw new UsageError(kind ? `Unknown command "${kind}".` : 'No command given.');
-  const command: { readonly operand?: string; readonly options: readonly CommandOption[] } = COMMANDS[kind as Action['kind']];
+  const command: { readonly operand?: string; readonly options: readonly CommandOption[] } =
+    COMMANDS[kind as Action['kind']];
 
   // Operands are never echoed: a stray one may be a password typed in the wrong place.
   if (operands.length !== (command.operand ? 1 : 0)) {
@@ -138,13 +141,18 @@ function targetOf(values: Values): Target {
   const { table, stack, endpoint, region, workspace } = values;
   if (!table === !stack) throw new UsageError('Name the workspace with either --table NAME or --stack STACK.');
   if (table) {
-    if (workspace !== undefined) throw new UsageError('--workspace picks a workspace of a --stack; a --table is one workspace already.');
-    if (endpoint !== undefined && !/^https?:\/\/[^/]/.test(endpoint)) throw new UsageError(`--endpoint must be an http(s) URL, not "${endpoint}".`);
+    if (workspace !== undefined)
+      throw new UsageError('--workspace picks a workspace of a --stack; a --table is one workspace already.');
+    if (endpoint !== undefined && !/^https?:\/\/[^/]/.test(endpoint))
+      throw new UsageError(`--endpoint must be an http(s) URL, not "${endpoint}".`);
     return { kind: 'table', tableName: table, endpoint, region };
   }
-  if (endpoint !== undefined) throw new UsageError('--endpoint is for a --table on DynamoDB Local; a --stack is read from AWS.');
+  if (endpoint !== undefined)
+    throw new UsageError('--endpoint is for a --table on DynamoDB Local; a --stack is read from AWS.');
   if (workspace !== undefined && !isWorkspace(workspace)) {
-    throw new UsageError(`--workspace must be TENANT/WORKSPACE, two ids of lower-case letters, digits and hyphens, not "${workspace}".`);
+    throw new UsageError(
+      `--workspace must be TENANT/WORKSPACE, two ids of lower-case letters, digits and hyphens, not "${workspace}".`,
+    );
   }
   return { kind: 'stack', stackName: stack as string, workspace, region };
 }
@@ -180,6 +188,7 @@ function claimsOf(text: string | undefined): Claims {
   } catch (err) {
     throw new UsageError(`--claims is not valid JSON: ${(err as Error).message}`);
   }
-  if (typeof claims !== 'object' || claims === null || Array.isArray(claims)) throw new UsageError('--claims must be a JSON object.');
+  if (typeof claims !== 'object' || claims === null || Array.isArray(claims))
+    throw new UsageError('--claims must be a JSON object.');
   return claims as Claims;
 }

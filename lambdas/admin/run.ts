@@ -61,7 +61,9 @@ export async function runAction(action: Action, { stores, io, secretsManager }: 
         await rotateClientSecret(stores, clientId, secretsManager(secretArn));
         stdout.write(`Rotated the secret of ${clientId} into ${secretArn}.\n`);
       }
-      stderr.write('Servers that cached the client keep its old secret until their cache expires (60 seconds by default).\n');
+      stderr.write(
+        'Servers that cached the client keep its old secret until their cache expires (60 seconds by default).\n',
+      );
       return;
     }
   }

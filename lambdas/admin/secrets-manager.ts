@@ -1,5 +1,9 @@
 // Delivers a rotated client secret into the Secrets Manager secret the construct created for that client.
-import { GetSecretValueCommand, PutSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import {
+  GetSecretValueCommand,
+  PutSecretValueCommand,
+  type SecretsManagerClient,
+} from '@aws-sdk/client-secrets-manager';
 import { parseFields } from '../core/registration/field-checker.js';
 import { CLIENT_SECRET_FIELD } from '../custom-resources/client-sync-contract.js';
 import type { SecretDestination } from './clients.js';
@@ -10,7 +14,8 @@ const SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:([a-z0-9-]+):\d{12}:secret:.+
 /** The region a secret lives in, from its ARN: the Secrets Manager client must be in that region. */
 export function regionOfSecret(secretArn: string): string {
   const region = SECRET_ARN.exec(secretArn)?.[1];
-  if (region === undefined) throw new UsageError(`--secret-arn must be a Secrets Manager secret ARN, not "${secretArn}".`);
+  if (region === undefined)
+    throw new UsageError(`--secret-arn must be a Secrets Manager secret ARN, not "${secretArn}".`);
   return region;
 }
 
@@ -24,7 +29,8 @@ export function secretsManagerDestination(client: SecretsManagerClient, secretAr
     deliver: async (clientId, secret) => {
       const current = await client.send(new GetSecretValueCommand({ SecretId: secretArn }));
       const fields = parseFields(current.SecretString);
-      if (fields === undefined) throw new AdminError(`Secret ${secretArn} is not a client secret: it does not hold a JSON object.`);
+      if (fields === undefined)
+        throw new AdminError(`Secret ${secretArn} is not a client secret: it does not hold a JSON object.`);
       if (fields.clientId !== undefined && fields.clientId !== clientId) {
         throw new AdminError(`Secret ${secretArn} belongs to client "${String(fields.clientId)}", not "${clientId}".`);
       }
@@ -33,4 +39,3 @@ export function secretsManagerDestination(client: SecretsManagerClient, secretAr
     },
   };
 }
-

@@ -34,7 +34,9 @@ export function tableNameFromOutputs(stackName: string, outputs: readonly Output
   if (matches.length === 1 && only?.OutputValue) return only.OutputValue;
   const found = tables.map((o) => `  ${o.OutputKey}: ${o.Description ?? '(no description)'}`).join('\n');
   if (workspace === undefined) {
-    throw new AdminError(`Stack ${stackName} has ${tables.length} workspace tables; choose one with --workspace TENANT/WORKSPACE:\n${found}`);
+    throw new AdminError(
+      `Stack ${stackName} has ${tables.length} workspace tables; choose one with --workspace TENANT/WORKSPACE:\n${found}`,
+    );
   }
   throw new AdminError(
     matches.length === 0
@@ -44,4 +46,5 @@ export function tableNameFromOutputs(stackName: string, outputs: readonly Output
 }
 
 /** Whole words only: workspace `acme/main` is not mentioned by "acme/main-eu". */
-const mentions = (description: string, workspace: string): boolean => description.split(NOT_ID_CHARS).includes(workspace);
+const mentions = (description: string, workspace: string): boolean =>
+  description.split(NOT_ID_CHARS).includes(workspace);

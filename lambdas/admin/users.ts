@@ -65,7 +65,11 @@ export async function setPassword(
 }
 
 /** Disabling refuses the user's next sign-in, consent, code redemption and userinfo call; nothing is deleted. */
-export async function setDisabled(stores: Pick<Stores, 'directory'>, username: string, disabled: boolean): Promise<void> {
+export async function setDisabled(
+  stores: Pick<Stores, 'directory'>,
+  username: string,
+  disabled: boolean,
+): Promise<void> {
   await update(stores, username, { disabled });
 }
 
@@ -75,7 +79,11 @@ export async function listUsers(stores: Pick<Stores, 'directory'>): Promise<User
 }
 
 export function printUsers(users: readonly UserView[], out: Writable, json: boolean): void {
-  printList(out, users, json, ['USERNAME', 'SUB', 'STATUS'], (u) => [u.username, u.sub, u.disabled ? 'disabled' : 'enabled']);
+  printList(out, users, json, ['USERNAME', 'SUB', 'STATUS'], (u) => [
+    u.username,
+    u.sub,
+    u.disabled ? 'disabled' : 'enabled',
+  ]);
 }
 
 async function update(stores: Pick<Stores, 'directory'>, username: string, changes: UserChanges): Promise<void> {

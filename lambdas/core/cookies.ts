@@ -15,7 +15,11 @@ export function readCookie(req: CoreRequest, name: string): string | undefined {
 }
 
 export function sessionCookie(req: CoreRequest, ws: Workspace, value: string): string {
-  return serializeCookie(SESSION_COOKIE, value, { path: `${issuerPath(ws)}/`, secure: req.secure, maxAge: ws.settings.sessionTtl });
+  return serializeCookie(SESSION_COOKIE, value, {
+    path: `${issuerPath(ws)}/`,
+    secure: req.secure,
+    maxAge: ws.settings.sessionTtl,
+  });
 }
 
 export function browserCookie(req: CoreRequest, ws: Workspace, value: string): string {

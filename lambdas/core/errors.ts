@@ -183,7 +183,10 @@ export class AlreadyConsumed extends Error {
 /** Normalises anything thrown into an OAuthError; unknown failures become a bare `server_error`. */
 export function toOAuthError(err: unknown): OAuthError {
   if (err instanceof OAuthError) return err;
-  return serverError('The server could not complete the request.', err instanceof Error ? `${err.name}: ${err.message}` : String(err));
+  return serverError(
+    'The server could not complete the request.',
+    err instanceof Error ? `${err.name}: ${err.message}` : String(err),
+  );
 }
 
 /** What a response carrying `e` records about it for the logs (`CoreResponse.error`). */
@@ -194,5 +197,8 @@ export function responseError(e: OAuthError): ResponseError {
 /** The one JSON serializer for OAuth errors (RFC 6749 §5.2). */
 export function errorResponse(err: unknown): CoreResponse {
   const e = toOAuthError(err);
-  return { ...noStoreJson(e.status, { error: e.error, error_description: e.description }, e.headers), error: responseError(e) };
+  return {
+    ...noStoreJson(e.status, { error: e.error, error_description: e.description }, e.headers),
+    error: responseError(e),
+  };
 }

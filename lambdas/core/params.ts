@@ -16,7 +16,8 @@ export function optional(params: Params, name: string, fail: ErrorFactory = inva
   const values = (params[name] ?? []).filter((v) => v !== '');
   if (values.length > 1) throw fail(`The ${name} parameter is included more than once.`, `${name} repeated`);
   const value = values[0];
-  if (value !== undefined && value.length > MAX_PARAM_LENGTH) throw fail(`The ${name} parameter is too long.`, `${name} too long`);
+  if (value !== undefined && value.length > MAX_PARAM_LENGTH)
+    throw fail(`The ${name} parameter is too long.`, `${name} too long`);
   return value;
 }
 
@@ -29,7 +30,8 @@ export function required(params: Params, name: string, fail: ErrorFactory = inva
 /** Every value of a parameter that may repeat (RFC 8707 `resource`). */
 export function repeated(params: Params, name: string): string[] {
   const values = (params[name] ?? []).filter((v) => v !== '');
-  if (values.some((v) => v.length > MAX_PARAM_LENGTH)) throw invalidRequest(`The ${name} parameter is too long.`, `${name} too long`);
+  if (values.some((v) => v.length > MAX_PARAM_LENGTH))
+    throw invalidRequest(`The ${name} parameter is too long.`, `${name} too long`);
   return values;
 }
 

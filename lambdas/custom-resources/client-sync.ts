@@ -38,11 +38,14 @@ export async function handler(event: CloudFormationCustomResourceEvent): Promise
 
   const { directory } = dynamoStores({ client: dynamo, tableName: props.TableName, clientCacheSeconds: 0 });
   const declared = declaredClients(props);
-  const old = event.RequestType === 'Update' ? (event.OldResourceProperties as unknown as ClientSyncProperties) : undefined;
+  const old =
+    event.RequestType === 'Update' ? (event.OldResourceProperties as unknown as ClientSyncProperties) : undefined;
   // Only clients this resource declared before are removed: clients added by the admin tooling stay.
   const dropped =
     old?.TableName === props.TableName
-      ? declaredClients(old).filter((o) => !declared.some((d) => d.clientId === o.clientId)).map((o) => o.clientId)
+      ? declaredClients(old)
+          .filter((o) => !declared.some((d) => d.clientId === o.clientId))
+          .map((o) => o.clientId)
       : [];
 
   await Promise.all(declared.map(async (client) => directory.putClient(await toRecord(client))));

@@ -28,7 +28,10 @@ export interface ApiHandler {
 }
 
 /** The path an event addresses, relative to the workspace's issuer, or undefined if it is not the workspace's. */
-export function relativePath(resourcePath: string, ws: Pick<Workspace, 'tenantId' | 'workspaceId'>): string | undefined {
+export function relativePath(
+  resourcePath: string,
+  ws: Pick<Workspace, 'tenantId' | 'workspaceId'>,
+): string | undefined {
   const prefix = `/${ws.tenantId}/${ws.workspaceId}`;
   if (resourcePath === `${PATH_INSERTED_METADATA}${prefix}`) return PATH_INSERTED_METADATA;
   const at = resourcePath.indexOf(`${prefix}/`);
@@ -48,7 +51,8 @@ function lowerCaseHeaders(event: APIGatewayProxyEvent): Record<string, string> {
 function queryOf(event: APIGatewayProxyEvent): Record<string, string[]> {
   const out: Record<string, string[]> = {};
   for (const [k, v] of Object.entries(event.multiValueQueryStringParameters ?? {})) if (v) out[k] = [...v];
-  for (const [k, v] of Object.entries(event.queryStringParameters ?? {})) if (v !== undefined && !(k in out)) out[k] = [v];
+  for (const [k, v] of Object.entries(event.queryStringParameters ?? {}))
+    if (v !== undefined && !(k in out)) out[k] = [v];
   return out;
 }
 
@@ -83,7 +87,11 @@ const notFound = (): CoreResponse => errorResponse(notFoundError('Not found.'));
  * Builds handler `name`: `routes` of whichever workspace `resolve` finds for the event. A deployed Lambda
  * uses the default, the workspace of its environment.
  */
-export function apiHandler<N extends HandlerName>(name: N, routes: HandlerRoutes<N>, resolve: WorkspaceResolver = environmentWorkspace): ApiHandler {
+export function apiHandler<N extends HandlerName>(
+  name: N,
+  routes: HandlerRoutes<N>,
+  resolve: WorkspaceResolver = environmentWorkspace,
+): ApiHandler {
   const endpoints: Readonly<Record<string, Endpoint<Workspace>>> = routes;
   const handler = async (event: APIGatewayProxyEvent, context?: { awsRequestId?: string }) => {
     const requestId = context?.awsRequestId ?? event.requestContext?.requestId ?? 'local';
@@ -105,7 +113,8 @@ export function apiHandler<N extends HandlerName>(name: N, routes: HandlerRoutes
       res = errorResponse(e);
     }
     // Why a request was refused is for the operator only: the client saw just the error code and description.
-    if (res.error && res.status < 500) log.debug('request refused', { requestId, route: key, status: res.status, ...res.error });
+    if (res.error && res.status < 500)
+      log.debug('request refused', { requestId, route: key, status: res.status, ...res.error });
     log.info('request', { requestId, route: key, status: res.status, ms: Date.now() - started });
     return toProxyResult(res);
   };

@@ -17,7 +17,6 @@ const dynamo = createDocumentClient(new DynamoDBClient({}));
 
 type Env = Readonly<Record<string, string | undefined>>;
 
-
 function required(env: Env, name: string): string {
   const value = env[name]?.trim();
   if (!value) throw new Error(`Environment variable ${name} is not set.`);
@@ -31,7 +30,8 @@ function settingsFrom(env: Env): WorkspaceSettings {
     const raw = env[name];
     if (raw === undefined || raw === '') continue;
     const value = Number(raw);
-    if (!Number.isSafeInteger(value) || value <= 0) throw new Error(`Environment variable ${name} must be a positive integer.`);
+    if (!Number.isSafeInteger(value) || value <= 0)
+      throw new Error(`Environment variable ${name} must be a positive integer.`);
     settings[key] = value;
   }
   return settings as unknown as WorkspaceSettings;
@@ -42,13 +42,20 @@ export function workspaceFromEnvironment(env: Env = process.env): Workspace {
   const tenantId = required(env, ENV.tenantId);
   const workspaceId = required(env, ENV.workspaceId);
   const alg = required(env, ENV.signingAlg) as SigningAlg;
-  if (!(SIGNING_ALGS as readonly string[]).includes(alg)) throw new Error(`Environment variable ${ENV.signingAlg} must be one of ${SIGNING_ALGS.join(', ')}.`);
-  const keyIds = required(env, ENV.signingKeyIds).split(',').map((id) => id.trim()).filter(Boolean);
+  if (!(SIGNING_ALGS as readonly string[]).includes(alg))
+    throw new Error(`Environment variable ${ENV.signingAlg} must be one of ${SIGNING_ALGS.join(', ')}.`);
+  const keyIds = required(env, ENV.signingKeyIds)
+    .split(',')
+    .map((id) => id.trim())
+    .filter(Boolean);
   const activeId = required(env, ENV.activeSigningKeyId);
   const signers = keyIds.map((keyId) => new KmsSigner({ client: kms, keyId, alg }));
   const active = signers[keyIds.indexOf(activeId)];
   if (!active) throw new Error(`Environment variable ${ENV.activeSigningKeyId} must be one of ${ENV.signingKeyIds}.`);
-  const { clients, interactions, grants, throttle, singleUse, users } = dynamoStores({ client: dynamo, tableName: required(env, ENV.tableName) });
+  const { clients, interactions, grants, throttle, singleUse, users } = dynamoStores({
+    client: dynamo,
+    tableName: required(env, ENV.tableName),
+  });
   return {
     tenantId,
     workspaceId,

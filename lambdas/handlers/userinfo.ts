@@ -3,4 +3,8 @@ import { userinfo } from '../core/endpoints/userinfo.js';
 import { preflight } from '../core/http.js';
 import { apiHandler } from './apigw.js';
 
-export const handler = apiHandler('userinfo', { 'GET /userinfo': userinfo, 'POST /userinfo': userinfo, 'OPTIONS /userinfo': preflight });
+export const handler = apiHandler('userinfo', {
+  'GET /userinfo': userinfo,
+  'POST /userinfo': userinfo,
+  'OPTIONS /userinfo': preflight,
+});

@@ -2,7 +2,13 @@
 import { readFile } from 'node:fs/promises';
 import { describeProblem, FieldChecker, isFields } from '../core/registration/field-checker.js';
 import type { ClientRegistration } from '../core/model.js';
-import { checkClientRegistration, idProblem, isAuthMethod, usernameProblem, usesClientSecret } from '../core/registration/registration.js';
+import {
+  checkClientRegistration,
+  idProblem,
+  isAuthMethod,
+  usernameProblem,
+  usesClientSecret,
+} from '../core/registration/registration.js';
 
 /** A client as the config file describes it: the registration plus, for confidential clients, its secret. */
 export interface LocalClientConfig extends ClientRegistration {
@@ -57,7 +63,10 @@ function checkClient(c: FieldChecker, value: unknown, path: string): void {
       c.report(`${path}.clientSecret`, `must be at least ${MIN_SECRET_LENGTH} characters`);
     }
   } else if (f.clientSecret !== undefined) {
-    c.report(`${path}.clientSecret`, `must not be set with ${method}: only client_secret_basic and client_secret_post use a secret`);
+    c.report(
+      `${path}.clientSecret`,
+      `must not be set with ${method}: only client_secret_basic and client_secret_post use a secret`,
+    );
   }
 }
 
@@ -79,11 +88,21 @@ function checkWorkspace(c: FieldChecker, value: unknown, path: string): void {
 
   const clients = c.array(f.clients, `${path}.clients`);
   clients.forEach((client, i) => checkClient(c, client, `${path}.clients[${i}]`));
-  c.unique(clients, (x) => stringField(x, 'clientId'), (i) => `${path}.clients[${i}].clientId`, 'clientId');
+  c.unique(
+    clients,
+    (x) => stringField(x, 'clientId'),
+    (i) => `${path}.clients[${i}].clientId`,
+    'clientId',
+  );
 
   const users = c.array(f.users, `${path}.users`);
   users.forEach((user, i) => checkUser(c, user, `${path}.users[${i}]`));
-  c.unique(users, (x) => stringField(x, 'username'), (i) => `${path}.users[${i}].username`, 'username');
+  c.unique(
+    users,
+    (x) => stringField(x, 'username'),
+    (i) => `${path}.users[${i}].username`,
+    'username',
+  );
 }
 
 function stringField(value: unknown, name: string): string | undefined {
@@ -96,7 +115,8 @@ export function parseConfig(value: unknown, source = 'config'): LocalConfig {
   const c = new FieldChecker();
   const root = c.object(value, '(root)', ['workspaces']);
   const workspaces = c.array(root?.workspaces, 'workspaces');
-  if (root && Array.isArray(root.workspaces) && workspaces.length === 0) c.report('workspaces', 'must list at least one workspace');
+  if (root && Array.isArray(root.workspaces) && workspaces.length === 0)
+    c.report('workspaces', 'must list at least one workspace');
   workspaces.forEach((ws, i) => checkWorkspace(c, ws, `workspaces[${i}]`));
   c.unique(
     workspaces,
@@ -110,7 +130,9 @@ export function parseConfig(value: unknown, source = 'config'): LocalConfig {
   if (c.problems.length) throw new ConfigError(source, c.problems.map(describeProblem));
 
   // Validated above: only the defaults of the optional lists remain to be filled in.
-  const valid = value as { workspaces: Array<Partial<LocalWorkspaceConfig> & Pick<LocalWorkspaceConfig, 'tenantId' | 'workspaceId'>> };
+  const valid = value as {
+    workspaces: Array<Partial<LocalWorkspaceConfig> & Pick<LocalWorkspaceConfig, 'tenantId' | 'workspaceId'>>;
+  };
   return {
     workspaces: valid.workspaces.map((ws) => ({
       tenantId: ws.tenantId,

@@ -39,7 +39,11 @@ async function discover(issuer: string): Promise<Metadata | CoreResponse> {
   try {
     return await fetchMetadata(issuer);
   } catch (err) {
-    return messagePage(502, 'Discovery failed', `The workspace's metadata could not be used: ${(err as Error).message}.`);
+    return messagePage(
+      502,
+      'Discovery failed',
+      `The workspace's metadata could not be used: ${(err as Error).message}.`,
+    );
   }
 }
 
@@ -74,11 +78,17 @@ async function verify(check: () => Promise<unknown>, checked: string): Promise<V
 
 /** Header and claims pretty-printed, or why the token could not be decoded. */
 function tokenCard(title: string, token: string | undefined, verdict: Verdict | undefined): Html {
-  if (token === undefined) return html`<section class="card"><h2>${title}</h2><p class="muted">Not issued.</p></section>`;
+  if (token === undefined)
+    return html`<section class="card">
+      <h2>${title}</h2>
+      <p class="muted">Not issued.</p>
+    </section>`;
   let decoded: Html;
   try {
-    decoded = html`<h3>Header</h3><pre><code>${JSON.stringify(decodeProtectedHeader(token), null, 2)}</code></pre>
-<h3>Claims</h3><pre><code>${JSON.stringify(decodeJwt(token), null, 2)}</code></pre>`;
+    decoded = html`<h3>Header</h3>
+      <pre><code>${JSON.stringify(decodeProtectedHeader(token), null, 2)}</code></pre>
+      <h3>Claims</h3>
+      <pre><code>${JSON.stringify(decodeJwt(token), null, 2)}</code></pre>`;
   } catch {
     decoded = html`<p class="muted">Not a JWT.</p>`;
   }
@@ -87,7 +97,10 @@ function tokenCard(title: string, token: string | undefined, verdict: Verdict | 
     : verdict.ok
       ? html`<p class="ok">Verified: ${verdict.checked}.</p>`
       : html`<p class="fail">Not valid: ${verdict.reason}</p>`;
-  return html`<section class="card"><h2>${title}</h2>${status}${decoded}</section>`;
+  return html`<section class="card">
+    <h2>${title}</h2>
+    ${status}${decoded}
+  </section>`;
 }
 
 export class DemoRelyingParty {
@@ -110,7 +123,12 @@ export class DemoRelyingParty {
     for (const [state, p] of this.pending) if (p.expiresAt <= now) this.pending.delete(state);
 
     const state = randomToken();
-    const pending: Pending = { target, verifier: randomToken(), nonce: randomToken(), expiresAt: now + PENDING_SECONDS };
+    const pending: Pending = {
+      target,
+      verifier: randomToken(),
+      nonce: randomToken(),
+      expiresAt: now + PENDING_SECONDS,
+    };
     this.pending.set(state, pending);
     const location = new URL(meta.authorization_endpoint);
     location.search = new URLSearchParams({
@@ -135,7 +153,11 @@ export class DemoRelyingParty {
     if (state !== undefined) this.pending.delete(state);
     const now = Math.floor(Date.now() / 1000);
     if (!pending || parseCookies(req)[STATE_COOKIE] !== state || pending.expiresAt <= now) {
-      return messagePage(400, 'Unknown sign-in', 'This response does not belong to a sign-in started in this browser, or it has expired.');
+      return messagePage(
+        400,
+        'Unknown sign-in',
+        'This response does not belong to a sign-in started in this browser, or it has expired.',
+      );
     }
     const { target } = pending;
     // RFC 9207: a response from any other issuer could be a mix-up attack.
@@ -144,7 +166,12 @@ export class DemoRelyingParty {
     }
     const error = first(req, 'error');
     if (error !== undefined) {
-      return messagePage(200, 'Sign-in did not complete', `The authorization server answered ${error}.`, html`<p class="muted">${first(req, 'error_description') ?? ''}</p>`);
+      return messagePage(
+        200,
+        'Sign-in did not complete',
+        `The authorization server answered ${error}.`,
+        html`<p class="muted">${first(req, 'error_description') ?? ''}</p>`,
+      );
     }
     const code = first(req, 'code');
     if (code === undefined) return messagePage(400, 'No code', 'The response carries neither a code nor an error.');
@@ -165,7 +192,12 @@ export class DemoRelyingParty {
     const text = await res.text();
     const tokens = res.ok ? parseFields(text) : undefined;
     if (!tokens) {
-      return messagePage(502, 'The code was not redeemed', `The token endpoint answered HTTP ${res.status}.`, html`<pre><code>${text}</code></pre>`);
+      return messagePage(
+        502,
+        'The code was not redeemed',
+        `The token endpoint answered HTTP ${res.status}.`,
+        html`<pre><code>${text}</code></pre>`,
+      );
     }
     const idToken = typeof tokens.id_token === 'string' ? tokens.id_token : undefined;
     const accessToken = typeof tokens.access_token === 'string' ? tokens.access_token : undefined;
@@ -180,23 +212,37 @@ export class DemoRelyingParty {
           }, 'signature (workspace JWKS), issuer, audience, expiry and nonce'),
       accessToken === undefined
         ? undefined
-        : verify(() => jwtVerify(accessToken, jwks, { issuer: target.issuer, typ: 'at+jwt' }), 'signature (workspace JWKS), issuer, expiry and typ at+jwt'),
+        : verify(
+            () => jwtVerify(accessToken, jwks, { issuer: target.issuer, typ: 'at+jwt' }),
+            'signature (workspace JWKS), issuer, expiry and typ at+jwt',
+          ),
     ]);
     // The tokens themselves are decoded below; the summary only hints at them.
     const response = Object.fromEntries(
-      Object.entries(tokens).map(([name, value]) => [name, name.endsWith('token') && typeof value === 'string' ? `${value.slice(0, 12)}…` : value]),
+      Object.entries(tokens).map(([name, value]) => [
+        name,
+        name.endsWith('token') && typeof value === 'string' ? `${value.slice(0, 12)}…` : value,
+      ]),
     );
 
     return localPage(
       200,
       'Signed in',
-      html`<header><p class="brand">cdk-authorization-server · local</p><h1>Signed in to ${target.key}</h1>
-<p class="muted">The demo client <code>${target.clientId}</code> redeemed its code at the token endpoint with PKCE and checked the tokens below.</p></header>
-<section class="card"><h2>Token response</h2><pre><code>${JSON.stringify(response, null, 2)}</code></pre></section>
-${tokenCard('ID token', idToken, idVerdict)}
-${tokenCard('Access token', accessToken, atVerdict)}
-<p><a class="button" href="${startUrl(target)}">Sign in again</a></p>
-<p><a href="/">Back to the workspaces</a></p>`,
+      html`<header>
+          <p class="brand">cdk-authorization-server · local</p>
+          <h1>Signed in to ${target.key}</h1>
+          <p class="muted">
+            The demo client <code>${target.clientId}</code> redeemed its code at the token endpoint with PKCE and
+            checked the tokens below.
+          </p>
+        </header>
+        <section class="card">
+          <h2>Token response</h2>
+          <pre><code>${JSON.stringify(response, null, 2)}</code></pre>
+        </section>
+        ${tokenCard('ID token', idToken, idVerdict)} ${tokenCard('Access token', accessToken, atVerdict)}
+        <p><a class="button" href="${startUrl(target)}">Sign in again</a></p>
+        <p><a href="/">Back to the workspaces</a></p>`,
       [serializeCookie(STATE_COOKIE, '', { path: '/demo', secure: req.secure, maxAge: 0 })],
     );
   };

@@ -113,7 +113,10 @@ async function waitUntilReady(
     for (;;) {
       const attempt = client
         .send(new ListTablesCommand({ Limit: 1 }), { abortSignal: AbortSignal.timeout(1_000) })
-        .then(() => true, () => false);
+        .then(
+          () => true,
+          () => false,
+        );
       if (await Promise.race([attempt, spawnFailed, died])) return;
       if (Date.now() > deadline) {
         throw new Error(`DynamoDB Local did not answer within ${START_TIMEOUT_MS / 1000} s:\n${output()}`);

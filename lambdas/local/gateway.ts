@@ -39,11 +39,13 @@ function routeTable(workspaces: readonly Workspace[], local: Readonly<Record<str
       for (const key of keys) {
         const path = key.slice(key.indexOf(' ') + 1);
         addRoute(table, key, `${prefix}${path}`, { handler, workspace });
-        if (path === PATH_INSERTED_METADATA) addRoute(table, key, `${PATH_INSERTED_METADATA}${prefix}`, { handler, workspace });
+        if (path === PATH_INSERTED_METADATA)
+          addRoute(table, key, `${PATH_INSERTED_METADATA}${prefix}`, { handler, workspace });
       }
     }
   }
-  for (const [key, route] of Object.entries(local)) addRoute(table, key, key.slice(key.indexOf(' ') + 1), { local: route });
+  for (const [key, route] of Object.entries(local))
+    addRoute(table, key, key.slice(key.indexOf(' ') + 1), { local: route });
   return table;
 }
 
@@ -87,7 +89,11 @@ export interface Gateway {
 }
 
 /** A request listener serving `workspaces` (through the handler modules) and the local routes. */
-export function createGateway(apiId: string, workspaces: readonly Workspace[], local: Readonly<Record<string, LocalRoute>>): Gateway {
+export function createGateway(
+  apiId: string,
+  workspaces: readonly Workspace[],
+  local: Readonly<Record<string, LocalRoute>>,
+): Gateway {
   const table = routeTable(workspaces, local);
   let open = true;
   const resolve = workspaceResolver(apiId, table, () => open);
@@ -114,14 +120,27 @@ export function createGateway(apiId: string, workspaces: readonly Workspace[], l
       if (body === undefined) {
         // The unread rest of the body makes the connection unusable, so it is closed after the answer.
         res.setHeader('connection', 'close');
-        const tooLong = { statusCode: 413, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ message: 'Request Too Long' }) };
+        const tooLong = {
+          statusCode: 413,
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ message: 'Request Too Long' }),
+        };
         return writeProxyResult(res, tooLong, requestId);
       }
       const event = toProxyEvent(req, body, { apiId, requestId, resource: path });
-      const result = 'local' in target ? toProxyResult(await target.local(toCoreRequest(event, path))) : await (await handlerFor(target.handler))(event);
+      const result =
+        'local' in target
+          ? toProxyResult(await target.local(toCoreRequest(event, path)))
+          : await (
+              await handlerFor(target.handler)
+            )(event);
       writeProxyResult(res, result, requestId);
     } catch (err) {
-      log.error('local gateway: integration failed', { requestId, url: req.url?.split('?')[0], error: err instanceof Error ? err.message : String(err) });
+      log.error('local gateway: integration failed', {
+        requestId,
+        url: req.url?.split('?')[0],
+        error: err instanceof Error ? err.message : String(err),
+      });
       if (!res.headersSent) writeProxyResult(res, BAD_GATEWAY, requestId);
       else res.destroy();
     }

@@ -45,9 +45,7 @@ th{font-weight:600;color:var(--muted);font-size:.85rem}
 const shell = pageShell(STYLE, "base-uri 'none'; form-action 'none'; frame-ancestors 'none'");
 
 export function localPage(status: number, title: string, content: Html, cookies?: string[]): CoreResponse {
-  return shell(status, title, html`<div class="wrap">
-${content}
-</div>`, cookies);
+  return shell(status, title, html`<div class="wrap">${content}</div>`, cookies);
 }
 
 /** A page that explains one outcome, with the way back home. */
@@ -55,8 +53,15 @@ export function messagePage(status: number, title: string, message: string, deta
   return localPage(
     status,
     title,
-    html`<header><p class="brand">cdk-authorization-server · local</p><h1>${title}</h1></header>
-<section class="card"><p role="alert">${message}</p>${detail ?? ''}<p><a href="/">Back to the workspaces</a></p></section>`,
+    html`<header>
+        <p class="brand">cdk-authorization-server · local</p>
+        <h1>${title}</h1>
+      </header>
+      <section class="card">
+        <p role="alert">${message}</p>
+        ${detail ?? ''}
+        <p><a href="/">Back to the workspaces</a></p>
+      </section>`,
   );
 }
 
@@ -87,37 +92,65 @@ function workspaceCard(ws: HomeWorkspace, index: number): Html {
   const id = `ws-${index}`;
   const links: Array<[string, string]> = [
     ['OpenID Connect discovery', `${ws.issuer}/.well-known/openid-configuration`],
-    ['OAuth 2.0 server metadata (RFC 8414)', `${new URL(ws.issuer).origin}/.well-known/oauth-authorization-server/${ws.tenantId}/${ws.workspaceId}`],
+    [
+      'OAuth 2.0 server metadata (RFC 8414)',
+      `${new URL(ws.issuer).origin}/.well-known/oauth-authorization-server/${ws.tenantId}/${ws.workspaceId}`,
+    ],
     ['Signing keys (JWKS)', `${ws.issuer}/.well-known/jwks.json`],
   ];
   return html`<article class="card" aria-labelledby="${id}">
-<h2 id="${id}">${ws.tenantId} / ${ws.workspaceId}</h2>
-<p class="muted">Issuer</p>
-<p><code>${ws.issuer}</code></p>
-<h3>Metadata</h3>
-<ul class="plain">${links.map(([label, href]) => html`<li><a href="${href}">${label}</a></li>`)}</ul>
-<h3>Clients</h3>
-${ws.clients.length
-    ? html`<ul class="plain">${ws.clients.map(
-        (c) => html`<li><code>${c.clientId}</code> ${c.clientName ?? ''} <span class="muted">(${AUTH_LABELS[c.tokenEndpointAuthMethod]})</span></li>`,
-      )}</ul>`
-    : html`<p class="muted">None configured.</p>`}
-<h3>Users</h3>
-<p>${ws.usernames.length ? ws.usernames.join(', ') : html`<span class="muted">None configured.</span>`}</p>
-${ws.tryUrl ? html`<a class="button" href="${ws.tryUrl}">Try the sign-in flow</a>` : ''}
-</article>`;
+    <h2 id="${id}">${ws.tenantId} / ${ws.workspaceId}</h2>
+    <p class="muted">Issuer</p>
+    <p><code>${ws.issuer}</code></p>
+    <h3>Metadata</h3>
+    <ul class="plain">
+      ${links.map(([label, href]) => html`<li><a href="${href}">${label}</a></li>`)}
+    </ul>
+    <h3>Clients</h3>
+    ${
+      ws.clients.length
+        ? html`<ul class="plain">
+            ${ws.clients.map(
+              (c) =>
+                html`<li>
+                  <code>${c.clientId}</code> ${c.clientName ?? ''}
+                  <span class="muted">(${AUTH_LABELS[c.tokenEndpointAuthMethod]})</span>
+                </li>`,
+            )}
+          </ul>`
+        : html`<p class="muted">None configured.</p>`
+    }
+    <h3>Users</h3>
+    <p>${ws.usernames.length ? ws.usernames.join(', ') : html`<span class="muted">None configured.</span>`}</p>
+    ${ws.tryUrl ? html`<a class="button" href="${ws.tryUrl}">Try the sign-in flow</a>` : ''}
+  </article>`;
 }
 
 function demoCard(demo: NonNullable<HomePage['demo']>): Html {
   return html`<section class="card" aria-labelledby="demo-credentials">
-<h2 id="demo-credentials">Demo credentials</h2>
-<p class="muted">The demo workspace is seeded because no configuration file was given. These values are for local use only.</p>
-<table>
-<thead><tr><th scope="col">Username</th><th scope="col">Password</th></tr></thead>
-<tbody>${demo.users.map((u) => html`<tr><td><code>${u.username}</code></td><td><code>${u.password}</code></td></tr>`)}</tbody>
-</table>
-<p>Client secret of <code>demo-backend</code>: <code>${demo.backendSecret}</code></p>
-</section>`;
+    <h2 id="demo-credentials">Demo credentials</h2>
+    <p class="muted">
+      The demo workspace is seeded because no configuration file was given. These values are for local use only.
+    </p>
+    <table>
+      <thead>
+        <tr>
+          <th scope="col">Username</th>
+          <th scope="col">Password</th>
+        </tr>
+      </thead>
+      <tbody>
+        ${demo.users.map(
+          (u) =>
+            html`<tr>
+              <td><code>${u.username}</code></td>
+              <td><code>${u.password}</code></td>
+            </tr>`,
+        )}
+      </tbody>
+    </table>
+    <p>Client secret of <code>demo-backend</code>: <code>${demo.backendSecret}</code></p>
+  </section>`;
 }
 
 export function homePage(input: HomePage): CoreResponse {
@@ -125,13 +158,14 @@ export function homePage(input: HomePage): CoreResponse {
     200,
     'Local authorization server',
     html`<header>
-<p class="brand">cdk-authorization-server · local</p>
-<h1>Workspaces</h1>
-<p class="muted">Each workspace is an authorization server with its own issuer, signing key, clients and users. Point any OAuth 2.1 or OpenID Connect client at an issuer below.</p>
-</header>
-${input.demo ? demoCard(input.demo) : ''}
-<div class="grid">
-${input.workspaces.map(workspaceCard)}
-</div>`,
+        <p class="brand">cdk-authorization-server · local</p>
+        <h1>Workspaces</h1>
+        <p class="muted">
+          Each workspace is an authorization server with its own issuer, signing key, clients and users. Point any OAuth
+          2.1 or OpenID Connect client at an issuer below.
+        </p>
+      </header>
+      ${input.demo ? demoCard(input.demo) : ''}
+      <div class="grid">${input.workspaces.map(workspaceCard)}</div>`,
   );
 }

@@ -18,10 +18,17 @@ function localSub(ws: Pick<LocalWorkspaceConfig, 'tenantId' | 'workspaceId'>, us
 export async function seedWorkspace(directory: Directory, ws: LocalWorkspaceConfig): Promise<void> {
   await Promise.all([
     ...ws.clients.map(({ clientSecret, ...registration }) =>
-      directory.putClient(clientSecret === undefined ? registration : { ...registration, secretHash: hashClientSecret(clientSecret) }),
+      directory.putClient(
+        clientSecret === undefined ? registration : { ...registration, secretHash: hashClientSecret(clientSecret) },
+      ),
     ),
     ...ws.users.map(async ({ username, password, claims }) =>
-      directory.createUser({ sub: localSub(ws, username), username, passwordHash: await hashPassword(password), claims }),
+      directory.createUser({
+        sub: localSub(ws, username),
+        username,
+        passwordHash: await hashPassword(password),
+        claims,
+      }),
     ),
   ]);
 }

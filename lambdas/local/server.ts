@@ -11,7 +11,14 @@ import { defaultSettings, type Workspace } from '../core/workspace.js';
 import { auditLog } from '../adapters/log.js';
 import { createDocumentClient, dynamoStores } from '../adapters/dynamodb/stores.js';
 import { createTable } from '../adapters/dynamodb/table.js';
-import { DEMO_BACKEND_SECRET, DEMO_CALLBACK_PATH, DEMO_USERS, demoConfig, type LocalConfig, type LocalWorkspaceConfig } from './config.js';
+import {
+  DEMO_BACKEND_SECRET,
+  DEMO_CALLBACK_PATH,
+  DEMO_USERS,
+  demoConfig,
+  type LocalConfig,
+  type LocalWorkspaceConfig,
+} from './config.js';
 import { DEMO_START_PATH, type DemoTarget, DemoRelyingParty, startUrl } from './demo-rp.js';
 import { type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local.js';
 import { createGateway } from './gateway.js';
@@ -87,10 +94,21 @@ function demoTarget(ws: LocalWorkspaceConfig, issuer: string, callbackUrl: strin
       c.scopes.includes('openid'),
   );
   if (!client) return undefined;
-  return { key: `${ws.tenantId}/${ws.workspaceId}`, issuer, clientId: client.clientId, scopes: DEMO_SCOPES.filter((s) => client.scopes.includes(s)) };
+  return {
+    key: `${ws.tenantId}/${ws.workspaceId}`,
+    issuer,
+    clientId: client.clientId,
+    scopes: DEMO_SCOPES.filter((s) => client.scopes.includes(s)),
+  };
 }
 
-function printBanner(url: string, config: LocalConfig, workspaces: readonly LocalWorkspace[], dynamoEndpoint: string, demo: boolean): void {
+function printBanner(
+  url: string,
+  config: LocalConfig,
+  workspaces: readonly LocalWorkspace[],
+  dynamoEndpoint: string,
+  demo: boolean,
+): void {
   const lines = [`cdk-authorization-server is running at ${url}`, '', 'Issuers:'];
   for (const ws of workspaces) {
     lines.push(
@@ -103,7 +121,9 @@ function printBanner(url: string, config: LocalConfig, workspaces: readonly Loca
     const [ws] = config.workspaces;
     lines.push('', 'Demo workspace (no --config given), for local use only:');
     for (const c of ws?.clients ?? []) {
-      lines.push(`  client ${c.clientId} (${c.tokenEndpointAuthMethod})${c.clientSecret ? `, secret: ${c.clientSecret}` : ''}`);
+      lines.push(
+        `  client ${c.clientId} (${c.tokenEndpointAuthMethod})${c.clientSecret ? `, secret: ${c.clientSecret}` : ''}`,
+      );
     }
     for (const u of ws?.users ?? []) lines.push(`  user ${u.username}, password: ${u.password}`);
   }
@@ -119,7 +139,12 @@ interface LocalWorkspace extends Workspace {
 /** Creates, seeds and wires one workspace; its table name is unique per server so servers sharing a DynamoDB never meet. */
 async function openWorkspace(
   ws: LocalWorkspaceConfig,
-  ctx: { readonly url: string; readonly apiId: string; readonly client: DynamoDBClient; readonly opts: LocalServerOptions },
+  ctx: {
+    readonly url: string;
+    readonly apiId: string;
+    readonly client: DynamoDBClient;
+    readonly opts: LocalServerOptions;
+  },
 ): Promise<LocalWorkspace> {
   const tableName = `local-${ctx.apiId}.${ws.tenantId}.${ws.workspaceId}`;
   await createTable(ctx.client, tableName);
@@ -130,7 +155,10 @@ async function openWorkspace(
   });
   const alg = ctx.opts.signingAlg ?? 'RS256';
   const [signer] = await Promise.all([
-    LocalSigner.load({ file: join(ctx.opts.keyDir ?? DEFAULT_KEY_DIR, `${ws.tenantId}.${ws.workspaceId}.${alg}.pem`), alg }),
+    LocalSigner.load({
+      file: join(ctx.opts.keyDir ?? DEFAULT_KEY_DIR, `${ws.tenantId}.${ws.workspaceId}.${alg}.pem`),
+      alg,
+    }),
     seedWorkspace(directory, ws),
   ]);
   return {
@@ -159,7 +187,9 @@ export async function startLocalServer(opts: LocalServerOptions = {}): Promise<L
   let serve: RequestListener | undefined;
   const http = createServer((req, res) => {
     if (serve) return serve(req, res);
-    res.writeHead(503, { 'content-type': 'application/json', 'retry-after': '1' }).end(JSON.stringify({ message: 'Starting' }));
+    res
+      .writeHead(503, { 'content-type': 'application/json', 'retry-after': '1' })
+      .end(JSON.stringify({ message: 'Starting' }));
   });
   // The port comes first: the issuers and the demo callback URL carry it.
   const port = await listen(http, opts.port ?? 3000);
@@ -189,13 +219,24 @@ export async function startLocalServer(opts: LocalServerOptions = {}): Promise<L
     const ctx = { url, apiId, client, opts };
     const workspaces = await Promise.all(config.workspaces.map((ws) => openWorkspace(ws, ctx)));
 
-    const targets = config.workspaces.map((ws, i) => demoTarget(ws, workspaces[i]!.issuer, `${url}${DEMO_CALLBACK_PATH}`));
-    const rp = new DemoRelyingParty(url, targets.filter((t) => t !== undefined));
+    const targets = config.workspaces.map((ws, i) =>
+      demoTarget(ws, workspaces[i]!.issuer, `${url}${DEMO_CALLBACK_PATH}`),
+    );
+    const rp = new DemoRelyingParty(
+      url,
+      targets.filter((t) => t !== undefined),
+    );
     const home = homePage({
       workspaces: workspaces.map((ws, i) => {
         const target = targets[i];
         const { clients, users } = config.workspaces[i]!;
-        const card = { tenantId: ws.tenantId, workspaceId: ws.workspaceId, issuer: ws.issuer, clients, usernames: users.map((u) => u.username) };
+        const card = {
+          tenantId: ws.tenantId,
+          workspaceId: ws.workspaceId,
+          issuer: ws.issuer,
+          clients,
+          usernames: users.map((u) => u.username),
+        };
         return target ? { ...card, tryUrl: startUrl(target) } : card;
       }),
       ...(opts.config ? {} : { demo: { users: DEMO_USERS, backendSecret: DEMO_BACKEND_SECRET } }),
@@ -209,7 +250,8 @@ export async function startLocalServer(opts: LocalServerOptions = {}): Promise<L
     serve = (req, res) => void gateway(req, res);
 
     const issuers = workspaces.map((ws) => ws.issuer);
-    if (!opts.quiet) printBanner(url, config, workspaces, (opts.dynamoEndpoint ?? dynamo?.endpoint)!, opts.config === undefined);
+    if (!opts.quiet)
+      printBanner(url, config, workspaces, (opts.dynamoEndpoint ?? dynamo?.endpoint)!, opts.config === undefined);
     return { url, issuers, workspaces, stop };
   } catch (err) {
     await stop();

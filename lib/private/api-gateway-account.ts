@@ -26,7 +26,9 @@ export class ApiGatewayAccount extends Construct {
     this.role = new iam.Role(this, 'CloudWatchRole', {
       assumedBy: new iam.ServicePrincipal('apigateway.amazonaws.com'),
       description: 'Lets API Gateway write access logs (account-wide setting)',
-      managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName('service-role/AmazonAPIGatewayPushToCloudWatchLogs')],
+      managedPolicies: [
+        iam.ManagedPolicy.fromAwsManagedPolicyName('service-role/AmazonAPIGatewayPushToCloudWatchLogs'),
+      ],
     });
     // Other APIs of the account may rely on the setting after this stack is gone, as with RestApi's own role.
     this.role.applyRemovalPolicy(RemovalPolicy.RETAIN);
@@ -34,7 +36,7 @@ export class ApiGatewayAccount extends Construct {
       this.role,
       'IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
       'The AWS-maintained policy for the account-wide API Gateway logging role: the role serves every API of the ' +
-        'account and region, so it cannot be narrowed to this stack\'s log groups.',
+        "account and region, so it cannot be narrowed to this stack's log groups.",
     );
     this.account = new apigw.CfnAccount(this, 'Resource', { cloudWatchRoleArn: this.role.roleArn });
   }

@@ -46,7 +46,11 @@ export class ClientSync extends Construct {
     return this.secretsById;
   }
 
-  constructor(scope: Construct, id: string, private readonly props: ClientSyncProps) {
+  constructor(
+    scope: Construct,
+    id: string,
+    private readonly props: ClientSyncProps,
+  ) {
     super(scope, id);
     this.function = new BundledFunction(this, 'Handler', {
       entry: 'lambdas/custom-resources/client-sync.ts',
@@ -125,6 +129,8 @@ export class ClientSync extends Construct {
   }
 
   private declaredClients(): DeclaredClient[] {
-    return this.declared.map(({ registration, secret }) => (secret ? { ...registration, secretArn: secret.secretArn } : registration));
+    return this.declared.map(({ registration, secret }) =>
+      secret ? { ...registration, secretArn: secret.secretArn } : registration,
+    );
   }
 }

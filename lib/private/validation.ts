@@ -1,7 +1,11 @@
 // Synth-time checks of the construct's props; every error names the prop, unresolved tokens are skipped.
 import { Duration, Token } from 'aws-cdk-lib';
 import type { ClientRegistration } from '../../lambdas/core/model.js';
-import { clientRegistrationProblems, idProblem, isRegistrationField } from '../../lambdas/core/registration/registration.js';
+import {
+  clientRegistrationProblems,
+  idProblem,
+  isRegistrationField,
+} from '../../lambdas/core/registration/registration.js';
 
 /** Thrown for a prop that can never deploy or run correctly. */
 export class PropError extends Error {
@@ -25,13 +29,17 @@ export function checkDuration(prop: string, value: Duration | undefined, min: Du
   const seconds = value.toSeconds({ integral: false });
   if (!Number.isInteger(seconds)) throw new PropError(prop, 'must be a whole number of seconds.');
   if (seconds < min.toSeconds() || seconds > max.toSeconds()) {
-    throw new PropError(prop, `must be between ${min.toHumanString()} and ${max.toHumanString()}, got ${value.toHumanString()}.`);
+    throw new PropError(
+      prop,
+      `must be between ${min.toHumanString()} and ${max.toHumanString()}, got ${value.toHumanString()}.`,
+    );
   }
 }
 
 export function checkInteger(prop: string, value: number | undefined, min: number, max: number): void {
   if (value === undefined || !known(value)) return;
-  if (!Number.isInteger(value) || value < min || value > max) throw new PropError(prop, `must be an integer from ${min} to ${max}, got ${value}.`);
+  if (!Number.isInteger(value) || value < min || value > max)
+    throw new PropError(prop, `must be an integer from ${min} to ${max}, got ${value}.`);
 }
 
 export function checkOneOf<T extends string>(prop: string, value: T | undefined, allowed: readonly T[]): void {
@@ -49,7 +57,8 @@ export function checkBaseUrl(prop: string, value: string): string {
     throw new PropError(prop, `"${value}" is not an absolute URL.`);
   }
   if (url.protocol !== 'https:') throw new PropError(prop, 'must be an https URL: OAuth 2.1 requires TLS.');
-  if (url.search || url.hash || value.includes('?') || value.includes('#')) throw new PropError(prop, 'must not carry a query or fragment.');
+  if (url.search || url.hash || value.includes('?') || value.includes('#'))
+    throw new PropError(prop, 'must not carry a query or fragment.');
   return value.replace(/\/+$/, '');
 }
 
@@ -65,9 +74,13 @@ export function checkClient(prop: string, client: ClientRegistration): void {
   if (typeof client === 'object' && client !== null) {
     const secret = Object.keys(client).find((key) => !isRegistrationField(key) && SECRET_FIELD.test(key));
     if (secret !== undefined) {
-      throw new PropError(`${prop}.${secret}`, 'secrets never go into a template: confidential clients get one generated at deploy time.');
+      throw new PropError(
+        `${prop}.${secret}`,
+        'secrets never go into a template: confidential clients get one generated at deploy time.',
+      );
     }
-    if (!known(client.clientId)) throw new PropError(`${prop}.clientId`, 'must be known at synth time: it names the client\'s resources.');
+    if (!known(client.clientId))
+      throw new PropError(`${prop}.clientId`, "must be known at synth time: it names the client's resources.");
   }
   const [first] = clientRegistrationProblems(client, { path: prop, pending: Token.isUnresolved });
   if (first) throw new PropError(first.field, `${first.problem}.`);

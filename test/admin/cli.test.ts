@@ -43,13 +43,22 @@ beforeAll(async () => {
 });
 
 it('adds a user with a piped password, lists it without a hash, and rotates a secret to stdout', async () => {
-  const added = await cli([...workspace, 'users', 'add', 'alice', '--claims', '{"name":"Alice"}', '--password-stdin'], `${PASSWORD}\n`);
-  expect(added).toMatchObject({ code: 0, stdout: expect.stringMatching(/^Added user alice with sub [0-9a-f-]{36}\.\n$/) });
+  const added = await cli(
+    [...workspace, 'users', 'add', 'alice', '--claims', '{"name":"Alice"}', '--password-stdin'],
+    `${PASSWORD}\n`,
+  );
+  expect(added).toMatchObject({
+    code: 0,
+    stdout: expect.stringMatching(/^Added user alice with sub [0-9a-f-]{36}\.\n$/),
+  });
   const alice = await t.stores.users.findByUsername('alice');
   expect(alice?.claims).toEqual({ name: 'Alice' });
   expect(await verifyPassword(PASSWORD, alice?.passwordHash)).toBe(true);
 
-  const [listed, rotated] = await Promise.all([cli([...workspace, 'users', 'list']), cli([...workspace, 'clients', 'rotate-secret', 'backend'])]);
+  const [listed, rotated] = await Promise.all([
+    cli([...workspace, 'users', 'list']),
+    cli([...workspace, 'clients', 'rotate-secret', 'backend']),
+  ]);
 
   expect(listed).toMatchObject({ code: 0, stdout: expect.stringContaining(`alice     ${alice?.sub}  enabled`) });
   expect(listed.stdout).not.toContain('scrypt');
@@ -69,7 +78,9 @@ it('exits non-zero with one clear line for an unknown client, a missing table an
   expect(unknownClient).toMatchObject({ code: 1, stdout: '' });
   expect(unknownClient.stderr).toContain('authz-admin: There is no client "nope" in this workspace.\n');
   expect(missingTable).toMatchObject({ code: 1, stdout: '' });
-  expect(missingTable.stderr).toContain(`authz-admin: There is no table no-such-table at ${inject('dynamoDbEndpoint')}.\n`);
+  expect(missingTable.stderr).toContain(
+    `authz-admin: There is no table no-such-table at ${inject('dynamoDbEndpoint')}.\n`,
+  );
   expect(badArgs).toMatchObject({ code: 2, stdout: '' });
   expect(badArgs.stderr).toMatch(/Passwords are never taken as arguments/);
   expect(badArgs.stderr).not.toContain('hunter2');

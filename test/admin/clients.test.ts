@@ -68,7 +68,9 @@ it('refuses an unknown client and a public client, and changes nothing', async (
 it('writes the new secret into Secrets Manager in the construct format, keeping other fields, and prints nothing', async () => {
   const secrets = new SecretsManagerClient({ region: 'eu-west-1' });
   const sm = mockClient(secrets);
-  sm.on(GetSecretValueCommand).resolves({ SecretString: JSON.stringify({ clientId: 'backend', clientSecret: OLD_SECRET, note: 'kept' }) });
+  sm.on(GetSecretValueCommand).resolves({
+    SecretString: JSON.stringify({ clientId: 'backend', clientSecret: OLD_SECRET, note: 'kept' }),
+  });
   sm.on(PutSecretValueCommand).resolves({});
 
   await rotateClientSecret(t.stores, 'backend', secretsManagerDestination(secrets, SECRET_ARN));

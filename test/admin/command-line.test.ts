@@ -12,11 +12,25 @@ function actionOf(argv: readonly string[]) {
 }
 
 it('parses each command with its workspace', () => {
-  expect(parseCommandLine(['--table', 't', 'users', 'add', 'alice', '--claims', '{"name":"Alice"}', '--password-stdin'])).toEqual({
+  expect(
+    parseCommandLine(['--table', 't', 'users', 'add', 'alice', '--claims', '{"name":"Alice"}', '--password-stdin']),
+  ).toEqual({
     target: { kind: 'table', tableName: 't' },
     action: { kind: 'users add', username: 'alice', claims: { name: 'Alice' }, passwordStdin: true },
   });
-  expect(parseCommandLine(['--stack', 'Auth', '--workspace', 'acme/main', '--region', 'eu-west-1', 'users', 'set-password', 'alice'])).toEqual({
+  expect(
+    parseCommandLine([
+      '--stack',
+      'Auth',
+      '--workspace',
+      'acme/main',
+      '--region',
+      'eu-west-1',
+      'users',
+      'set-password',
+      'alice',
+    ]),
+  ).toEqual({
     target: { kind: 'stack', stackName: 'Auth', workspace: 'acme/main', region: 'eu-west-1' },
     action: { kind: 'users set-password', username: 'alice', passwordStdin: false },
   });
@@ -64,18 +78,30 @@ it.each([
   [['users', 'list'], 'Name the workspace with either --table NAME or --stack STACK.'],
   [['--table', 't', '--stack', 's', 'users', 'list'], 'Name the workspace with either --table NAME or --stack STACK.'],
   [['--table', 't', '--workspace', 'acme/main', 'users', 'list'], /--workspace picks a workspace of a --stack/],
-  [['--stack', 's', '--endpoint', 'http://127.0.0.1:8000', 'users', 'list'], /--endpoint is for a --table on DynamoDB Local/],
-  [['--table', 't', '--endpoint', 'localhost:8000', 'users', 'list'], '--endpoint must be an http(s) URL, not "localhost:8000".'],
+  [
+    ['--stack', 's', '--endpoint', 'http://127.0.0.1:8000', 'users', 'list'],
+    /--endpoint is for a --table on DynamoDB Local/,
+  ],
+  [
+    ['--table', 't', '--endpoint', 'localhost:8000', 'users', 'list'],
+    '--endpoint must be an http(s) URL, not "localhost:8000".',
+  ],
   [['--stack', 's', '--workspace', 'Acme', 'users', 'list'], /--workspace must be TENANT\/WORKSPACE/],
   [['--stack', 's', '--workspace', `acme/${'w'.repeat(64)}`, 'users', 'list'], /--workspace must be TENANT\/WORKSPACE/],
   [['--stack', 's', '--workspace', 'acme/main/eu', 'users', 'list'], /--workspace must be TENANT\/WORKSPACE/],
   [['--table', 't', 'users', 'list', 'extra'], 'users list takes no arguments.'],
   [['--table', 't', 'users', 'disable'], 'users disable takes exactly one USERNAME.'],
   [['--table', 't', 'users', 'list', '--password-stdin'], '--password-stdin does not apply to users list.'],
-  [['--table', 't', 'users', 'set-password', 'alice', '--claims', '{}'], '--claims does not apply to users set-password.'],
+  [
+    ['--table', 't', 'users', 'set-password', 'alice', '--claims', '{}'],
+    '--claims does not apply to users set-password.',
+  ],
   [['--table', 't', 'users', 'add', 'alice', '--claims', '{name'], /^--claims is not valid JSON/],
   [['--table', 't', 'users', 'add', 'alice', '--claims', '["name"]'], '--claims must be a JSON object.'],
-  [['--table', 't', 'clients', 'rotate-secret', 'web', '--secret-arn', 'backend'], /--secret-arn must be a Secrets Manager secret ARN/],
+  [
+    ['--table', 't', 'clients', 'rotate-secret', 'web', '--secret-arn', 'backend'],
+    /--secret-arn must be a Secrets Manager secret ARN/,
+  ],
   [['--table', 't', 'clients', 'list', '--verbose'], /Unknown option '--verbose'/],
   [['--table'], /argument missing/],
 ])('refuses %j', (argv, message) => {

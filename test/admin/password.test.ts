@@ -15,7 +15,9 @@ it('reads all of stdin, less one final line break', async () => {
     [`${PASSWORD} \n\n`, `${PASSWORD} \n`],
   ]) {
     const stderr = capture();
-    expect(await readNewPassword({ stdin: Readable.from([Buffer.from(input!)]), stderr: stderr.stream }, true)).toBe(expected);
+    expect(await readNewPassword({ stdin: Readable.from([Buffer.from(input!)]), stderr: stderr.stream }, true)).toBe(
+      expected,
+    );
     expect(stderr.text()).toBe('');
   }
 });
@@ -23,7 +25,9 @@ it('reads all of stdin, less one final line break', async () => {
 it('refuses a password from stdin that is too short or too long', async () => {
   const read = (input: string) => readNewPassword({ stdin: Readable.from([input]), stderr: capture().stream }, true);
 
-  await expect(read('elevenchars\n')).rejects.toThrow(new AdminError('The password is too short: it needs at least 12 characters.'));
+  await expect(read('elevenchars\n')).rejects.toThrow(
+    new AdminError('The password is too short: it needs at least 12 characters.'),
+  );
   await expect(read('')).rejects.toThrow(/too short/);
   // Twelve characters, though more UTF-16 code units and bytes.
   await expect(read('pässwörd🔑🔑🔑🔑')).resolves.toBe('pässwörd🔑🔑🔑🔑');
@@ -63,7 +67,9 @@ it('refuses two different passwords, a short one before asking again, and stops 
     return { read, typing, stdin, stderr };
   };
 
-  await expect(ask([`${PASSWORD}\r`, 'something else entirely\r']).read).rejects.toThrow(new AdminError('The two passwords differ.'));
+  await expect(ask([`${PASSWORD}\r`, 'something else entirely\r']).read).rejects.toThrow(
+    new AdminError('The two passwords differ.'),
+  );
 
   const short = ask(['short\r']);
   await expect(short.read).rejects.toThrow(/too short/);

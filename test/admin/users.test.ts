@@ -68,7 +68,9 @@ it('sets a new password: the new one verifies, the old one no longer does', asyn
 
 it('refuses to set the password of an unknown user before asking for it, or a password too short', async () => {
   const asked = password(PASSWORD);
-  await expect(setPassword(t.stores, 'bob', asked)).rejects.toThrow(new AdminError('There is no user "bob" in this workspace.'));
+  await expect(setPassword(t.stores, 'bob', asked)).rejects.toThrow(
+    new AdminError('There is no user "bob" in this workspace.'),
+  );
   expect(asked).not.toHaveBeenCalled();
 
   await addUser(t.stores, { username: 'alice', claims }, password(PASSWORD));
@@ -84,7 +86,9 @@ it('disables and enables a user, and refuses an unknown one', async () => {
   await setDisabled(t.stores, 'alice', false);
   expect((await t.stores.users.findByUsername('alice'))?.disabled).toBe(false);
 
-  await expect(setDisabled(t.stores, 'bob', true)).rejects.toThrow(new AdminError('There is no user "bob" in this workspace.'));
+  await expect(setDisabled(t.stores, 'bob', true)).rejects.toThrow(
+    new AdminError('There is no user "bob" in this workspace.'),
+  );
 });
 
 it('lists users sorted by name, as a table or as JSON, without any password hash', async () => {

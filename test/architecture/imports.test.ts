@@ -89,13 +89,21 @@ describe('the import graph', () => {
     expect(
       violations(
         'lambdas/core',
-        (t) => isAwsSdk(t) || t === 'aws-lambda' || t === 'node:http' || (t.startsWith('lambdas/') && !under('lambdas/core')(t)),
+        (t) =>
+          isAwsSdk(t) ||
+          t === 'aws-lambda' ||
+          t === 'node:http' ||
+          (t.startsWith('lambdas/') && !under('lambdas/core')(t)),
       ),
     ).toEqual([]);
   });
 
   it('lets nothing under lambdas/adapters import the handlers, the local host or the admin tooling', () => {
-    expect(violations('lambdas/adapters', (t) => ['handlers', 'local', 'admin', 'custom-resources'].some((d) => under(`lambdas/${d}`)(t)))).toEqual([]);
+    expect(
+      violations('lambdas/adapters', (t) =>
+        ['handlers', 'local', 'admin', 'custom-resources'].some((d) => under(`lambdas/${d}`)(t)),
+      ),
+    ).toEqual([]);
   });
 
   it('lets the handlers import the core and the adapters, never the local host', () => {

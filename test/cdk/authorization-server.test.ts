@@ -153,7 +153,13 @@ describe('AuthorizationServer with default props', () => {
         Format: Match.serializedJson(Match.objectLike({ requestId: '$context.requestId', status: '$context.status' })),
       },
       MethodSettings: [
-        Match.objectLike({ HttpMethod: '*', ResourcePath: '/*', ThrottlingRateLimit: 100, ThrottlingBurstLimit: 200, DataTraceEnabled: false }),
+        Match.objectLike({
+          HttpMethod: '*',
+          ResourcePath: '/*',
+          ThrottlingRateLimit: 100,
+          ThrottlingBurstLimit: 200,
+          DataTraceEnabled: false,
+        }),
       ],
     });
     template.resourceCountIs('AWS::ApiGateway::Account', 1);
@@ -173,14 +179,20 @@ describe('AuthorizationServer with default props', () => {
               AggregateKeyType: 'IP',
               Limit: 100,
               // the login path matched after normalisation, so /consent/ or //consent cannot slip past
-              ScopeDownStatement: { AndStatement: { Statements: Match.arrayWith([{
-                ByteMatchStatement: {
-                  FieldToMatch: { UriPath: {} },
-                  PositionalConstraint: 'CONTAINS',
-                  SearchString: '/consent',
-                  TextTransformations: [{ Priority: 0, Type: 'NORMALIZE_PATH' }],
+              ScopeDownStatement: {
+                AndStatement: {
+                  Statements: Match.arrayWith([
+                    {
+                      ByteMatchStatement: {
+                        FieldToMatch: { UriPath: {} },
+                        PositionalConstraint: 'CONTAINS',
+                        SearchString: '/consent',
+                        TextTransformations: [{ Priority: 0, Type: 'NORMALIZE_PATH' }],
+                      },
+                    },
+                  ]),
                 },
-              }]) } },
+              },
             }),
           },
         }),
@@ -251,6 +263,8 @@ describe('AuthorizationServer with default props', () => {
     expect(values).toContain(JSON.stringify(stack.resolve(server.discoveryUrl)));
     expect(values).toContain(JSON.stringify({ Ref: logicalId(server.table) }));
     expect(values).toContain(JSON.stringify({ Ref: logicalId(server.clientSecrets.backend as never) }));
-    expect(JSON.stringify(stack.resolve(server.discoveryUrl))).toContain('/prod/acme/customers/.well-known/openid-configuration');
+    expect(JSON.stringify(stack.resolve(server.discoveryUrl))).toContain(
+      '/prod/acme/customers/.well-known/openid-configuration',
+    );
   });
 });

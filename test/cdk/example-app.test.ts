@@ -44,7 +44,9 @@ describe('example app (bin/app.ts)', () => {
   beforeAll(async () => {
     outdir = mkdtempSync(join(tmpdir(), 'authz-cdk-'));
     // What the CDK CLI does with cdk.json's "app": run it with CDK_OUTDIR set. No credentials, no region.
-    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('AWS_') && !k.startsWith('CDK_')));
+    const env = Object.fromEntries(
+      Object.entries(process.env).filter(([k]) => !k.startsWith('AWS_') && !k.startsWith('CDK_')),
+    );
     const run = await promisify(execFile)(join(ROOT, 'node_modules/.bin/tsx'), ['bin/app.ts'], {
       cwd: ROOT,
       env: { ...env, CDK_OUTDIR: outdir, AWS_EC2_METADATA_DISABLED: 'true' },
@@ -72,16 +74,28 @@ describe('example app (bin/app.ts)', () => {
     expect(nag.conclusion).toBe('success');
     expect(nag.violations).toEqual([]);
     for (const s of nag.suppressedViolations) expect(s.reason.length, s.ruleName).toBeGreaterThan(60);
-    const acknowledged = [...new Set<string>(nag.suppressedViolations.map((s: { ruleName: string }) => s.ruleName.replace(/\[.*$/, '')))];
+    const acknowledged = [
+      ...new Set<string>(nag.suppressedViolations.map((s: { ruleName: string }) => s.ruleName.replace(/\[.*$/, ''))),
+    ];
     expect(acknowledged.sort()).toEqual(
-      ['AwsSolutions-APIG2', 'AwsSolutions-APIG4', 'AwsSolutions-APIG6', 'AwsSolutions-COG4', 'AwsSolutions-IAM4', 'AwsSolutions-IAM5', 'AwsSolutions-SMG4'].sort(),
+      [
+        'AwsSolutions-APIG2',
+        'AwsSolutions-APIG4',
+        'AwsSolutions-APIG6',
+        'AwsSolutions-COG4',
+        'AwsSolutions-IAM4',
+        'AwsSolutions-IAM5',
+        'AwsSolutions-SMG4',
+      ].sort(),
     );
     expect(report.pluginReports.every((p: { conclusion: string }) => p.conclusion === 'success')).toBe(true);
   });
 
-  it('deploys two tenants\' workspaces, each with a public SPA and a confidential backend client', () => {
+  it("deploys two tenants' workspaces, each with a public SPA and a confidential backend client", () => {
     // THEN
-    const clients = resourcesOfType('Custom::AuthorizationServerClients').map(([, r]) => JSON.stringify(r.Properties.Clients));
+    const clients = resourcesOfType('Custom::AuthorizationServerClients').map(([, r]) =>
+      JSON.stringify(r.Properties.Clients),
+    );
     expect(clients).toHaveLength(2);
     for (const tenant of ['acme', 'globex']) {
       const own = clients.find((c) => c.includes(`${tenant}-spa`)) ?? '';
@@ -92,16 +106,24 @@ describe('example app (bin/app.ts)', () => {
     expect(resourcesOfType('AWS::ApiGateway::RestApi')).toHaveLength(2);
   });
 
-  it('protects the demo API with the built-in JWT authorizer on each workspace\'s issuer and audience', () => {
+  it("protects the demo API with the built-in JWT authorizer on each workspace's issuer and audience", () => {
     // GIVEN
     const authorizers = resourcesOfType('AWS::ApiGatewayV2::Authorizer').map(([, r]) => r.Properties);
     const routes = resourcesOfType('AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties);
 
     // THEN
     expect(authorizers).toHaveLength(2);
-    for (const [tenant, workspace] of [['acme', 'customers'], ['globex', 'staff']]) {
-      const authorizer = authorizers.find((a) => JSON.stringify(a.JwtConfiguration.Issuer).includes(`/prod/${tenant}/${workspace}`));
-      expect(authorizer).toMatchObject({ AuthorizerType: 'JWT', JwtConfiguration: { Audience: [`https://api.${tenant}.example`] } });
+    for (const [tenant, workspace] of [
+      ['acme', 'customers'],
+      ['globex', 'staff'],
+    ]) {
+      const authorizer = authorizers.find((a) =>
+        JSON.stringify(a.JwtConfiguration.Issuer).includes(`/prod/${tenant}/${workspace}`),
+      );
+      expect(authorizer).toMatchObject({
+        AuthorizerType: 'JWT',
+        JwtConfiguration: { Audience: [`https://api.${tenant}.example`] },
+      });
       expect(routes.find((r) => r.RouteKey === `GET /${tenant}/orders`)).toMatchObject({
         AuthorizationType: 'JWT',
         AuthorizationScopes: ['orders:read'],
@@ -147,11 +169,15 @@ describe('example app (bin/app.ts)', () => {
       // WHEN
       const loaded = await Promise.all(
         Object.entries(bundles()).map(async ([name, file]) => {
-          const { stdout } = await promisify(execFile)(process.execPath, [
-            '--input-type=module',
-            '-e',
-            `const m = await import(${JSON.stringify(pathToFileURL(file).href)}); console.log(typeof m.handler);`,
-          ], { env: { PATH: process.env.PATH ?? '', AWS_REGION: 'eu-west-1' } });
+          const { stdout } = await promisify(execFile)(
+            process.execPath,
+            [
+              '--input-type=module',
+              '-e',
+              `const m = await import(${JSON.stringify(pathToFileURL(file).href)}); console.log(typeof m.handler);`,
+            ],
+            { env: { PATH: process.env.PATH ?? '', AWS_REGION: 'eu-west-1' } },
+          );
           return [name, stdout.trim()];
         }),
       );
@@ -165,7 +191,9 @@ describe('example app (bin/app.ts)', () => {
       // standard endpoint variables, and the environment the construct sets (values of this test run)
       const kms = await startKmsStandIn({ 'key-1': 'RS256' });
       const { stores, tableName } = await newTestStore();
-      const fn = resourcesOfType('AWS::Lambda::Function').find(([id]) => id.startsWith('acmecustomersTokenHandlerFunction'))![1];
+      const fn = resourcesOfType('AWS::Lambda::Function').find(([id]) =>
+        id.startsWith('acmecustomersTokenHandlerFunction'),
+      )![1];
       const declared = Object.keys(fn.Properties.Environment.Variables);
       const issuer = 'https://auth.example.com/prod/acme/customers';
       const values: Record<string, string> = {
@@ -185,8 +213,17 @@ describe('example app (bin/app.ts)', () => {
         AWS_ACCESS_KEY_ID: 'local',
         AWS_SECRET_ACCESS_KEY: 'local',
       });
-      await stores.directory.putClient({ ...spa, redirectUris: ['https://spa.example.com/callback'], scopes: ['openid', 'profile', 'email'] });
-      await stores.directory.createUser({ sub: 'sub-alice', username: 'alice', passwordHash: await hashPassword(TEST_PASSWORD), claims: { email: 'alice@example.com' } });
+      await stores.directory.putClient({
+        ...spa,
+        redirectUris: ['https://spa.example.com/callback'],
+        scopes: ['openid', 'profile', 'email'],
+      });
+      await stores.directory.createUser({
+        sub: 'sub-alice',
+        username: 'alice',
+        passwordHash: await hashPassword(TEST_PASSWORD),
+        claims: { email: 'alice@example.com' },
+      });
       const handlers: RoutedHandler[] = await Promise.all(
         Object.entries(bundles())
           .filter(([name]) => name !== 'clients')
@@ -237,7 +274,10 @@ describe('example app (bin/app.ts)', () => {
       // THEN
       for (const [, secret] of resourcesOfType('AWS::SecretsManager::Secret')) {
         expect(secret.Properties.SecretString).toBeUndefined();
-        expect(secret.Properties.GenerateSecretString).toMatchObject({ GenerateStringKey: 'clientSecret', PasswordLength: 64 });
+        expect(secret.Properties.GenerateSecretString).toMatchObject({
+          GenerateStringKey: 'clientSecret',
+          PasswordLength: 64,
+        });
       }
       for (const file of filesOf(outdir).filter((f) => f.endsWith('.template.json'))) {
         expect(readFileSync(file, 'utf8')).not.toMatch(/"SecretString"|"(client_?secret|password)"\s*:/i);

@@ -11,7 +11,11 @@ describe('least privilege', () => {
   let server: AuthorizationServer;
   let template: Template;
   beforeAll(() => {
-    ({ stack, server, template } = workspaceStack({ clients: [spa, backend], signingKeys: ['old', 'current'], activeSigningKey: 'current' }));
+    ({ stack, server, template } = workspaceStack({
+      clients: [spa, backend],
+      signingKeys: ['old', 'current'],
+      activeSigningKey: 'current',
+    }));
   });
 
   const table = () => ({ 'Fn::GetAtt': [logicalId(server.table), 'Arn'] });
@@ -20,15 +24,17 @@ describe('least privilege', () => {
   /** Everything but the statement that lets the function write its own log group. */
   const grantsOf = (roleId: string): Statement[] =>
     statementsOfRole(template, roleId).filter((s) => !actionsOf([s]).every((a) => a.startsWith('logs:')));
-  const tableStatement = (...actions: string[]) => ({ Effect: 'Allow', Action: actions.length === 1 ? actions[0] : actions, Resource: table() });
+  const tableStatement = (...actions: string[]) => ({
+    Effect: 'Allow',
+    Action: actions.length === 1 ? actions[0] : actions,
+    Resource: table(),
+  });
 
   it('grants each endpoint exactly the table actions and key operations it uses', () => {
     // GIVEN
     const expected: Record<HandlerName, unknown[]> = {
       authorize: [tableStatement('dynamodb:GetItem', 'dynamodb:PutItem')],
-      consent: [
-        tableStatement('dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'),
-      ],
+      consent: [tableStatement('dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem')],
       token: [
         tableStatement('dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'),
         { Effect: 'Allow', Action: 'kms:GetPublicKey', Resource: key('current') },
@@ -36,25 +42,37 @@ describe('least privilege', () => {
           Effect: 'Allow',
           Action: 'kms:Sign',
           Resource: key('current'),
-          Condition: { StringEquals: { 'kms:SigningAlgorithm': 'RSASSA_PKCS1_V1_5_SHA_256', 'kms:MessageType': 'DIGEST' } },
+          Condition: {
+            StringEquals: { 'kms:SigningAlgorithm': 'RSASSA_PKCS1_V1_5_SHA_256', 'kms:MessageType': 'DIGEST' },
+          },
         },
       ],
       jwks: [{ Effect: 'Allow', Action: 'kms:GetPublicKey', Resource: [key('old'), key('current')] }],
       discovery: [],
-      userinfo: [tableStatement('dynamodb:GetItem'), { Effect: 'Allow', Action: 'kms:GetPublicKey', Resource: [key('old'), key('current')] }],
+      userinfo: [
+        tableStatement('dynamodb:GetItem'),
+        { Effect: 'Allow', Action: 'kms:GetPublicKey', Resource: [key('old'), key('current')] },
+      ],
     };
 
     // THEN
     expect(Object.keys(expected).sort()).toEqual([...handlerNames].sort());
-    for (const name of handlerNames) expect({ name, grants: grantsOf(roleOf(name)) }).toEqual({ name, grants: expected[name] });
+    for (const name of handlerNames)
+      expect({ name, grants: grantsOf(roleOf(name)) }).toEqual({ name, grants: expected[name] });
   });
 
   it('lets each function write only to its own log group', () => {
     for (const name of handlerNames) {
       const fn = template.toJSON().Resources[logicalId(server.functions[name])];
-      const logs = statementsOfRole(template, roleOf(name)).filter((s) => actionsOf([s]).every((a) => a.startsWith('logs:')));
+      const logs = statementsOfRole(template, roleOf(name)).filter((s) =>
+        actionsOf([s]).every((a) => a.startsWith('logs:')),
+      );
       expect(logs).toEqual([
-        { Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: { 'Fn::GetAtt': [fn.Properties.LoggingConfig.LogGroup.Ref, 'Arn'] } },
+        {
+          Effect: 'Allow',
+          Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+          Resource: { 'Fn::GetAtt': [fn.Properties.LoggingConfig.LogGroup.Ref, 'Arn'] },
+        },
       ]);
     }
   });
@@ -80,7 +98,9 @@ describe('least privilege', () => {
 
   it('lets the client sync write clients and read only the secrets of its clients', () => {
     // GIVEN
-    const syncRole = Object.entries(template.findResources('AWS::IAM::Role')).find(([id]) => id.startsWith('WorkspaceClientsHandlerRole'))?.[0];
+    const syncRole = Object.entries(template.findResources('AWS::IAM::Role')).find(([id]) =>
+      id.startsWith('WorkspaceClientsHandlerRole'),
+    )?.[0];
 
     // THEN
     expect(grantsOf(syncRole as string)).toEqual([
@@ -106,6 +126,8 @@ describe('least privilege', () => {
 
     // THEN
     expect(wildcards).toHaveLength(1);
-    expect(wildcards[0]).toMatch(/^WorkspaceClientsProviderRoleDefaultPolicy\w+ lambda:InvokeFunction .*WorkspaceClientsHandlerFunction\w+","Arn"\]},":\*"\]/);
+    expect(wildcards[0]).toMatch(
+      /^WorkspaceClientsProviderRoleDefaultPolicy\w+ lambda:InvokeFunction .*WorkspaceClientsHandlerFunction\w+","Arn"\]},":\*"\]/,
+    );
   });
 });

@@ -37,7 +37,10 @@ describe('prop validation', () => {
     ['clients[0].clientId', { clients: [client({ clientId: 'my client' })] }],
     ['clients[0].clientId', { clients: [client({ clientId: Fn.ref('ClientId') })] }],
     ['clients[0].redirectUris[0]', { clients: [client({ redirectUris: ['http://app.example.com/cb'] })] }],
-    ['clients[0].redirectUris[0]', { clients: [client({ applicationType: 'native', redirectUris: ['javascript:alert(1)'] })] }],
+    [
+      'clients[0].redirectUris[0]',
+      { clients: [client({ applicationType: 'native', redirectUris: ['javascript:alert(1)'] })] },
+    ],
     ['clients[0].redirectUris[0]', { clients: [client({ applicationType: 'native', redirectUris: ['myapp:/cb'] })] }],
     ['clients[0].grantTypes', { clients: [client({ grantTypes: ['client_credentials'] })] }],
     ['clients[0].redirectUri', { clients: [client({ redirectUri: 'https://app.example.com/cb' })] }],
@@ -47,9 +50,9 @@ describe('prop validation', () => {
   });
 
   it('says what is wrong with a client, naming the prop down to the list entry', () => {
-    expect(() => build({ clients: [client({ redirectUris: ['https://app.example.com/cb', 'https://app.example.com/cb#x'] })] })).toThrow(
-      'Invalid AuthorizationServer prop `clients[0].redirectUris[1]`: must not contain a fragment (#).',
-    );
+    expect(() =>
+      build({ clients: [client({ redirectUris: ['https://app.example.com/cb', 'https://app.example.com/cb#x'] })] }),
+    ).toThrow('Invalid AuthorizationServer prop `clients[0].redirectUris[1]`: must not contain a fragment (#).');
   });
 
   it('names the client passed to addClient', () => {
@@ -57,7 +60,9 @@ describe('prop validation', () => {
     const server = build({});
 
     // WHEN / THEN
-    expect(() => server.addClient({ ...backend, redirectUris: ['http://x.example/cb'] })).toThrow('`addClient("backend").redirectUris[0]`');
+    expect(() => server.addClient({ ...backend, redirectUris: ['http://x.example/cb'] })).toThrow(
+      '`addClient("backend").redirectUris[0]`',
+    );
   });
 
   it('refuses a client secret in a registration without repeating it', () => {
@@ -97,14 +102,18 @@ describe('prop validation', () => {
     expect(() =>
       build({
         baseUrl: Fn.importValue('IdentityBaseUrl'),
-        clients: [client({ redirectUris: [Fn.importValue('AppCallbackUrl')], audience: [Fn.importValue('ApiAudience')] })],
+        clients: [
+          client({ redirectUris: [Fn.importValue('AppCallbackUrl')], audience: [Fn.importValue('ApiAudience')] }),
+        ],
       }),
     ).not.toThrow();
   });
 
   it('accepts loopback http and private-use schemes for native clients', () => {
     expect(() =>
-      build({ clients: [client({ applicationType: 'native', redirectUris: ['http://127.0.0.1/cb', 'com.example.app:/cb'] })] }),
+      build({
+        clients: [client({ applicationType: 'native', redirectUris: ['http://127.0.0.1/cb', 'com.example.app:/cb'] })],
+      }),
     ).not.toThrow();
   });
 });

@@ -8,7 +8,10 @@ import { PATH_INSERTED_METADATA } from '../../lambdas/handlers/manifest.js';
 import { logicalId, routesOf, statementsOfRole, unbundledApp, workspaceStack } from './support.js';
 
 const envOf = (template: Template, server: AuthorizationServer) =>
-  template.toJSON().Resources[logicalId(server.functions.token)].Properties.Environment.Variables as Record<string, unknown>;
+  template.toJSON().Resources[logicalId(server.functions.token)].Properties.Environment.Variables as Record<
+    string,
+    unknown
+  >;
 
 describe('signing algorithm', () => {
   it.each<[SigningAlgorithm, string, string]>([
@@ -22,8 +25,12 @@ describe('signing algorithm', () => {
     // THEN
     template.hasResourceProperties('AWS::KMS::Key', { KeySpec: keySpec, KeyUsage: 'SIGN_VERIFY' });
     expect(envOf(template, server).SIGNING_ALG).toBe(alg);
-    const sign = statementsOfRole(template, logicalId(server.functions.token.role as never)).find((s) => s.Action === 'kms:Sign');
-    expect(sign?.Condition).toEqual({ StringEquals: { 'kms:SigningAlgorithm': kmsAlgorithm, 'kms:MessageType': 'DIGEST' } });
+    const sign = statementsOfRole(template, logicalId(server.functions.token.role as never)).find(
+      (s) => s.Action === 'kms:Sign',
+    );
+    expect(sign?.Condition).toEqual({
+      StringEquals: { 'kms:SigningAlgorithm': kmsAlgorithm, 'kms:MessageType': 'DIGEST' },
+    });
   });
 });
 
@@ -48,7 +55,9 @@ describe('key rotation', () => {
 
     // THEN
     expect(server.signingKey).toBe(server.signingKeys.current);
-    expect(envOf(template, server).ACTIVE_SIGNING_KEY_ID).toEqual({ 'Fn::GetAtt': [logicalId(server.signingKeys.current as never), 'Arn'] });
+    expect(envOf(template, server).ACTIVE_SIGNING_KEY_ID).toEqual({
+      'Fn::GetAtt': [logicalId(server.signingKeys.current as never), 'Arn'],
+    });
   });
 
   it('keeps the logical id of the default key when more keys are added', () => {
@@ -74,7 +83,12 @@ describe('lifetimes', () => {
     });
 
     // THEN
-    expect(envOf(template, server)).toMatchObject({ CODE_TTL: '30', ACCESS_TOKEN_TTL: '900', ID_TOKEN_TTL: '600', SESSION_TTL: '3600' });
+    expect(envOf(template, server)).toMatchObject({
+      CODE_TTL: '30',
+      ACCESS_TOKEN_TTL: '900',
+      ID_TOKEN_TTL: '600',
+      SESSION_TTL: '3600',
+    });
   });
 });
 
@@ -107,7 +121,10 @@ describe('removal policy and edge protection', () => {
     const { stack, template } = workspaceStack({ removalPolicy: RemovalPolicy.DESTROY });
 
     // THEN
-    template.hasResource('AWS::DynamoDB::Table', { DeletionPolicy: 'Delete', Properties: Match.objectLike({ DeletionProtectionEnabled: false }) });
+    template.hasResource('AWS::DynamoDB::Table', {
+      DeletionPolicy: 'Delete',
+      Properties: Match.objectLike({ DeletionProtectionEnabled: false }),
+    });
     template.hasResource('AWS::KMS::Key', { DeletionPolicy: 'Delete' });
     Annotations.fromStack(stack).hasWarning('/Test/Workspace', Match.stringLikeRegexp('removalPolicy DESTROY'));
   });
@@ -169,7 +186,7 @@ describe('several workspaces in one stack', () => {
     expect(stack.resolve(a.issuer)).not.toEqual(stack.resolve(b.issuer));
   });
 
-  it('can share one REST API, whose stage stays the caller\'s', () => {
+  it("can share one REST API, whose stage stays the caller's", () => {
     // GIVEN
     const stack = new Stack(unbundledApp(), 'Test');
     const api = new apigw.RestApi(stack, 'SharedApi', { deployOptions: { stageName: 'v1' }, cloudWatchRole: false });

@@ -57,11 +57,18 @@ describe('requests that must never redirect', () => {
       const res = await new Agent(t.ws).get(authorizeUrl(validRequest('cli', ok).params));
       expect(res.status, ok).toBe(302);
     }
-    for (const bad of ['http://127.0.0.1:51234/callbackx', 'http://localhost:51234/callback', 'http://127.0.0.1:51234/callback?x', 'https://127.0.0.1:5/callback']) {
+    for (const bad of [
+      'http://127.0.0.1:51234/callbackx',
+      'http://localhost:51234/callback',
+      'http://127.0.0.1:51234/callback?x',
+      'https://127.0.0.1:5/callback',
+    ]) {
       expectErrorPage(await new Agent(t.ws).get(authorizeUrl(validRequest('cli', bad).params)));
     }
     // a web client gets no such leeway
-    expectErrorPage(await new Agent(t.ws).get(authorizeUrl(validRequest('spa', 'https://spa.example.com:8443/callback').params)));
+    expectErrorPage(
+      await new Agent(t.ws).get(authorizeUrl(validRequest('spa', 'https://spa.example.com:8443/callback').params)),
+    );
   });
 
   it('shows the error page, not a 5xx, for a client_id no registration could have', async () => {
@@ -142,7 +149,12 @@ describe('successful responses', () => {
 
   it('a session of a user disabled since signing in no longer counts', async () => {
     const agent = new Agent(t.ws);
-    await t.stores.directory.createUser({ sub: 'sub-carol', username: 'carol', passwordHash: await hashPassword(TEST_PASSWORD), claims: {} });
+    await t.stores.directory.createUser({
+      sub: 'sub-carol',
+      username: 'carol',
+      passwordHash: await hashPassword(TEST_PASSWORD),
+      claims: {},
+    });
     await obtainCode(agent, { ...validRequest().params, login_hint: 'carol' }, 'carol');
     await t.stores.directory.updateUser('carol', { disabled: true });
     const none = await agent.get(authorizeUrl({ ...validRequest().params, prompt: 'none' }));
@@ -169,7 +181,9 @@ describe('successful responses', () => {
   it('stores only the hash of the code', async () => {
     const { params } = validRequest();
     const code = (await obtainCode(new Agent(t.ws), params)).searchParams.get('code')!;
-    const { Items = [] } = await t.doc.send(new (await import('@aws-sdk/lib-dynamodb')).ScanCommand({ TableName: t.tableName }));
+    const { Items = [] } = await t.doc.send(
+      new (await import('@aws-sdk/lib-dynamodb')).ScanCommand({ TableName: t.tableName }),
+    );
     expect(JSON.stringify(Items)).not.toContain(code);
   });
 });

@@ -123,7 +123,9 @@ describe('anti-CSRF', () => {
     const agent = new Agent(t.ws);
     const page = await loginPage(agent);
     const csrf = hiddenField(page.body, 'csrf');
-    const res = await agent.post('consent', { form: { txn: hiddenField(page.body, 'txn'), csrf: [csrf, csrf], username: 'alice', password: 'x' } });
+    const res = await agent.post('consent', {
+      form: { txn: hiddenField(page.body, 'txn'), csrf: [csrf, csrf], username: 'alice', password: 'x' },
+    });
     expect(res.status).toBe(400);
     expect(res.headers['content-type']).toMatch(/^text\/html/);
     expectSecurityHeaders(res.headers);
@@ -171,7 +173,9 @@ describe('login', () => {
     const pages = [];
     for (let i = 0; i < 20; i++) pages.push(await loginPage(agent));
     const results = await Promise.all(
-      pages.map((page, i) => submitLogin(agent, page, 'alice', i === 19 ? TEST_PASSWORD : `guess-${i}`, `198.51.100.${i}`)),
+      pages.map((page, i) =>
+        submitLogin(agent, page, 'alice', i === 19 ? TEST_PASSWORD : `guess-${i}`, `198.51.100.${i}`),
+      ),
     );
     expect(t.audit.filter((e) => e.type === 'login.failed').length).toBeLessThanOrEqual(3);
     expect(results.filter((r) => r.status === 429).length).toBeGreaterThanOrEqual(16);
@@ -234,7 +238,9 @@ describe('consent decisions', () => {
     const t = await newTestWorkspace();
     const agent = new Agent(t.ws);
     const consent = await consentPage(agent);
-    const csrfFailure = await agent.post('consent', { form: { txn: hiddenField(consent.body, 'txn'), csrf: 'wrong', decision: 'allow' } });
+    const csrfFailure = await agent.post('consent', {
+      form: { txn: hiddenField(consent.body, 'txn'), csrf: 'wrong', decision: 'allow' },
+    });
     const expired = await agent.get('consent?txn=AAAAAAAAAAAAAAAAAAAAAA');
     for (const res of [consent, csrfFailure, expired]) expectSecurityHeaders(res.headers);
     expect([csrfFailure.status, expired.status]).toEqual([403, 400]);
@@ -265,7 +271,10 @@ describe('single sign-on and remembered consent', () => {
     const t = await newTestWorkspace();
     const agent = new Agent(t.ws);
     await obtainCode(agent, validRequest('spa', undefined, 'openid profile').params);
-    const page = await follow(agent, await agent.get(authorizeUrl(validRequest('spa', undefined, 'openid email').params)));
+    const page = await follow(
+      agent,
+      await agent.get(authorizeUrl(validRequest('spa', undefined, 'openid email').params)),
+    );
     expect(page.body).toContain('name="decision"');
     expect(page.body).not.toContain('name="password"');
     await submitDecision(agent, page, 'allow');
@@ -284,14 +293,19 @@ describe('single sign-on and remembered consent', () => {
     t.clock.advance(10);
     const maxAge = await follow(agent, await agent.get(authorizeUrl({ ...validRequest().params, max_age: '5' })));
     expect(maxAge.body).toContain('name="password"');
-    const none = await agent.get(authorizeUrl({ ...validRequest('spa', undefined, 'openid orders:read').params, prompt: 'none' }));
+    const none = await agent.get(
+      authorizeUrl({ ...validRequest('spa', undefined, 'openid orders:read').params, prompt: 'none' }),
+    );
     expect(none.location?.searchParams.get('error')).toBe('consent_required');
   });
 
   it('first-party clients never show the consent page', async () => {
     const t = await newTestWorkspace();
     const agent = new Agent(t.ws);
-    const page = await follow(agent, await agent.get(authorizeUrl(validRequest('first', 'https://first.example.com/cb').params)));
+    const page = await follow(
+      agent,
+      await agent.get(authorizeUrl(validRequest('first', 'https://first.example.com/cb').params)),
+    );
     const res = await submitLogin(agent, page);
     expect(res.status).toBe(303);
     expect(res.location?.origin).toBe('https://first.example.com');

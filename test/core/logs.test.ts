@@ -25,10 +25,16 @@ it('a full flow logs one JSON line per request and audit events, and no code, to
   const { params, verifier } = validRequest();
   const login = await follow(agent, await agent.get(authorizeUrl(params)));
   const csrf = hiddenField(login.body, 'csrf');
-  const wrong = await agent.post('consent', { form: { txn: hiddenField(login.body, 'txn'), csrf, username: 'alice', password: 'not-the-password' } });
-  const afterLogin = await agent.post('consent', { form: { txn: hiddenField(wrong.body, 'txn'), csrf, username: 'alice', password: TEST_PASSWORD } });
+  const wrong = await agent.post('consent', {
+    form: { txn: hiddenField(login.body, 'txn'), csrf, username: 'alice', password: 'not-the-password' },
+  });
+  const afterLogin = await agent.post('consent', {
+    form: { txn: hiddenField(wrong.body, 'txn'), csrf, username: 'alice', password: TEST_PASSWORD },
+  });
   const consent = await follow(agent, afterLogin);
-  const back = await agent.post('consent', { form: { txn: hiddenField(consent.body, 'txn'), csrf, decision: 'allow' } });
+  const back = await agent.post('consent', {
+    form: { txn: hiddenField(consent.body, 'txn'), csrf, decision: 'allow' },
+  });
   const code = back.location!.searchParams.get('code')!;
   const tokens = (await agent.post('oauth2/token', { form: tokenForm(code, verifier) })).json();
   await agent.get('userinfo', { headers: { Authorization: `Bearer ${tokens.access_token}` } });
@@ -36,13 +42,33 @@ it('a full flow logs one JSON line per request and audit events, and no code, to
 
   const records = lines.map((l) => JSON.parse(l));
   expect(records.filter((r) => r.message === 'request').map((r) => r.route)).toEqual([
-    'GET /oauth2/authorize', 'GET /consent', 'POST /consent', 'POST /consent', 'GET /consent', 'POST /consent',
-    'POST /oauth2/token', 'GET /userinfo', 'POST /oauth2/token',
+    'GET /oauth2/authorize',
+    'GET /consent',
+    'POST /consent',
+    'POST /consent',
+    'GET /consent',
+    'POST /consent',
+    'POST /oauth2/token',
+    'GET /userinfo',
+    'POST /oauth2/token',
   ]);
   expect(records.filter((r) => r.message === 'audit').map((r) => r.event)).toEqual([
-    'login.failed', 'login.succeeded', 'consent.granted', 'token.issued', 'code.replayed',
+    'login.failed',
+    'login.succeeded',
+    'consent.granted',
+    'token.issued',
+    'code.replayed',
   ]);
   const text = lines.join('\n');
-  const secrets = [code, tokens.access_token, tokens.id_token, verifier, TEST_PASSWORD, 'not-the-password', csrf, ...agent.cookies.values()];
+  const secrets = [
+    code,
+    tokens.access_token,
+    tokens.id_token,
+    verifier,
+    TEST_PASSWORD,
+    'not-the-password',
+    csrf,
+    ...agent.cookies.values(),
+  ];
   for (const secret of secrets) expect(text).not.toContain(secret);
 });

@@ -1,7 +1,12 @@
 // The rules every client registration, username and tenant or workspace id follows, whoever declares them.
 import { describe, expect, it } from 'vitest';
 import type { ClientRegistration } from '../../lambdas/core/model.js';
-import { clientRegistrationProblems, idProblem, registrationOf, usernameProblem } from '../../lambdas/core/registration/registration.js';
+import {
+  clientRegistrationProblems,
+  idProblem,
+  registrationOf,
+  usernameProblem,
+} from '../../lambdas/core/registration/registration.js';
 
 const client = () => ({
   clientId: 'web',
@@ -25,7 +30,8 @@ function problemsWith(change: (c: Client) => void): string {
     .join('\n');
 }
 
-const MUST_BE_HTTPS = 'must be https, http on localhost / 127.0.0.1 / [::1], or for a native client a private-use scheme like com.example.app:';
+const MUST_BE_HTTPS =
+  'must be https, http on localhost / 127.0.0.1 / [::1], or for a native client a private-use scheme like com.example.app:';
 
 describe('clientRegistrationProblems', () => {
   it('finds nothing wrong with a valid registration', () => {
@@ -36,65 +42,152 @@ describe('clientRegistrationProblems', () => {
     expect(clientRegistrationProblems({ ...client(), clientId: 'a b' }, { path: 'clients[3]' })).toEqual([
       { field: 'clients[3].clientId', problem: 'must be 1-128 letters, digits or . _ ~ -' },
     ]);
-    expect(clientRegistrationProblems('web', { path: 'clients[3]' })).toEqual([{ field: 'clients[3]', problem: 'must be an object' }]);
+    expect(clientRegistrationProblems('web', { path: 'clients[3]' })).toEqual([
+      { field: 'clients[3]', problem: 'must be an object' },
+    ]);
   });
 
   it.each<[string, (c: Client) => void, string]>([
     ['a missing clientId', (c) => delete c.clientId, 'client.clientId: is required'],
-    ['a clientId with a space', (c) => (c.clientId = 'my client'), 'client.clientId: must be 1-128 letters, digits or . _ ~ -'],
-    ['a clientId with a non-ASCII character', (c) => (c.clientId = 'wéb'), 'client.clientId: must be 1-128 letters, digits or . _ ~ -'],
+    [
+      'a clientId with a space',
+      (c) => (c.clientId = 'my client'),
+      'client.clientId: must be 1-128 letters, digits or . _ ~ -',
+    ],
+    [
+      'a clientId with a non-ASCII character',
+      (c) => (c.clientId = 'wéb'),
+      'client.clientId: must be 1-128 letters, digits or . _ ~ -',
+    ],
     ['a clientId with a reserved character', (c) => (c.clientId = 'web&co'), 'client.clientId: must be 1-128 letters'],
     ['a clientId that is too long', (c) => (c.clientId = 'c'.repeat(129)), 'client.clientId: must be 1-128 letters'],
-    ['a clientName that is too long', (c) => (c.clientName = 'n'.repeat(201)), 'client.clientName: must be at most 200 characters'],
+    [
+      'a clientName that is too long',
+      (c) => (c.clientName = 'n'.repeat(201)),
+      'client.clientName: must be at most 200 characters',
+    ],
     ['an empty clientName', (c) => (c.clientName = ''), 'client.clientName: must be a non-empty string'],
     ['a missing auth method', (c) => delete c.tokenEndpointAuthMethod, 'client.tokenEndpointAuthMethod: is required'],
-    ['an auth method the token endpoint does not support', (c) => (c.tokenEndpointAuthMethod = 'private_key_jwt'), 'client.tokenEndpointAuthMethod: must be one of'],
-    ['an unknown auth method', (c) => (c.tokenEndpointAuthMethod = 'client_secret_jwt'), 'client.tokenEndpointAuthMethod: must be one of'],
+    [
+      'an auth method the token endpoint does not support',
+      (c) => (c.tokenEndpointAuthMethod = 'private_key_jwt'),
+      'client.tokenEndpointAuthMethod: must be one of',
+    ],
+    [
+      'an unknown auth method',
+      (c) => (c.tokenEndpointAuthMethod = 'client_secret_jwt'),
+      'client.tokenEndpointAuthMethod: must be one of',
+    ],
     ['a missing redirect URI list', (c) => delete c.redirectUris, 'client.redirectUris: is required'],
-    ['a relative redirect URI', (c) => (c.redirectUris = ['/callback']), 'client.redirectUris[0]: must be an absolute URI'],
-    ['a redirect URI with a fragment', (c) => (c.redirectUris = ['https://app.example.com/cb#x']), 'client.redirectUris[0]: must not contain a fragment'],
-    ['a plain http redirect URI to a remote host', (c) => (c.redirectUris = ['http://app.example.com/cb']), `client.redirectUris[0]: ${MUST_BE_HTTPS}`],
-    ['a private-use scheme on a web client', (c) => (c.redirectUris = ['com.example.app:/cb']), `client.redirectUris[0]: ${MUST_BE_HTTPS}`],
-    ['a native scheme that is not a reverse domain name', (c) => ((c.applicationType = 'native'), (c.redirectUris = ['myapp:/cb'])), `client.redirectUris[0]: ${MUST_BE_HTTPS}`],
-    ['a redirect URI that is not a string', (c) => (c.redirectUris = [42]), 'client.redirectUris[0]: must be a non-empty string'],
-    ['a redirect URI listed twice', (c) => (c.redirectUris = ['https://a.example/cb', 'https://a.example/cb']), 'client.redirectUris: lists "https://a.example/cb" twice'],
-    ['no redirect URI for the code grant', (c) => (c.redirectUris = []), 'client.redirectUris: must list at least one URI for the authorization_code grant'],
-    ['a grant type list that is not a list', (c) => (c.grantTypes = 'authorization_code'), 'client.grantTypes: must be an array'],
+    [
+      'a relative redirect URI',
+      (c) => (c.redirectUris = ['/callback']),
+      'client.redirectUris[0]: must be an absolute URI',
+    ],
+    [
+      'a redirect URI with a fragment',
+      (c) => (c.redirectUris = ['https://app.example.com/cb#x']),
+      'client.redirectUris[0]: must not contain a fragment',
+    ],
+    [
+      'a plain http redirect URI to a remote host',
+      (c) => (c.redirectUris = ['http://app.example.com/cb']),
+      `client.redirectUris[0]: ${MUST_BE_HTTPS}`,
+    ],
+    [
+      'a private-use scheme on a web client',
+      (c) => (c.redirectUris = ['com.example.app:/cb']),
+      `client.redirectUris[0]: ${MUST_BE_HTTPS}`,
+    ],
+    [
+      'a native scheme that is not a reverse domain name',
+      (c) => ((c.applicationType = 'native'), (c.redirectUris = ['myapp:/cb'])),
+      `client.redirectUris[0]: ${MUST_BE_HTTPS}`,
+    ],
+    [
+      'a redirect URI that is not a string',
+      (c) => (c.redirectUris = [42]),
+      'client.redirectUris[0]: must be a non-empty string',
+    ],
+    [
+      'a redirect URI listed twice',
+      (c) => (c.redirectUris = ['https://a.example/cb', 'https://a.example/cb']),
+      'client.redirectUris: lists "https://a.example/cb" twice',
+    ],
+    [
+      'no redirect URI for the code grant',
+      (c) => (c.redirectUris = []),
+      'client.redirectUris: must list at least one URI for the authorization_code grant',
+    ],
+    [
+      'a grant type list that is not a list',
+      (c) => (c.grantTypes = 'authorization_code'),
+      'client.grantTypes: must be an array',
+    ],
     ['an empty grant type list', (c) => (c.grantTypes = []), 'client.grantTypes: must name at least one grant type'],
     ['an unknown grant type', (c) => (c.grantTypes = ['implicit']), 'client.grantTypes[0]: must be one of'],
-    ['refresh_token without authorization_code', (c) => ((c.grantTypes = ['refresh_token', 'client_credentials']), (c.redirectUris = [])), 'client.grantTypes: refresh_token is only issued through authorization_code'],
-    ['client_credentials on a public client', (c) => ((c.tokenEndpointAuthMethod = 'none'), (c.grantTypes = ['client_credentials'])), 'client.grantTypes: client_credentials needs an authenticated client'],
+    [
+      'refresh_token without authorization_code',
+      (c) => ((c.grantTypes = ['refresh_token', 'client_credentials']), (c.redirectUris = [])),
+      'client.grantTypes: refresh_token is only issued through authorization_code',
+    ],
+    [
+      'client_credentials on a public client',
+      (c) => ((c.tokenEndpointAuthMethod = 'none'), (c.grantTypes = ['client_credentials'])),
+      'client.grantTypes: client_credentials needs an authenticated client',
+    ],
     ['a scope with a space', (c) => (c.scopes = ['openid profile']), 'client.scopes[0]: must be a scope token'],
     ['a scope with a quote', (c) => (c.scopes = ['bad"scope']), 'client.scopes[0]: must be a scope token'],
     ['scopes that are not a list', (c) => (c.scopes = 'openid'), 'client.scopes: must be an array'],
     ['a scope listed twice', (c) => (c.scopes = ['openid', 'openid']), 'client.scopes: lists "openid" twice'],
     ['an empty audience', (c) => (c.audience = ['']), 'client.audience[0]: must be a non-empty string'],
-    ['an audience listed twice', (c) => (c.audience = ['https://a.example', 'https://a.example']), 'client.audience: lists "https://a.example" twice'],
+    [
+      'an audience listed twice',
+      (c) => (c.audience = ['https://a.example', 'https://a.example']),
+      'client.audience: lists "https://a.example" twice',
+    ],
     ['a non-boolean firstParty', (c) => (c.firstParty = 'yes'), 'client.firstParty: must be true or false'],
     ['an unknown application type', (c) => (c.applicationType = 'spa'), 'client.applicationType: must be one of'],
-    ['a misspelt field', (c) => (c.redirectUri = 'https://app.example.com/cb'), 'client.redirectUri: is not a known field'],
+    [
+      'a misspelt field',
+      (c) => (c.redirectUri = 'https://app.example.com/cb'),
+      'client.redirectUri: is not a known field',
+    ],
   ])('refuses %s', (_, change, problem) => {
     expect(problemsWith(change)).toContain(problem);
   });
 
-  it.each(['javascript:alert(1)', 'JavaScript:alert(1)', 'data:text/html,<script>alert(1)</script>', 'vbscript:msgbox(1)', 'file:///etc/passwd'])(
-    'refuses the redirect URI %s for web and native clients alike',
-    (uri) => {
-      for (const applicationType of ['web', 'native']) {
-        expect(problemsWith((c) => ((c.applicationType = applicationType), (c.redirectUris = [uri])))).toBe(`client.redirectUris[0]: ${MUST_BE_HTTPS}`);
-      }
-    },
-  );
+  it.each([
+    'javascript:alert(1)',
+    'JavaScript:alert(1)',
+    'data:text/html,<script>alert(1)</script>',
+    'vbscript:msgbox(1)',
+    'file:///etc/passwd',
+  ])('refuses the redirect URI %s for web and native clients alike', (uri) => {
+    for (const applicationType of ['web', 'native']) {
+      expect(problemsWith((c) => ((c.applicationType = applicationType), (c.redirectUris = [uri])))).toBe(
+        `client.redirectUris[0]: ${MUST_BE_HTTPS}`,
+      );
+    }
+  });
 
   it('accepts a public client, loopback http, and a native client with a reverse-domain private-use scheme', () => {
     expect(problemsWith((c) => (c.tokenEndpointAuthMethod = 'none'))).toBe('');
-    expect(problemsWith((c) => (c.redirectUris = ['http://localhost:8080/cb', 'http://127.0.0.1/cb', 'http://[::1]:9/cb']))).toBe('');
-    expect(problemsWith((c) => ((c.applicationType = 'native'), (c.redirectUris = ['com.example.app:/cb', 'http://127.0.0.1/cb'])))).toBe('');
+    expect(
+      problemsWith((c) => (c.redirectUris = ['http://localhost:8080/cb', 'http://127.0.0.1/cb', 'http://[::1]:9/cb'])),
+    ).toBe('');
+    expect(
+      problemsWith(
+        (c) => ((c.applicationType = 'native'), (c.redirectUris = ['com.example.app:/cb', 'http://127.0.0.1/cb'])),
+      ),
+    ).toBe('');
     expect(problemsWith((c) => ((c.grantTypes = ['client_credentials']), (c.redirectUris = [])))).toBe('');
   });
 
   it('reports every problem at once', () => {
-    expect(problemsWith((c) => ((c.clientId = 'a b'), (c.scopes = ['a b']), (c.firstParty = 1))).split('\n')).toHaveLength(3);
+    expect(
+      problemsWith((c) => ((c.clientId = 'a b'), (c.scopes = ['a b']), (c.firstParty = 1))).split('\n'),
+    ).toHaveLength(3);
   });
 
   it('never repeats the value of an unknown field', () => {
@@ -106,7 +199,12 @@ describe('clientRegistrationProblems', () => {
   it('checks the type but not the content of values only known later', () => {
     const pending = (value: unknown) => typeof value === 'string' && value.startsWith('${Token');
     const token = '${Token[TOKEN.1]}';
-    const withTokens = { ...client(), redirectUris: [token, token], audience: [token], grantTypes: [token, 'authorization_code'] };
+    const withTokens = {
+      ...client(),
+      redirectUris: [token, token],
+      audience: [token],
+      grantTypes: [token, 'authorization_code'],
+    };
     expect(clientRegistrationProblems(withTokens, { pending })).toEqual([]);
     expect(clientRegistrationProblems({ ...withTokens, redirectUris: [7] }, { pending })).toEqual([
       { field: 'client.redirectUris[0]', problem: 'must be a non-empty string' },

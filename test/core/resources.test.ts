@@ -31,14 +31,18 @@ describe('metadata', () => {
       id_token_signing_alg_values_supported: ['RS256'],
       grant_types_supported: ['authorization_code'],
     });
-    expect(oidc.token_endpoint_auth_methods_supported).toEqual(expect.arrayContaining(['client_secret_basic', 'client_secret_post', 'none']));
+    expect(oidc.token_endpoint_auth_methods_supported).toEqual(
+      expect.arrayContaining(['client_secret_basic', 'client_secret_post', 'none']),
+    );
     expect(oidc.scopes_supported).toEqual(expect.arrayContaining(['openid', 'profile', 'email']));
   });
 
   it('every advertised endpoint is served by a handler in the manifest', async () => {
     const t = await newTestWorkspace();
     const doc = (await new Agent(t.ws).get('.well-known/openid-configuration')).json();
-    const served = Object.values(handlerManifest).flat().map((r) => r.split(' ')[1]);
+    const served = Object.values(handlerManifest)
+      .flat()
+      .map((r) => r.split(' ')[1]);
     for (const key of Object.keys(doc).filter((k) => k.endsWith('_endpoint') || k === 'jwks_uri')) {
       expect(served).toContain(doc[key].slice(t.ws.issuer.length));
     }
@@ -48,7 +52,13 @@ describe('metadata', () => {
     const t = await newTestWorkspace({ alg: 'ES256' });
     const { keys } = (await new Agent(t.ws).get('.well-known/jwks.json')).json();
     expect(keys).toHaveLength(1);
-    expect(keys[0]).toMatchObject({ kty: 'EC', crv: 'P-256', alg: 'ES256', use: 'sig', kid: (await t.ws.keys.active.publicJwk()).kid });
+    expect(keys[0]).toMatchObject({
+      kty: 'EC',
+      crv: 'P-256',
+      alg: 'ES256',
+      use: 'sig',
+      kid: (await t.ws.keys.active.publicJwk()).kid,
+    });
     expect(keys[0].d).toBeUndefined();
   });
 });
@@ -89,7 +99,10 @@ describe('userinfo', () => {
     const now = Math.floor(t.clock.now() / 1000);
     const forged = await new SignJWT({ scope: 'openid', client_id: 'spa' })
       .setProtectedHeader({ alg: 'RS256', typ: 'at+jwt', kid: (await t.ws.keys.active.publicJwk()).kid })
-      .setIssuer(t.ws.issuer).setSubject(t.aliceSub).setIssuedAt(now).setExpirationTime(now + 60)
+      .setIssuer(t.ws.issuer)
+      .setSubject(t.aliceSub)
+      .setIssuedAt(now)
+      .setExpirationTime(now + 60)
       .sign(privateKey);
     expect((await agent.get('userinfo', { headers: { Authorization: `Bearer ${forged}` } })).status).toBe(401);
 

@@ -14,7 +14,8 @@ async function codeFor(t: TestWorkspace, clientId = 'spa', redirectUri = 'https:
   return { code: loc.searchParams.get('code')!, verifier, nonce: params.nonce! };
 }
 
-const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64')}`;
+const basic = (id: string, secret: string) =>
+  `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64')}`;
 
 describe('a successful exchange', () => {
   it('returns signed RFC 9068 access and OIDC ID tokens, never cached', async () => {
@@ -26,12 +27,30 @@ describe('a successful exchange', () => {
     const body = res.json();
     expect(body).toMatchObject({ token_type: 'Bearer', expires_in: 3600, scope: 'openid profile email' });
     const keys = createLocalJWKSet({ keys: [(await t.ws.keys.active.publicJwk()) as never] });
-    const at = await jwtVerify(body.access_token, keys, { issuer: t.ws.issuer, typ: 'at+jwt', currentDate: new Date(t.clock.now()) });
-    expect(at.payload).toMatchObject({ sub: t.aliceSub, aud: 'https://api.example.com', client_id: 'spa', scope: 'openid profile email' });
+    const at = await jwtVerify(body.access_token, keys, {
+      issuer: t.ws.issuer,
+      typ: 'at+jwt',
+      currentDate: new Date(t.clock.now()),
+    });
+    expect(at.payload).toMatchObject({
+      sub: t.aliceSub,
+      aud: 'https://api.example.com',
+      client_id: 'spa',
+      scope: 'openid profile email',
+    });
     expect(at.payload.jti).toBeTruthy();
     expect(decodeProtectedHeader(body.access_token).kid).toBe((await t.ws.keys.active.publicJwk()).kid);
-    const id = await jwtVerify(body.id_token, keys, { issuer: t.ws.issuer, audience: 'spa', currentDate: new Date(t.clock.now()) });
-    expect(id.payload).toMatchObject({ sub: t.aliceSub, nonce, at_hash: atHash(body.access_token), email: 'alice@example.com' });
+    const id = await jwtVerify(body.id_token, keys, {
+      issuer: t.ws.issuer,
+      audience: 'spa',
+      currentDate: new Date(t.clock.now()),
+    });
+    expect(id.payload).toMatchObject({
+      sub: t.aliceSub,
+      nonce,
+      at_hash: atHash(body.access_token),
+      email: 'alice@example.com',
+    });
     expect(typeof id.payload.auth_time).toBe('number');
     expect(t.audit.some((e) => e.type === 'token.issued')).toBe(true);
   });
@@ -40,7 +59,9 @@ describe('a successful exchange', () => {
     const t = await newTestWorkspace();
     const { params, verifier } = validRequest();
     const loc = await obtainCode(new Agent(t.ws), { ...params, resource: 'https://api.example.com' });
-    const res = await new Agent(t.ws).post('oauth2/token', { form: tokenForm(loc.searchParams.get('code')!, verifier) });
+    const res = await new Agent(t.ws).post('oauth2/token', {
+      form: tokenForm(loc.searchParams.get('code')!, verifier),
+    });
     const [, payload] = res.json().access_token.split('.');
     expect(JSON.parse(Buffer.from(payload, 'base64url').toString()).aud).toBe('https://api.example.com');
   });
@@ -99,11 +120,20 @@ describe('code binding and single use', () => {
     const t = await newTestWorkspace();
     const { code, verifier } = await codeFor(t);
     const real = t.ws.keys.active;
-    const failing: Signer = { alg: real.alg, publicJwk: () => real.publicJwk(), sign: async () => { throw new Error('KMS unavailable'); } };
+    const failing: Signer = {
+      alg: real.alg,
+      publicJwk: () => real.publicJwk(),
+      sign: async () => {
+        throw new Error('KMS unavailable');
+      },
+    };
     const broken = new Agent({ ...t.ws, keys: { active: failing, all: [failing] } });
     const res = await broken.post('oauth2/token', { form: tokenForm(code, verifier) });
     expect(res.status).toBe(500);
-    expect(res.json()).toEqual({ error: 'server_error', error_description: 'The server could not complete the request.' });
+    expect(res.json()).toEqual({
+      error: 'server_error',
+      error_description: 'The server could not complete the request.',
+    });
     expect((await t.stores.grants.getCode(hashToken(code)))?.consumed).toBe(false);
     expect((await new Agent(t.ws).post('oauth2/token', { form: tokenForm(code, verifier) })).status).toBe(200);
   });
@@ -112,7 +142,12 @@ describe('code binding and single use', () => {
 describe('client authentication', () => {
   const confidential = async (t: TestWorkspace) => {
     const { code, verifier } = await codeFor(t, 'backend', 'https://backend.example.com/cb');
-    return { grant_type: 'authorization_code', code, code_verifier: verifier, redirect_uri: 'https://backend.example.com/cb' };
+    return {
+      grant_type: 'authorization_code',
+      code,
+      code_verifier: verifier,
+      redirect_uri: 'https://backend.example.com/cb',
+    };
   };
 
   it('client_secret_basic works; a wrong secret is a 401 invalid_client with a challenge', async () => {
@@ -131,11 +166,20 @@ describe('client authentication', () => {
     const t = await newTestWorkspace();
     const agent = new Agent(t.ws);
     const form = await confidential(t);
-    const mismatch = await agent.post('oauth2/token', { form: { ...form, client_id: 'backend', client_secret: TEST_SECRET } });
+    const mismatch = await agent.post('oauth2/token', {
+      form: { ...form, client_id: 'backend', client_secret: TEST_SECRET },
+    });
     expect(mismatch.status).toBe(401);
     const post = await codeFor(t, 'poster', 'https://backend.example.com/cb');
     const ok = await agent.post('oauth2/token', {
-      form: { grant_type: 'authorization_code', code: post.code, code_verifier: post.verifier, redirect_uri: 'https://backend.example.com/cb', client_id: 'poster', client_secret: TEST_SECRET },
+      form: {
+        grant_type: 'authorization_code',
+        code: post.code,
+        code_verifier: post.verifier,
+        redirect_uri: 'https://backend.example.com/cb',
+        client_id: 'poster',
+        client_secret: TEST_SECRET,
+      },
     });
     expect(ok.status).toBe(200);
   });
@@ -164,14 +208,50 @@ describe('client authentication', () => {
 
 describe('malformed requests', () => {
   it.each([
-    ['a JSON body', { body: '{"grant_type":"authorization_code"}', headers: { 'Content-Type': 'application/json' } }, 400, 'invalid_request'],
+    [
+      'a JSON body',
+      { body: '{"grant_type":"authorization_code"}', headers: { 'Content-Type': 'application/json' } },
+      400,
+      'invalid_request',
+    ],
     ['no grant_type', { form: { client_id: 'spa' } }, 400, 'invalid_request'],
     ['an unknown grant_type', { form: { grant_type: 'password', client_id: 'spa' } }, 400, 'unsupported_grant_type'],
-    ['a client_id longer than any registration', { form: { grant_type: 'authorization_code', client_id: 'c'.repeat(3000) } }, 401, 'invalid_client'],
-    ['a client_id in the Basic header longer than any registration', { form: { grant_type: 'authorization_code' }, headers: { Authorization: basic('€'.repeat(1000), 'x') } }, 401, 'invalid_client'],
-    ['a duplicated parameter', { body: 'grant_type=authorization_code&grant_type=authorization_code&client_id=spa', headers: { 'Content-Type': 'application/x-www-form-urlencoded' } }, 400, 'invalid_request'],
-    ['an oversized body', { body: `grant_type=authorization_code&code=${'a'.repeat(70_000)}`, headers: { 'Content-Type': 'application/x-www-form-urlencoded' } }, 413, 'invalid_request'],
-    ['a garbled Basic header', { form: { grant_type: 'authorization_code' }, headers: { Authorization: 'Basic !!!' } }, 401, 'invalid_client'],
+    [
+      'a client_id longer than any registration',
+      { form: { grant_type: 'authorization_code', client_id: 'c'.repeat(3000) } },
+      401,
+      'invalid_client',
+    ],
+    [
+      'a client_id in the Basic header longer than any registration',
+      { form: { grant_type: 'authorization_code' }, headers: { Authorization: basic('€'.repeat(1000), 'x') } },
+      401,
+      'invalid_client',
+    ],
+    [
+      'a duplicated parameter',
+      {
+        body: 'grant_type=authorization_code&grant_type=authorization_code&client_id=spa',
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      },
+      400,
+      'invalid_request',
+    ],
+    [
+      'an oversized body',
+      {
+        body: `grant_type=authorization_code&code=${'a'.repeat(70_000)}`,
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      },
+      413,
+      'invalid_request',
+    ],
+    [
+      'a garbled Basic header',
+      { form: { grant_type: 'authorization_code' }, headers: { Authorization: 'Basic !!!' } },
+      401,
+      'invalid_client',
+    ],
   ])('%s → %i %s, no-store', async (_name, opts, status, error) => {
     const t = await newTestWorkspace();
     const res = await new Agent(t.ws).post('oauth2/token', opts as never);
@@ -182,7 +262,13 @@ describe('malformed requests', () => {
 
   it('a grant the client is not registered for → unauthorized_client', async () => {
     const t = await newTestWorkspace();
-    await t.stores.directory.putClient({ ...confidentialClient, clientId: 'machine', grantTypes: ['client_credentials'], redirectUris: [], secretHash: hashClientSecret(TEST_SECRET) });
+    await t.stores.directory.putClient({
+      ...confidentialClient,
+      clientId: 'machine',
+      grantTypes: ['client_credentials'],
+      redirectUris: [],
+      secretHash: hashClientSecret(TEST_SECRET),
+    });
     const res = await new Agent(t.ws).post('oauth2/token', {
       form: { grant_type: 'authorization_code', code: 'x', code_verifier: 'v'.repeat(43) },
       headers: { Authorization: basic('machine', TEST_SECRET) },

@@ -49,7 +49,13 @@ function event(
     ResourceProperties: { ServiceToken: 'token', ...next },
   };
   if (type === 'Create') return { ...common, RequestType: 'Create' };
-  if (type === 'Update') return { ...common, RequestType: 'Update', PhysicalResourceId: 'id', OldResourceProperties: { ServiceToken: 'token', ...old } };
+  if (type === 'Update')
+    return {
+      ...common,
+      RequestType: 'Update',
+      PhysicalResourceId: 'id',
+      OldResourceProperties: { ServiceToken: 'token', ...old },
+    };
   return { ...common, RequestType: 'Delete', PhysicalResourceId: 'id' };
 }
 

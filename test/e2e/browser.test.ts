@@ -17,7 +17,15 @@ beforeAll(async () => {
   server = await startLocalServer({ port: 0, quiet: true, dynamoEndpoint: inject('dynamoDbEndpoint') });
   browser = await chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
 });
 afterAll(async () => {
@@ -26,7 +34,9 @@ afterAll(async () => {
 });
 
 /** A fresh browser profile that records every Content-Security-Policy violation the pages cause. */
-async function newPage(viewport = { width: 1280, height: 800 }): Promise<{ page: Page; context: BrowserContext; cspViolations: string[] }> {
+async function newPage(
+  viewport = { width: 1280, height: 800 },
+): Promise<{ page: Page; context: BrowserContext; cspViolations: string[] }> {
   const context = await browser.newContext({ viewport });
   const page = await context.newPage();
   const cspViolations: string[] = [];

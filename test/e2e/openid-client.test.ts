@@ -58,13 +58,23 @@ async function runFlow(config: oidc.Configuration, browser: Browser, redirectUri
     nonce,
   });
   const { callback, sawLogin, sawConsent } = await untilCallback(browser, url, redirectUri);
-  const tokens = await oidc.authorizationCodeGrant(config, callback, { pkceCodeVerifier: verifier, expectedState: state, expectedNonce: nonce, idTokenExpected: true });
+  const tokens = await oidc.authorizationCodeGrant(config, callback, {
+    pkceCodeVerifier: verifier,
+    expectedState: state,
+    expectedNonce: nonce,
+    idTokenExpected: true,
+  });
   return { tokens, sawLogin, sawConsent, nonce };
 }
 
 describe.each([
   ['public client (none + PKCE)', 'demo-spa', () => oidc.None(), (s: LocalServer) => `${s.url}/demo/callback`],
-  ['confidential client (client_secret_basic)', 'demo-backend', () => oidc.ClientSecretBasic(DEMO_BACKEND_SECRET), () => 'http://localhost:8080/callback'],
+  [
+    'confidential client (client_secret_basic)',
+    'demo-backend',
+    () => oidc.ClientSecretBasic(DEMO_BACKEND_SECRET),
+    () => 'http://localhost:8080/callback',
+  ],
 ])('%s', (_name, clientId, auth, redirect) => {
   it('discovery → authorize → login → consent → code → token → ID token → userinfo; then SSO without login or consent', async () => {
     const config = await oidc.discovery(issuer, clientId, undefined, auth(), { execute: [oidc.allowInsecureRequests] });

@@ -27,7 +27,11 @@ describe('workspaceFromEnvironment', () => {
     const ws = workspaceFromEnvironment(env);
 
     // THEN
-    expect(ws).toMatchObject({ tenantId: 'acme', workspaceId: 'default', issuer: 'https://id.example.com/acme/default' });
+    expect(ws).toMatchObject({
+      tenantId: 'acme',
+      workspaceId: 'default',
+      issuer: 'https://id.example.com/acme/default',
+    });
     expect(ws.clients).toBeInstanceOf(DynamoClientStore);
     expect(ws.interactions).toBeInstanceOf(DynamoInteractionStore);
     expect(ws.grants).toBeInstanceOf(DynamoGrantStore);

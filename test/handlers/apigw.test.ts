@@ -45,8 +45,14 @@ it('answers a resolver that throws with a server_error JSON 500 and logs the det
 
   // THEN
   expect(res.statusCode).toBe(500);
-  expect(res.headers).toMatchObject({ 'content-type': expect.stringContaining('application/json'), 'cache-control': 'no-store' });
-  expect(JSON.parse(res.body)).toEqual({ error: 'server_error', error_description: 'The server could not complete the request.' });
+  expect(res.headers).toMatchObject({
+    'content-type': expect.stringContaining('application/json'),
+    'cache-control': 'no-store',
+  });
+  expect(JSON.parse(res.body)).toEqual({
+    error: 'server_error',
+    error_description: 'The server could not complete the request.',
+  });
   expect(res.body).not.toContain('unreachable');
   expect(errors.map((line) => JSON.parse(line))).toEqual([
     expect.objectContaining({
@@ -87,7 +93,11 @@ it('names the missing variable of a misconfigured deployment in the log, and no 
 
 describe('a refused request', () => {
   const workspace = { tenantId: 'acme', workspaceId: 'main' } as Workspace;
-  const refusing = apiHandler('jwks', { 'GET /.well-known/jwks.json': async () => errorResponse(invalidRequest('Bad request.', 'the internal reason')) }, async () => workspace);
+  const refusing = apiHandler(
+    'jwks',
+    { 'GET /.well-known/jwks.json': async () => errorResponse(invalidRequest('Bad request.', 'the internal reason')) },
+    async () => workspace,
+  );
   const logged = () => lines.map((line) => JSON.parse(line));
 
   it('logs its internal detail at debug level with the request id, and the client never sees it', async () => {
@@ -101,7 +111,14 @@ describe('a refused request', () => {
     expect(res.statusCode).toBe(400);
     expect(res.body).not.toContain('internal reason');
     expect(logged()).toContainEqual(
-      expect.objectContaining({ level: 'debug', message: 'request refused', requestId: 'aws-2', status: 400, error: 'invalid_request', detail: 'the internal reason' }),
+      expect.objectContaining({
+        level: 'debug',
+        message: 'request refused',
+        requestId: 'aws-2',
+        status: 400,
+        error: 'invalid_request',
+        detail: 'the internal reason',
+      }),
     );
   });
 

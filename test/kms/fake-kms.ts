@@ -120,7 +120,8 @@ export class FakeKmsKey {
   sign(input: { Message?: Uint8Array; MessageType?: string; SigningAlgorithm?: string }): Uint8Array {
     const digest = input.Message;
     if (input.MessageType !== 'DIGEST' || !digest || digest.length !== 32) throw new Error('expected a SHA-256 digest');
-    if (!algorithmsOf[this.alg].includes(input.SigningAlgorithm ?? '')) throw new Error('algorithm not supported by key');
+    if (!algorithmsOf[this.alg].includes(input.SigningAlgorithm ?? ''))
+      throw new Error('algorithm not supported by key');
     switch (input.SigningAlgorithm) {
       case 'RSASSA_PKCS1_V1_5_SHA_256':
         return privateEncrypt(

@@ -15,7 +15,11 @@ function stubbedKms(key: FakeKmsKey) {
   const client = new KMSClient({ region: 'eu-west-1' });
   const mock = mockClient(client);
   mock.on(GetPublicKeyCommand).callsFake((input: { KeyId: string }) => key.getPublicKey(input.KeyId));
-  mock.on(SignCommand).callsFake((input) => ({ KeyId: input.KeyId, Signature: key.sign(input), SigningAlgorithm: input.SigningAlgorithm }));
+  mock.on(SignCommand).callsFake((input) => ({
+    KeyId: input.KeyId,
+    Signature: key.sign(input),
+    SigningAlgorithm: input.SigningAlgorithm,
+  }));
   return { client, mock };
 }
 
@@ -56,7 +60,9 @@ describe.each<[SigningAlg, number]>([
     expect(mock.commandCalls(SignCommand)[0]?.args[0].input).toMatchObject({
       KeyId: KEY_ID,
       MessageType: 'DIGEST',
-      SigningAlgorithm: { RS256: 'RSASSA_PKCS1_V1_5_SHA_256', PS256: 'RSASSA_PSS_SHA_256', ES256: 'ECDSA_SHA_256' }[alg],
+      SigningAlgorithm: { RS256: 'RSASSA_PKCS1_V1_5_SHA_256', PS256: 'RSASSA_PSS_SHA_256', ES256: 'ECDSA_SHA_256' }[
+        alg
+      ],
     });
     if (alg === 'ES256') {
       expect(key.stats.short).toBeGreaterThan(0);

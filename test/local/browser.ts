@@ -11,7 +11,8 @@ export class Browser {
     const action = /<form[^>]*action="([^"]*)"/.exec(page.html)?.[1]?.replaceAll('&amp;', '&');
     if (action === undefined) throw new Error('no form on the page');
     const form = new URLSearchParams();
-    for (const [, name, value] of page.html.matchAll(/<input type="hidden" name="([^"]*)" value="([^"]*)"/g)) form.append(name!, value!);
+    for (const [, name, value] of page.html.matchAll(/<input type="hidden" name="([^"]*)" value="([^"]*)"/g))
+      form.append(name!, value!);
     for (const [name, value] of Object.entries(fields)) form.append(name, value);
     return this.send(new URL(action, page.url), { method: 'POST', body: form });
   }

@@ -17,8 +17,14 @@ function freePort(): Promise<number> {
   });
 }
 
-function run(args: string[], env: Record<string, string>): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
-  const child = spawn(TSX, ['bin/local.ts', ...args], { env: { ...process.env, AUTHZ_LOG: 'off', ...env }, stdio: 'pipe' });
+function run(
+  args: string[],
+  env: Record<string, string>,
+): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
+  const child = spawn(TSX, ['bin/local.ts', ...args], {
+    env: { ...process.env, AUTHZ_LOG: 'off', ...env },
+    stdio: 'pipe',
+  });
   let output = '';
   child.stdout!.on('data', (c: Buffer) => (output += c));
   child.stderr!.on('data', (c: Buffer) => (output += c));

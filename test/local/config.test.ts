@@ -44,8 +44,15 @@ const withUser = (change: (u: Record<string, unknown>) => void) =>
 describe('parseConfig', () => {
   it('accepts the SPEC §4 format and fills in the optional lists', () => {
     expect(problems(valid())).toEqual([]);
-    const parsed = parseConfig({ workspaces: [{ tenantId: 'a', workspaceId: 'b', users: [{ username: 'u', password: 'p' }] }] });
-    expect(parsed.workspaces[0]).toEqual({ tenantId: 'a', workspaceId: 'b', clients: [], users: [{ username: 'u', password: 'p', claims: {} }] });
+    const parsed = parseConfig({
+      workspaces: [{ tenantId: 'a', workspaceId: 'b', users: [{ username: 'u', password: 'p' }] }],
+    });
+    expect(parsed.workspaces[0]).toEqual({
+      tenantId: 'a',
+      workspaceId: 'b',
+      clients: [],
+      users: [{ username: 'u', password: 'p', claims: {} }],
+    });
   });
 
   it('accepts the demo workspace', () => {
@@ -62,12 +69,36 @@ describe('parseConfig', () => {
   });
 
   it.each([
-    ['an upper-case tenantId', (ws: Record<string, unknown>) => (ws.tenantId = 'Acme'), 'workspaces[0].tenantId: must be 1-63 characters'],
-    ['a tenantId with a slash', (ws: Record<string, unknown>) => (ws.tenantId = 'a/b'), 'workspaces[0].tenantId: must be 1-63 characters'],
-    ['a workspaceId ending in "-"', (ws: Record<string, unknown>) => (ws.workspaceId = 'main-'), 'workspaces[0].workspaceId: must be 1-63 characters'],
-    ['a missing workspaceId', (ws: Record<string, unknown>) => delete ws.workspaceId, 'workspaces[0].workspaceId: is required'],
-    ['a numeric tenantId', (ws: Record<string, unknown>) => (ws.tenantId = 7), 'workspaces[0].tenantId: must be a non-empty string'],
-    ['clients that are not a list', (ws: Record<string, unknown>) => (ws.clients = {}), 'workspaces[0].clients: must be an array'],
+    [
+      'an upper-case tenantId',
+      (ws: Record<string, unknown>) => (ws.tenantId = 'Acme'),
+      'workspaces[0].tenantId: must be 1-63 characters',
+    ],
+    [
+      'a tenantId with a slash',
+      (ws: Record<string, unknown>) => (ws.tenantId = 'a/b'),
+      'workspaces[0].tenantId: must be 1-63 characters',
+    ],
+    [
+      'a workspaceId ending in "-"',
+      (ws: Record<string, unknown>) => (ws.workspaceId = 'main-'),
+      'workspaces[0].workspaceId: must be 1-63 characters',
+    ],
+    [
+      'a missing workspaceId',
+      (ws: Record<string, unknown>) => delete ws.workspaceId,
+      'workspaces[0].workspaceId: is required',
+    ],
+    [
+      'a numeric tenantId',
+      (ws: Record<string, unknown>) => (ws.tenantId = 7),
+      'workspaces[0].tenantId: must be a non-empty string',
+    ],
+    [
+      'clients that are not a list',
+      (ws: Record<string, unknown>) => (ws.clients = {}),
+      'workspaces[0].clients: must be an array',
+    ],
     ['a misspelt field', (ws: Record<string, unknown>) => (ws.user = []), 'workspaces[0].user: is not a known field'],
   ])('rejects %s', (_, change, problem) => {
     expect(problems(withWorkspace(change)).join('\n')).toContain(problem);
@@ -85,13 +116,41 @@ describe('parseConfig', () => {
   // The rules themselves are tested in test/core/registration.test.ts; these show the config file's field paths and its secret.
   type Change = (c: Record<string, unknown>) => void;
   it.each<[string, Change, string]>([
-    ['a clientId with a reserved character', (c) => (c.clientId = 'web&co'), 'clients[0].clientId: must be 1-128 letters'],
-    ['a javascript: redirect URI on a native client', (c) => ((c.applicationType = 'native'), (c.redirectUris = ['javascript:alert(1)'])), 'clients[0].redirectUris[0]: must be https'],
-    ['a misspelt field', (c) => (c.redirectUri = 'https://app.example.com/cb'), 'clients[0].redirectUri: is not a known field'],
-    ['a missing secret with client_secret_basic', (c) => delete c.clientSecret, 'clients[0].clientSecret: is required with client_secret_basic'],
-    ['a short secret', (c) => (c.clientSecret = 'x'.repeat(31)), 'clients[0].clientSecret: must be at least 32 characters'],
-    ['a secret on a public client', (c) => (c.tokenEndpointAuthMethod = 'none'), 'clients[0].clientSecret: must not be set with none'],
-    ['a secret that is not a string', (c) => (c.clientSecret = 32), 'clients[0].clientSecret: must be a non-empty string'],
+    [
+      'a clientId with a reserved character',
+      (c) => (c.clientId = 'web&co'),
+      'clients[0].clientId: must be 1-128 letters',
+    ],
+    [
+      'a javascript: redirect URI on a native client',
+      (c) => ((c.applicationType = 'native'), (c.redirectUris = ['javascript:alert(1)'])),
+      'clients[0].redirectUris[0]: must be https',
+    ],
+    [
+      'a misspelt field',
+      (c) => (c.redirectUri = 'https://app.example.com/cb'),
+      'clients[0].redirectUri: is not a known field',
+    ],
+    [
+      'a missing secret with client_secret_basic',
+      (c) => delete c.clientSecret,
+      'clients[0].clientSecret: is required with client_secret_basic',
+    ],
+    [
+      'a short secret',
+      (c) => (c.clientSecret = 'x'.repeat(31)),
+      'clients[0].clientSecret: must be at least 32 characters',
+    ],
+    [
+      'a secret on a public client',
+      (c) => (c.tokenEndpointAuthMethod = 'none'),
+      'clients[0].clientSecret: must not be set with none',
+    ],
+    [
+      'a secret that is not a string',
+      (c) => (c.clientSecret = 32),
+      'clients[0].clientSecret: must be a non-empty string',
+    ],
   ])('rejects a client with %s', (_, change, problem) => {
     expect(problems(withClient(change)).join('\n')).toContain(`workspaces[0].${problem}`);
   });
@@ -107,14 +166,28 @@ describe('parseConfig', () => {
 
   it('rejects two clients with the same clientId', () => {
     const config = withWorkspace((ws) => (ws.clients = [client(), client()]));
-    expect(problems(config)).toContain('workspaces[0].clients[1].clientId: duplicates the clientId of workspaces[0].clients[0].clientId');
+    expect(problems(config)).toContain(
+      'workspaces[0].clients[1].clientId: duplicates the clientId of workspaces[0].clients[0].clientId',
+    );
   });
 
   it.each<[string, Change, string]>([
     ['a missing username', (u) => delete u.username, 'users[0].username: is required'],
-    ['a username with surrounding spaces', (u) => (u.username = ' alice'), 'users[0].username: must not contain control characters'],
-    ['a username with a control character', (u) => (u.username = 'al\nice'), 'users[0].username: must not contain control characters'],
-    ['a username the sign-in form would refuse as too long', (u) => (u.username = 'a'.repeat(513)), 'users[0].username: must be at most 512 bytes'],
+    [
+      'a username with surrounding spaces',
+      (u) => (u.username = ' alice'),
+      'users[0].username: must not contain control characters',
+    ],
+    [
+      'a username with a control character',
+      (u) => (u.username = 'al\nice'),
+      'users[0].username: must not contain control characters',
+    ],
+    [
+      'a username the sign-in form would refuse as too long',
+      (u) => (u.username = 'a'.repeat(513)),
+      'users[0].username: must be at most 512 bytes',
+    ],
     ['an empty password', (u) => (u.password = ''), 'users[0].password: must be a non-empty string'],
     ['claims that are not an object', (u) => (u.claims = ['email']), 'users[0].claims: must be an object'],
     ['claims that are null', (u) => (u.claims = null), 'users[0].claims: must be an object'],
@@ -125,7 +198,9 @@ describe('parseConfig', () => {
 
   it('rejects two users with the same username', () => {
     const config = withWorkspace((ws) => (ws.users = [user(), user()]));
-    expect(problems(config)).toContain('workspaces[0].users[1].username: duplicates the username of workspaces[0].users[0].username');
+    expect(problems(config)).toContain(
+      'workspaces[0].users[1].username: duplicates the username of workspaces[0].users[0].username',
+    );
   });
 
   it('reports every problem at once', () => {
@@ -139,7 +214,9 @@ describe('loadConfig', () => {
     const dir = await mkdtemp(join(tmpdir(), 'local-config-'));
     try {
       const missing = join(dir, 'missing.json');
-      await expect(loadConfig(missing)).rejects.toThrow(`Invalid configuration in ${missing}:\n  - cannot be read (ENOENT)`);
+      await expect(loadConfig(missing)).rejects.toThrow(
+        `Invalid configuration in ${missing}:\n  - cannot be read (ENOENT)`,
+      );
 
       const broken = join(dir, 'broken.json');
       await writeFile(broken, '{ "workspaces": [');
@@ -165,8 +242,14 @@ describe('demoConfig', () => {
     const spa = ws!.clients.find((c) => c.clientId === 'demo-spa');
     const backend = ws!.clients.find((c) => c.clientId === 'demo-backend');
     expect(ws).toMatchObject({ tenantId: 'demo', workspaceId: 'main' });
-    expect(spa).toMatchObject({ tokenEndpointAuthMethod: 'none', redirectUris: ['http://localhost:4321/demo/callback'] });
-    expect(backend).toMatchObject({ tokenEndpointAuthMethod: 'client_secret_basic', clientSecret: DEMO_BACKEND_SECRET });
+    expect(spa).toMatchObject({
+      tokenEndpointAuthMethod: 'none',
+      redirectUris: ['http://localhost:4321/demo/callback'],
+    });
+    expect(backend).toMatchObject({
+      tokenEndpointAuthMethod: 'client_secret_basic',
+      clientSecret: DEMO_BACKEND_SECRET,
+    });
     expect(ws!.users.map((u) => u.username)).toEqual(['alice', 'bob']);
   });
 });

@@ -88,7 +88,12 @@ describe('demo relying party', () => {
     const start = await browser.get(`${server.url}${startPath}`);
     const state = new URL(start.headers.get('location')!).searchParams.get('state')!;
     const callback = new URL(`${server.url}/demo/callback`);
-    callback.search = new URLSearchParams({ state, iss: server.issuers[0]!, error: 'access_denied', error_description: '<b>no</b>' }).toString();
+    callback.search = new URLSearchParams({
+      state,
+      iss: server.issuers[0]!,
+      error: 'access_denied',
+      error_description: '<b>no</b>',
+    }).toString();
     const html = await (await browser.get(callback)).text();
     expect(html).toContain('access_denied');
     expect(html).toContain('&lt;b&gt;no&lt;/b&gt;');

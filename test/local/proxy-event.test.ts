@@ -15,7 +15,11 @@ beforeAll(async () => {
   server = createServer(async (req, res) => {
     const body = await readBody(req, 1024);
     if (body === undefined) return void res.writeHead(413).end();
-    const event = toProxyEvent(req, body, { apiId: 'api1', requestId: 'req-1', resource: new URL(req.url!, 'http://x').pathname });
+    const event = toProxyEvent(req, body, {
+      apiId: 'api1',
+      requestId: 'req-1',
+      resource: new URL(req.url!, 'http://x').pathname,
+    });
     writeProxyResult(res, answer ?? { statusCode: 200, body: JSON.stringify(event) }, 'req-1');
   });
   await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
@@ -31,9 +35,24 @@ async function eventOf(path: string, init: RequestInit = {}): Promise<APIGateway
 
 describe('toProxyEvent', () => {
   it('carries the full path as resource, the method, and the request context', async () => {
-    const event = await eventOf('/acme/main/oauth2/token', { method: 'POST', body: 'a=1', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
-    expect(event).toMatchObject({ resource: '/acme/main/oauth2/token', path: '/acme/main/oauth2/token', httpMethod: 'POST', pathParameters: null, stageVariables: null });
-    expect(event.requestContext).toMatchObject({ apiId: 'api1', requestId: 'req-1', resourcePath: '/acme/main/oauth2/token', httpMethod: 'POST' });
+    const event = await eventOf('/acme/main/oauth2/token', {
+      method: 'POST',
+      body: 'a=1',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
+    expect(event).toMatchObject({
+      resource: '/acme/main/oauth2/token',
+      path: '/acme/main/oauth2/token',
+      httpMethod: 'POST',
+      pathParameters: null,
+      stageVariables: null,
+    });
+    expect(event.requestContext).toMatchObject({
+      apiId: 'api1',
+      requestId: 'req-1',
+      resourcePath: '/acme/main/oauth2/token',
+      httpMethod: 'POST',
+    });
     expect(event.requestContext.identity.sourceIp).toBe('127.0.0.1');
   });
 
@@ -46,7 +65,9 @@ describe('toProxyEvent', () => {
   });
 
   it('gives single and multi-value headers, and marks the request as plain http', async () => {
-    const event = await eventOf('/p', { headers: { 'X-Test': 'a', Cookie: 'a=1', 'X-Forwarded-Proto': 'https', 'X-Forwarded-For': '198.51.100.1' } });
+    const event = await eventOf('/p', {
+      headers: { 'X-Test': 'a', Cookie: 'a=1', 'X-Forwarded-Proto': 'https', 'X-Forwarded-For': '198.51.100.1' },
+    });
     expect(event.headers['X-Test']).toBe('a');
     expect(event.multiValueHeaders['X-Test']).toEqual(['a']);
     expect(event.headers['X-Forwarded-Proto']).toBe('http');
@@ -71,16 +92,27 @@ describe('toProxyEvent', () => {
   });
 
   it('passes form and JSON bodies as text, other media types base64-encoded, no body as null', async () => {
-    const form = await eventOf('/p', { method: 'POST', body: 'name=J%C3%BCrgen', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    const form = await eventOf('/p', {
+      method: 'POST',
+      body: 'name=J%C3%BCrgen',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
     expect([form.body, form.isBase64Encoded]).toEqual(['name=J%C3%BCrgen', false]);
-    const json = await eventOf('/p', { method: 'POST', body: '{"a":"ü"}', headers: { 'content-type': 'application/json; charset=utf-8' } });
+    const json = await eventOf('/p', {
+      method: 'POST',
+      body: '{"a":"ü"}',
+      headers: { 'content-type': 'application/json; charset=utf-8' },
+    });
     expect([json.body, json.isBase64Encoded]).toEqual(['{"a":"ü"}', false]);
-    const binary = await eventOf('/p', { method: 'POST', body: new Uint8Array([0, 255, 1]), headers: { 'content-type': 'application/octet-stream' } });
+    const binary = await eventOf('/p', {
+      method: 'POST',
+      body: new Uint8Array([0, 255, 1]),
+      headers: { 'content-type': 'application/octet-stream' },
+    });
     expect([binary.body, binary.isBase64Encoded]).toEqual([Buffer.from([0, 255, 1]).toString('base64'), true]);
     const empty = await eventOf('/p');
     expect([empty.body, empty.isBase64Encoded]).toEqual([null, false]);
   });
-
 });
 
 describe('readBody', () => {
@@ -97,7 +129,12 @@ describe('readBody', () => {
 
 describe('writeProxyResult', () => {
   it('merges single and multi-value headers, one Set-Cookie line per cookie', async () => {
-    answer = { statusCode: 201, headers: { 'Content-Type': 'text/plain', 'X-A': '1' }, multiValueHeaders: { 'set-cookie': ['a=1', 'b=2'], 'X-A': ['1'] }, body: 'ok' };
+    answer = {
+      statusCode: 201,
+      headers: { 'Content-Type': 'text/plain', 'X-A': '1' },
+      multiValueHeaders: { 'set-cookie': ['a=1', 'b=2'], 'X-A': ['1'] },
+      body: 'ok',
+    };
     const res = await fetch(`${base}/p`);
     expect(res.status).toBe(201);
     expect(res.headers.getSetCookie()).toEqual(['a=1', 'b=2']);

@@ -108,9 +108,10 @@ describe('startLocalServer with the demo workspace', () => {
   });
 
   it('refuses a body larger than API Gateway passes on', async () => {
-    const res = await fetch(`${server.url}/demo/main/oauth2/token`, { method: 'POST', body: 'x'.repeat(10 * 1024 * 1024 + 1) }).catch(
-      (err: Error) => err,
-    );
+    const res = await fetch(`${server.url}/demo/main/oauth2/token`, {
+      method: 'POST',
+      body: 'x'.repeat(10 * 1024 * 1024 + 1),
+    }).catch((err: Error) => err);
     // The server answers before reading the rest; the client sees the 413 or, if still sending, a closed socket.
     if (res instanceof Response) expect(res.status).toBe(413);
   });
@@ -170,7 +171,9 @@ describe('startLocalServer with the demo workspace', () => {
   it('sends the home page with a strict CSP and no external resources', async () => {
     const res = await fetch(`${server.url}/`);
     const html = await res.text();
-    expect(res.headers.get('content-security-policy')).toMatch(/^default-src 'none'; style-src 'sha256-[A-Za-z0-9+/=]+';.*frame-ancestors 'none'/);
+    expect(res.headers.get('content-security-policy')).toMatch(
+      /^default-src 'none'; style-src 'sha256-[A-Za-z0-9+/=]+';.*frame-ancestors 'none'/,
+    );
     expect(res.headers.get('x-frame-options')).toBe('DENY');
     expect(res.headers.get('referrer-policy')).toBe('no-referrer');
     expect(res.headers.get('cache-control')).toBe('no-store');
@@ -179,7 +182,9 @@ describe('startLocalServer with the demo workspace', () => {
 
   it('refuses a port that is taken', async () => {
     const port = Number(new URL(server.url).port);
-    await expect(startLocalServer({ port, dynamoEndpoint, keyDir, quiet: true })).rejects.toBeInstanceOf(PortInUseError);
+    await expect(startLocalServer({ port, dynamoEndpoint, keyDir, quiet: true })).rejects.toBeInstanceOf(
+      PortInUseError,
+    );
   });
 });
 
@@ -277,7 +282,9 @@ describe('startLocalServer with another signing algorithm', () => {
     const server = await startLocalServer({ port: 0, signingAlg: 'ES256', dynamoEndpoint, keyDir, quiet: true });
     try {
       const issuer = server.issuers[0]!;
-      const { keys } = (await (await fetch(`${issuer}/.well-known/jwks.json`)).json()) as { keys: Array<Record<string, string>> };
+      const { keys } = (await (await fetch(`${issuer}/.well-known/jwks.json`)).json()) as {
+        keys: Array<Record<string, string>>;
+      };
       expect(keys).toEqual([expect.objectContaining({ kty: 'EC', crv: 'P-256', alg: 'ES256' })]);
       const metadata = await (await fetch(`${issuer}/.well-known/openid-configuration`)).json();
       expect(metadata.id_token_signing_alg_values_supported).toEqual(['ES256']);

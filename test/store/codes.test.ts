@@ -31,7 +31,9 @@ describe('issueCode', () => {
     await t.stores.grants.issueCode(newCode().record, { transactionId: txn.id }, NOW);
 
     const second = newCode().record;
-    await expect(t.stores.grants.issueCode(second, { transactionId: txn.id }, NOW)).rejects.toBeInstanceOf(ConditionFailed);
+    await expect(t.stores.grants.issueCode(second, { transactionId: txn.id }, NOW)).rejects.toBeInstanceOf(
+      ConditionFailed,
+    );
     expect(await t.stores.grants.getCode(second.codeHash)).toBeUndefined();
   });
 
@@ -52,7 +54,9 @@ describe('issueCode', () => {
     await t.stores.interactions.putTransaction(txn);
     const { record } = newCode();
 
-    await expect(t.stores.grants.issueCode(record, { transactionId: txn.id }, NOW)).rejects.toBeInstanceOf(ConditionFailed);
+    await expect(t.stores.grants.issueCode(record, { transactionId: txn.id }, NOW)).rejects.toBeInstanceOf(
+      ConditionFailed,
+    );
     expect(await rawItem(t, keys.transaction(txn.id))).toBeDefined();
     expect(await t.stores.grants.getCode(record.codeHash)).toBeUndefined();
   });
@@ -60,7 +64,9 @@ describe('issueCode', () => {
   it('refuses a code hash that already exists when issued without a transaction', async () => {
     const { record } = newCode();
     await t.stores.grants.issueCode(record, {}, NOW);
-    await expect(t.stores.grants.issueCode({ ...record, sub: 'someone-else' }, {}, NOW)).rejects.toBeInstanceOf(ConditionFailed);
+    await expect(t.stores.grants.issueCode({ ...record, sub: 'someone-else' }, {}, NOW)).rejects.toBeInstanceOf(
+      ConditionFailed,
+    );
     expect((await t.stores.grants.getCode(record.codeHash))?.sub).toBe(record.sub);
   });
 
@@ -124,7 +130,9 @@ describe('redeemCode', () => {
 
   it('refuses an unknown code and a grant that is not the code’s', async () => {
     const { record } = newCode();
-    await expect(t.stores.grants.redeemCode(record.codeHash, issuanceFor(record), NOW)).rejects.toBeInstanceOf(ConditionFailed);
+    await expect(t.stores.grants.redeemCode(record.codeHash, issuanceFor(record), NOW)).rejects.toBeInstanceOf(
+      ConditionFailed,
+    );
 
     await t.stores.grants.issueCode(record, {}, NOW);
     const foreign = issuanceFor({ ...record, grantId: 'another-grant' });
@@ -176,7 +184,9 @@ describe('revokeGrant', () => {
 
     await t.stores.grants.revokeGrant(record.grantId, NOW);
 
-    await expect(t.stores.grants.redeemCode(record.codeHash, issuanceFor(record), NOW)).rejects.toBeInstanceOf(ConditionFailed);
+    await expect(t.stores.grants.redeemCode(record.codeHash, issuanceFor(record), NOW)).rejects.toBeInstanceOf(
+      ConditionFailed,
+    );
     expect(await t.stores.grants.getCode(record.codeHash)).toMatchObject({ consumed: false });
     expect(await grantRevoked(t, record.grantId)).toBe(true);
     expect((await rawItem(t, keys.grant(record.grantId)))?.ttl).toBeGreaterThan(NOW);

@@ -14,7 +14,8 @@ import { NOW, issuanceFor, newCode } from './records.js';
 /** What DynamoDB answers a transaction that collided with another one in flight on the same item. */
 const transactionConflict = () =>
   new TransactionCanceledException({
-    message: 'Transaction cancelled, please refer cancellation reasons for specific reasons [TransactionConflict, None]',
+    message:
+      'Transaction cancelled, please refer cancellation reasons for specific reasons [TransactionConflict, None]',
     $metadata: {},
     CancellationReasons: [{ Code: 'TransactionConflict' }, { Code: 'None' }],
   });
@@ -56,11 +57,14 @@ it('turns a race that keeps being lost into ConditionFailed, never a server erro
   await t.stores.grants.issueCode(record, {}, NOW);
   failNext(t.client, Infinity, transactionConflict);
 
-  await expect(t.stores.grants.redeemCode(record.codeHash, issuanceFor(record), NOW)).rejects.toBeInstanceOf(ConditionFailed);
+  await expect(t.stores.grants.redeemCode(record.codeHash, issuanceFor(record), NOW)).rejects.toBeInstanceOf(
+    ConditionFailed,
+  );
 });
 
 it('treats a single write that collided with a transaction the same way', async () => {
-  const conflict = () => new TransactionConflictException({ message: 'Transaction is ongoing for the item', $metadata: {} });
+  const conflict = () =>
+    new TransactionConflictException({ message: 'Transaction is ongoing for the item', $metadata: {} });
   failNext(t.client, Infinity, conflict);
 
   await expect(t.stores.grants.revokeGrant('g', NOW)).rejects.toBeInstanceOf(ConditionFailed);

@@ -34,7 +34,9 @@ describe('a stored item (a pushed request)', () => {
   it('is stored once under its kind and id, with a ttl at its expiry', async () => {
     await t.stores.singleUse.put('par', 'uri-1', request, NOW + 60);
 
-    await expect(t.stores.singleUse.put('par', 'uri-1', { other: true }, NOW + 60)).rejects.toBeInstanceOf(ConditionFailed);
+    await expect(t.stores.singleUse.put('par', 'uri-1', { other: true }, NOW + 60)).rejects.toBeInstanceOf(
+      ConditionFailed,
+    );
     expect(await rawItem(t, keys.singleUse('par', 'uri-1'))).toEqual({
       pk: keys.singleUse('par', 'uri-1'),
       ttl: NOW + 60,
@@ -49,9 +51,9 @@ describe('a mark (a client assertion’s jti)', () => {
   it('is consumed once: the first consume writes it, the second fails with AlreadyConsumed', async () => {
     expect(await t.stores.singleUse.consume('jti', 'client:j-1', NOW, { expiresAt: NOW + 60 })).toBeUndefined();
 
-    await expect(t.stores.singleUse.consume('jti', 'client:j-1', NOW + 1, { expiresAt: NOW + 61 })).rejects.toBeInstanceOf(
-      AlreadyConsumed,
-    );
+    await expect(
+      t.stores.singleUse.consume('jti', 'client:j-1', NOW + 1, { expiresAt: NOW + 61 }),
+    ).rejects.toBeInstanceOf(AlreadyConsumed);
     expect(await rawItem(t, keys.singleUse('jti', 'client:j-1'))).toEqual({
       pk: keys.singleUse('jti', 'client:j-1'),
       ttl: NOW + 60,
@@ -85,7 +87,12 @@ describe('20 concurrent consumes of one id', () => {
 });
 
 it('keeps ids of different kinds, and look-alike kind and id pairs, apart', async () => {
-  for (const [kind, id] of [['jti', 'a'], ['jti#a', 'b'], ['jti', 'a#b'], ['par', 'a']] as const) {
+  for (const [kind, id] of [
+    ['jti', 'a'],
+    ['jti#a', 'b'],
+    ['jti', 'a#b'],
+    ['par', 'a'],
+  ] as const) {
     await expect(t.stores.singleUse.consume(kind, id, NOW, { expiresAt: NOW + 60 })).resolves.toBeUndefined();
   }
 });

@@ -12,7 +12,10 @@ beforeEach(async () => {
 
 it('counts attempts per key and returns each count including the attempt', async () => {
   for (let i = 0; i < 3; i++) {
-    expect(await t.stores.throttle.countAttempt(['user:alice', 'ip:192.0.2.1'], WINDOW, NOW + i)).toEqual([i + 1, i + 1]);
+    expect(await t.stores.throttle.countAttempt(['user:alice', 'ip:192.0.2.1'], WINDOW, NOW + i)).toEqual([
+      i + 1,
+      i + 1,
+    ]);
   }
   expect(await t.stores.throttle.countAttempt(['ip:192.0.2.1', 'user:bob'], WINDOW, NOW + 3)).toEqual([4, 1]);
   expect(await t.stores.throttle.countAttempt([], WINDOW, NOW)).toEqual([]);

@@ -51,8 +51,12 @@ describe('transactions', () => {
     await t.stores.interactions.putTransaction(txn);
     const { record: session } = newSession();
 
-    await expect(t.stores.interactions.recordLogin(txn.id, session, txn.expiresAt)).rejects.toBeInstanceOf(ConditionFailed);
-    await expect(t.stores.interactions.recordLogin('no-such-txn', session, NOW)).rejects.toBeInstanceOf(ConditionFailed);
+    await expect(t.stores.interactions.recordLogin(txn.id, session, txn.expiresAt)).rejects.toBeInstanceOf(
+      ConditionFailed,
+    );
+    await expect(t.stores.interactions.recordLogin('no-such-txn', session, NOW)).rejects.toBeInstanceOf(
+      ConditionFailed,
+    );
     expect(await rawItem(t, keys.session(session.idHash))).toBeUndefined();
     expect(await rawItem(t, keys.transaction(txn.id))).not.toHaveProperty('sub');
   });

@@ -72,7 +72,9 @@ export class Agent {
       resource: target.pathname,
       headers,
       multiValueHeaders: Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, [v]])),
-      queryStringParameters: Object.keys(query).length ? Object.fromEntries(Object.entries(query).map(([k, v]) => [k, v.at(-1)!])) : null,
+      queryStringParameters: Object.keys(query).length
+        ? Object.fromEntries(Object.entries(query).map(([k, v]) => [k, v.at(-1)!]))
+        : null,
       multiValueQueryStringParameters: Object.keys(query).length ? query : null,
       body,
       isBase64Encoded: false,
@@ -91,7 +93,9 @@ export class Agent {
       if (/Max-Age=0/i.test(c)) this.cookies.delete(name);
       else this.cookies.set(name, value);
     }
-    const resHeaders = Object.fromEntries(Object.entries(result.headers ?? {}).map(([k, v]) => [k.toLowerCase(), String(v)]));
+    const resHeaders = Object.fromEntries(
+      Object.entries(result.headers ?? {}).map(([k, v]) => [k.toLowerCase(), String(v)]),
+    );
     return {
       status: result.statusCode,
       headers: resHeaders,

@@ -3,7 +3,11 @@ import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { inject } from 'vitest';
-import { type DynamoAdapterOptions, createDocumentClient, dynamoStores } from '../../lambdas/adapters/dynamodb/stores.js';
+import {
+  type DynamoAdapterOptions,
+  createDocumentClient,
+  dynamoStores,
+} from '../../lambdas/adapters/dynamodb/stores.js';
 import { createTable } from '../../lambdas/adapters/dynamodb/table.js';
 import type { Stores } from '../../lambdas/core/ports/storage.js';
 
@@ -20,9 +24,7 @@ export interface TestStore {
  * stores on it. Call it in `beforeAll`/`beforeEach` or at the start of a test; the tables vanish with
  * DynamoDB Local at the end of the run. `opts` go to `dynamoStores`.
  */
-export async function newTestStore(
-  opts: Omit<DynamoAdapterOptions, 'client' | 'tableName'> = {},
-): Promise<TestStore> {
+export async function newTestStore(opts: Omit<DynamoAdapterOptions, 'client' | 'tableName'> = {}): Promise<TestStore> {
   const client = new DynamoDBClient({
     endpoint: inject('dynamoDbEndpoint'),
     region: 'local',

@@ -18,7 +18,11 @@ export function authorizeUrl(params: AuthorizeParams): string {
 }
 
 /** Standard valid parameters for `clientId`, with a fresh PKCE pair. */
-export function validRequest(clientId = 'spa', redirectUri = 'https://spa.example.com/callback', scope = 'openid profile email') {
+export function validRequest(
+  clientId = 'spa',
+  redirectUri = 'https://spa.example.com/callback',
+  scope = 'openid profile email',
+) {
   const { verifier, challenge } = pkce();
   const params: AuthorizeParams = {
     client_id: clientId,
@@ -39,7 +43,13 @@ export async function follow(agent: Agent, res: AgentResponse): Promise<AgentRes
   return agent.get(res.location!.toString());
 }
 
-export async function submitLogin(agent: Agent, page: AgentResponse, username = 'alice', password = TEST_PASSWORD, sourceIp?: string) {
+export async function submitLogin(
+  agent: Agent,
+  page: AgentResponse,
+  username = 'alice',
+  password = TEST_PASSWORD,
+  sourceIp?: string,
+) {
   return agent.post('consent', {
     form: { txn: hiddenField(page.body, 'txn'), csrf: hiddenField(page.body, 'csrf'), username, password },
     ...(sourceIp && { sourceIp }),
@@ -47,7 +57,9 @@ export async function submitLogin(agent: Agent, page: AgentResponse, username = 
 }
 
 export async function submitDecision(agent: Agent, page: AgentResponse, decision: 'allow' | 'deny') {
-  return agent.post('consent', { form: { txn: hiddenField(page.body, 'txn'), csrf: hiddenField(page.body, 'csrf'), decision } });
+  return agent.post('consent', {
+    form: { txn: hiddenField(page.body, 'txn'), csrf: hiddenField(page.body, 'csrf'), decision },
+  });
 }
 
 /** authorize → login → consent (allow) → the redirect back to the client carrying the code. */
@@ -57,10 +69,20 @@ export async function obtainCode(agent: Agent, params: AuthorizeParams, username
   if (res.status === 200 && res.body.includes('name="password"')) res = await submitLogin(agent, res, username);
   if (res.location && res.location.pathname.endsWith('/consent')) res = await follow(agent, res);
   if (res.status === 200 && res.body.includes('name="decision"')) res = await submitDecision(agent, res, 'allow');
-  expect(res.location, `flow did not return to the client: ${res.status} ${/<h1>(.*?)<\/h1>/s.exec(res.body)?.[1] ?? res.body.slice(0, 200)}`).toBeDefined();
+  expect(
+    res.location,
+    `flow did not return to the client: ${res.status} ${/<h1>(.*?)<\/h1>/s.exec(res.body)?.[1] ?? res.body.slice(0, 200)}`,
+  ).toBeDefined();
   return res.location!;
 }
 
 export function tokenForm(code: string, verifier: string, extra: Record<string, string> = {}) {
-  return { grant_type: 'authorization_code', code, code_verifier: verifier, redirect_uri: 'https://spa.example.com/callback', client_id: 'spa', ...extra };
+  return {
+    grant_type: 'authorization_code',
+    code,
+    code_verifier: verifier,
+    redirect_uri: 'https://spa.example.com/callback',
+    client_id: 'spa',
+    ...extra,
+  };
 }

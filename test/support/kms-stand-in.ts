@@ -25,7 +25,12 @@ export async function startKmsStandIn(keys: Readonly<Record<string, SigningAlg>>
     req.on('end', () => {
       const op = String(req.headers['x-amz-target'] ?? '').replace('TrentService.', '');
       calls.set(op, (calls.get(op) ?? 0) + 1);
-      const input = JSON.parse(body || '{}') as { KeyId?: string; Message?: string; MessageType?: string; SigningAlgorithm?: string };
+      const input = JSON.parse(body || '{}') as {
+        KeyId?: string;
+        Message?: string;
+        MessageType?: string;
+        SigningAlgorithm?: string;
+      };
       const reply = (status: number, payload: unknown) =>
         res.writeHead(status, { 'content-type': 'application/x-amz-json-1.1' }).end(JSON.stringify(payload));
       const key = held.get(input.KeyId ?? '');

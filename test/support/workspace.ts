@@ -63,10 +63,15 @@ export interface TestWorkspace extends TestStore {
 
 let signerDir: string | undefined;
 
-export async function newTestWorkspace(opts: { settings?: Partial<WorkspaceSettings>; alg?: SigningAlg } = {}): Promise<TestWorkspace> {
+export async function newTestWorkspace(
+  opts: { settings?: Partial<WorkspaceSettings>; alg?: SigningAlg } = {},
+): Promise<TestWorkspace> {
   const testStore = await newTestStore({ clientCacheSeconds: 0 });
   signerDir ??= mkdtempSync(join(tmpdir(), 'authz-keys-'));
-  const signer = await LocalSigner.load({ file: join(signerDir, `${opts.alg ?? 'RS256'}.pem`), alg: opts.alg ?? 'RS256' });
+  const signer = await LocalSigner.load({
+    file: join(signerDir, `${opts.alg ?? 'RS256'}.pem`),
+    alg: opts.alg ?? 'RS256',
+  });
   // Real time: DynamoDB Local runs TTL deletion too, and would sweep items dated in the past.
   let now = Date.now();
   const clock = { now: () => now, advance: (s: number) => void (now += s * 1000) };
@@ -87,7 +92,8 @@ export async function newTestWorkspace(opts: { settings?: Partial<WorkspaceSetti
     audit: { emit: (type, fields) => void audit.push({ type, fields: { ...fields } }) },
   };
   for (const c of [publicClient, firstPartyClient, nativeClient]) await testStore.stores.directory.putClient(c);
-  for (const c of [confidentialClient, postClient]) await testStore.stores.directory.putClient({ ...c, secretHash: hashClientSecret(TEST_SECRET) });
+  for (const c of [confidentialClient, postClient])
+    await testStore.stores.directory.putClient({ ...c, secretHash: hashClientSecret(TEST_SECRET) });
   const aliceSub = newId();
   const passwordHash = await hashPassword(TEST_PASSWORD);
   await testStore.stores.directory.createUser({
@@ -96,6 +102,12 @@ export async function newTestWorkspace(opts: { settings?: Partial<WorkspaceSetti
     passwordHash,
     claims: { name: 'Alice <Liddell>', email: 'alice@example.com', email_verified: true },
   });
-  await testStore.stores.directory.createUser({ sub: newId(), username: 'mallory', passwordHash, claims: {}, disabled: true });
+  await testStore.stores.directory.createUser({
+    sub: newId(),
+    username: 'mallory',
+    passwordHash,
+    claims: {},
+    disabled: true,
+  });
   return { ...testStore, ws, clock, audit, aliceSub };
 }

@@ -39,7 +39,10 @@ export class DynamoDirectory implements Directory {
     await this.table.write(
       {
         user: putOf({ ...user, [PARTITION_KEY]: keys.user(user.sub) }, { ConditionExpression: ITEM_ABSENT }),
-        username: putOf({ [PARTITION_KEY]: keys.username(user.username), sub: user.sub }, { ConditionExpression: ITEM_ABSENT }),
+        username: putOf(
+          { [PARTITION_KEY]: keys.username(user.username), sub: user.sub },
+          { ConditionExpression: ITEM_ABSENT },
+        ),
       },
       (name) => new ConditionFailed(name === 'user' ? 'sub already exists' : 'username already taken'),
     );

@@ -2,7 +2,17 @@
 import { AlreadyConsumed, ConditionFailed } from '../../core/errors.js';
 import type { CodeRecord, ConsentRecord, Issuance } from '../../core/model.js';
 import type { GrantStore } from '../../core/ports/storage.js';
-import { deleteOf, expiringItem, ITEM_ABSENT, ITEM_LIVE, type ItemWrite, putOf, recordOf, type Table, updateOf } from './items.js';
+import {
+  deleteOf,
+  expiringItem,
+  ITEM_ABSENT,
+  ITEM_LIVE,
+  type ItemWrite,
+  putOf,
+  recordOf,
+  type Table,
+  updateOf,
+} from './items.js';
 import { keys } from './keys.js';
 import { consumption, wasConsumed } from './single-use.js';
 import { PARTITION_KEY, TTL_ATTRIBUTE } from './table-contract.js';
@@ -46,8 +56,9 @@ export class DynamoGrantStore implements GrantStore {
       const { sub, clientId } = opts.consent;
       items.consent = putOf({ ...opts.consent, [PARTITION_KEY]: keys.consent(sub, clientId) });
     }
-    await this.table.write(items, (name) =>
-      new ConditionFailed(name === 'code' ? 'code already exists' : 'transaction is gone or expired'),
+    await this.table.write(
+      items,
+      (name) => new ConditionFailed(name === 'code' ? 'code already exists' : 'transaction is gone or expired'),
     );
   }
 

@@ -35,7 +35,10 @@ export class DynamoInteractionStore implements InteractionStore {
 
   async discardTransaction(txnId: string, now: number): Promise<void> {
     await this.table.write({
-      transaction: deleteOf(keys.transaction(txnId), { ConditionExpression: ITEM_LIVE, ExpressionAttributeValues: { ':now': now } }),
+      transaction: deleteOf(keys.transaction(txnId), {
+        ConditionExpression: ITEM_LIVE,
+        ExpressionAttributeValues: { ':now': now },
+      }),
     });
   }
 

@@ -65,16 +65,18 @@ export type UpdateSpec = Omit<Part<'Update'>, 'Key'>;
 
 /** One item's write without the table: sent on its own, or as one item of a transaction. */
 export type ItemWrite =
-  | { readonly Put: Part<'Put'> }
-  | { readonly Update: Part<'Update'> }
-  | { readonly Delete: Part<'Delete'> };
+  { readonly Put: Part<'Put'> } | { readonly Update: Part<'Update'> } | { readonly Delete: Part<'Delete'> };
 
 const keyOf = (pk: string) => ({ [PARTITION_KEY]: pk });
 
 /** Puts `item`, which carries its key; `spec` may add a condition. */
-export const putOf = (item: Item, spec: Omit<Part<'Put'>, 'Item'> = {}): ItemWrite => ({ Put: { ...spec, Item: item } });
+export const putOf = (item: Item, spec: Omit<Part<'Put'>, 'Item'> = {}): ItemWrite => ({
+  Put: { ...spec, Item: item },
+});
 export const updateOf = (pk: string, spec: UpdateSpec): ItemWrite => ({ Update: { ...spec, Key: keyOf(pk) } });
-export const deleteOf = (pk: string, spec: Omit<Part<'Delete'>, 'Key'> = {}): ItemWrite => ({ Delete: { ...spec, Key: keyOf(pk) } });
+export const deleteOf = (pk: string, spec: Omit<Part<'Delete'>, 'Key'> = {}): ItemWrite => ({
+  Delete: { ...spec, Key: keyOf(pk) },
+});
 
 /** Which condition failed, if that is why the write was refused. */
 function conditionFailure(err: unknown): { index: number; old: RawItem | undefined } | undefined {
@@ -132,7 +134,9 @@ export class Table {
 
   /** Single-use and just-written items are read strongly consistent; clients and users may lag a little. */
   async get(pk: string, consistent = true): Promise<Item | undefined> {
-    const result = await this.doc.send(new GetCommand({ TableName: this.name, Key: keyOf(pk), ConsistentRead: consistent }));
+    const result = await this.doc.send(
+      new GetCommand({ TableName: this.name, Key: keyOf(pk), ConsistentRead: consistent }),
+    );
     return result.Item;
   }
 
@@ -158,7 +162,10 @@ export class Table {
    * Writes the named items atomically: one item as a plain request, several as one transaction. A failed
    * condition reaches `onConditionFailed` with the name of the item that failed it.
    */
-  async write(items: Readonly<Record<string, ItemWrite>>, onConditionFailed: OnConditionFailed = plainConditionFailed): Promise<void> {
+  async write(
+    items: Readonly<Record<string, ItemWrite>>,
+    onConditionFailed: OnConditionFailed = plainConditionFailed,
+  ): Promise<void> {
     const names = Object.keys(items);
     const writes = Object.values(items);
     const [only] = writes;

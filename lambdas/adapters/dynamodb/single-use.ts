@@ -1,7 +1,16 @@
 // The DynamoDB SingleUse store, and the one conditional write that consumes any single-use item (codes included).
 import { AlreadyConsumed, ConditionFailed } from '../../core/errors.js';
 import type { SingleUse } from '../../core/ports/storage.js';
-import { CONSUMABLE, expiringItem, type Item, ITEM_ABSENT, putOf, type RawItem, type Table, type UpdateSpec } from './items.js';
+import {
+  CONSUMABLE,
+  expiringItem,
+  type Item,
+  ITEM_ABSENT,
+  putOf,
+  type RawItem,
+  type Table,
+  type UpdateSpec,
+} from './items.js';
 import { keys } from './keys.js';
 import { TTL_ATTRIBUTE } from './table-contract.js';
 
@@ -30,7 +39,8 @@ export function consumption(now: number, opts: ConsumptionOptions = {}): UpdateS
     };
   }
   return {
-    UpdateExpression: 'SET consumedAt = :now, expiresAt = if_not_exists(expiresAt, :expiresAt), #ttl = if_not_exists(#ttl, :expiresAt)',
+    UpdateExpression:
+      'SET consumedAt = :now, expiresAt = if_not_exists(expiresAt, :expiresAt), #ttl = if_not_exists(#ttl, :expiresAt)',
     ConditionExpression: `${ITEM_ABSENT} OR (${live})`,
     ExpressionAttributeNames: { '#ttl': TTL_ATTRIBUTE },
     ExpressionAttributeValues: { ...also?.values, ':now': now, ':expiresAt': createUntil },
@@ -48,7 +58,11 @@ export class DynamoSingleUse implements SingleUse {
 
   async put(kind: string, id: string, record: Readonly<Record<string, unknown>>, expiresAt: number): Promise<void> {
     await this.table.write(
-      { [kind]: putOf(expiringItem(keys.singleUse(kind, id), { expiresAt, record }), { ConditionExpression: ITEM_ABSENT }) },
+      {
+        [kind]: putOf(expiringItem(keys.singleUse(kind, id), { expiresAt, record }), {
+          ConditionExpression: ITEM_ABSENT,
+        }),
+      },
       () => new ConditionFailed(`${kind} already exists`),
     );
   }

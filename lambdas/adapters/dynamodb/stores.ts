@@ -32,7 +32,12 @@ export function dynamoStores(opts: DynamoAdapterOptions): Stores {
   const table = new Table(opts.client, opts.tableName);
   const clientCache: ClientCache = new Map();
   return {
-    clients: new DynamoClientStore(table, clientCache, (opts.clientCacheSeconds ?? 60) * 1000, opts.clock ?? systemClock),
+    clients: new DynamoClientStore(
+      table,
+      clientCache,
+      (opts.clientCacheSeconds ?? 60) * 1000,
+      opts.clock ?? systemClock,
+    ),
     interactions: new DynamoInteractionStore(table),
     grants: new DynamoGrantStore(table),
     throttle: new DynamoLoginThrottle(table),

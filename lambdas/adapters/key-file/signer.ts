@@ -18,7 +18,8 @@ const signAsync = promisify(sign);
 
 /** RSA-2048 and P-256: the key specs KMS uses for the same algorithms. */
 async function newPrivateKeyPem(alg: SigningAlg): Promise<string> {
-  const { privateKey } = alg === 'ES256' ? await generate('ec', { namedCurve: 'P-256' }) : await generate('rsa', { modulusLength: 2048 });
+  const { privateKey } =
+    alg === 'ES256' ? await generate('ec', { namedCurve: 'P-256' }) : await generate('rsa', { modulusLength: 2048 });
   return privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
 }
 
@@ -48,7 +49,8 @@ async function loadOrCreateKey(file: string, alg: SigningAlg): Promise<KeyObject
 
 /** What `alg` needs the key to be; a file holding another kind of key is refused rather than silently replaced. */
 function checkKeyFits(key: KeyObject, alg: SigningAlg, file: string): void {
-  if (!keyFits(key, alg)) throw new Error(`${file} does not hold a key for ${alg}; delete it to have a new one generated.`);
+  if (!keyFits(key, alg))
+    throw new Error(`${file} does not hold a key for ${alg}; delete it to have a new one generated.`);
 }
 
 export class LocalSigner implements Signer {

@@ -53,7 +53,11 @@ export class KmsSigner implements Signer {
   async #fetchPublicJwk(): Promise<PublicJwk> {
     const res = await this.#client.send(new GetPublicKeyCommand({ KeyId: this.#keyId }));
     // A key of the wrong spec would sign tokens nobody can verify: refuse it before the first token.
-    if (!res.PublicKey || res.KeyUsage !== 'SIGN_VERIFY' || !res.SigningAlgorithms?.includes(kmsSigningAlgorithm[this.alg])) {
+    if (
+      !res.PublicKey ||
+      res.KeyUsage !== 'SIGN_VERIFY' ||
+      !res.SigningAlgorithms?.includes(kmsSigningAlgorithm[this.alg])
+    ) {
       throw new Error(`KMS key ${this.#keyId} (${res.KeySpec ?? 'unknown spec'}) cannot sign ${this.alg}.`);
     }
     const key = createPublicKey({ key: Buffer.from(res.PublicKey), format: 'der', type: 'spki' });

@@ -17,7 +17,8 @@ interface PresentedCredentials {
 function fromBasic(value: string): PresentedCredentials {
   const decoded = Buffer.from(value, 'base64').toString('utf8');
   const colon = decoded.indexOf(':');
-  if (colon < 1) throw invalidClient('The Basic authorization header is malformed.', 'Basic credentials without a colon');
+  if (colon < 1)
+    throw invalidClient('The Basic authorization header is malformed.', 'Basic credentials without a colon');
   try {
     return {
       method: 'client_secret_basic',
@@ -36,14 +37,20 @@ function presentedCredentials(req: CoreRequest, params: Params): PresentedCreden
   const bodySecret = optional(params, 'client_secret');
   const assertion = optional(params, 'client_assertion');
   const basic = authorization !== undefined && /^basic /i.test(authorization);
-  if ([basic, bodySecret, assertion].filter(Boolean).length > 1) throw invalidRequest('The client used more than one authentication method.', 'several authentication methods');
+  if ([basic, bodySecret, assertion].filter(Boolean).length > 1)
+    throw invalidRequest('The client used more than one authentication method.', 'several authentication methods');
   if (basic) {
     const creds = fromBasic(authorization!.slice(6).trim());
-    if (bodyId !== undefined && bodyId !== creds.clientId) throw invalidRequest('client_id does not match the authenticated client.', 'client_id differs from the Basic header');
+    if (bodyId !== undefined && bodyId !== creds.clientId)
+      throw invalidRequest(
+        'client_id does not match the authenticated client.',
+        'client_id differs from the Basic header',
+      );
     return creds;
   }
   if (assertion !== undefined) {
-    if (!bodyId) throw invalidClient('Client assertions must name the client_id.', 'client_assertion without client_id');
+    if (!bodyId)
+      throw invalidClient('Client assertions must name the client_id.', 'client_assertion without client_id');
     return { method: 'private_key_jwt', clientId: bodyId };
   }
   if (!bodyId) throw invalidClient('Client authentication is required.', 'no client authentication');
@@ -58,7 +65,10 @@ export async function authenticateClient(req: CoreRequest, params: Params, ws: W
   const secretOk = verifyClientSecret(creds.secret ?? '', client?.secretHash);
   if (!client) throw invalidClient('Client authentication failed.', 'unknown client');
   if (client.tokenEndpointAuthMethod !== creds.method) {
-    throw invalidClient('Client authentication failed.', `method ${creds.method} used, ${client.tokenEndpointAuthMethod} registered`);
+    throw invalidClient(
+      'Client authentication failed.',
+      `method ${creds.method} used, ${client.tokenEndpointAuthMethod} registered`,
+    );
   }
   switch (creds.method) {
     case 'none':

@@ -6,7 +6,6 @@ import { AUTH_METHODS } from '../registration/registration.js';
 import { grants } from './token/token.js';
 import type { Workspace } from '../workspace.js';
 
-
 export function metadata(ws: Workspace): Record<string, unknown> {
   return {
     issuer: ws.issuer,

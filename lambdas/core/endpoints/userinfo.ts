@@ -12,7 +12,8 @@ function bearerToken(req: CoreRequest): string {
   const authorization = header(req, 'authorization');
   const fromHeader = authorization?.match(/^Bearer ([A-Za-z0-9._~+/-]+=*)$/i)?.[1];
   const fromBody = req.method === 'POST' && isFormBody(req) ? optional(parseForm(req.body), 'access_token') : undefined;
-  if (fromHeader && fromBody) throw invalidRequest('The access token was sent more than once.', 'access token in header and body');
+  if (fromHeader && fromBody)
+    throw invalidRequest('The access token was sent more than once.', 'access token in header and body');
   const token = fromHeader ?? fromBody;
   if (!token) throw accessTokenRequired('An access token is required.', 'no access token');
   return token;
@@ -31,7 +32,10 @@ export async function userinfo(req: CoreRequest, ws: Workspace): Promise<CoreRes
       currentDate: new Date(ws.clock.now()),
     }));
   } catch (err) {
-    throw invalidToken('The access token is invalid or expired.', `verification failed: ${(err as { code?: string }).code ?? 'unknown'}`);
+    throw invalidToken(
+      'The access token is invalid or expired.',
+      `verification failed: ${(err as { code?: string }).code ?? 'unknown'}`,
+    );
   }
   const scopes = parseScope(typeof payload.scope === 'string' ? payload.scope : '');
   if (!scopes.includes('openid')) {

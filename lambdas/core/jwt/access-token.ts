@@ -14,16 +14,24 @@ export interface AccessTokenClaims {
 const single = (values: readonly string[]): string | readonly string[] => (values.length === 1 ? values[0]! : values);
 
 /** Signs an access token issued at `iat` (epoch seconds) that lives `accessTokenTtl` seconds. */
-export function signAccessToken(ws: Pick<Workspace, 'issuer' | 'keys' | 'settings'>, claims: AccessTokenClaims, iat: number): Promise<string> {
-  return signJwt(ws.keys.active, { typ: 'at+jwt' }, {
-    iss: ws.issuer,
-    sub: claims.sub,
-    aud: single(claims.audience),
-    client_id: claims.clientId,
-    scope: claims.scopes.join(' '),
-    iat,
-    exp: iat + ws.settings.accessTokenTtl,
-    jti: newId(),
-    ...(claims.authTime !== undefined && { auth_time: claims.authTime }),
-  });
+export function signAccessToken(
+  ws: Pick<Workspace, 'issuer' | 'keys' | 'settings'>,
+  claims: AccessTokenClaims,
+  iat: number,
+): Promise<string> {
+  return signJwt(
+    ws.keys.active,
+    { typ: 'at+jwt' },
+    {
+      iss: ws.issuer,
+      sub: claims.sub,
+      aud: single(claims.audience),
+      client_id: claims.clientId,
+      scope: claims.scopes.join(' '),
+      iat,
+      exp: iat + ws.settings.accessTokenTtl,
+      jti: newId(),
+      ...(claims.authTime !== undefined && { auth_time: claims.authTime }),
+    },
+  );
 }

@@ -26,16 +26,20 @@ export function signIdToken(
   accessToken: string,
   iat: number,
 ): Promise<string> {
-  return signJwt(ws.keys.active, { typ: 'JWT' }, {
-    ...releasedClaims(claims.userClaims ?? {}, claims.scopes),
-    iss: ws.issuer,
-    sub: claims.sub,
-    aud: claims.clientId,
-    azp: claims.clientId,
-    iat,
-    exp: iat + ws.settings.idTokenTtl,
-    ...(claims.authTime !== undefined && { auth_time: claims.authTime }),
-    ...(claims.nonce !== undefined && { nonce: claims.nonce }),
-    at_hash: atHash(accessToken),
-  });
+  return signJwt(
+    ws.keys.active,
+    { typ: 'JWT' },
+    {
+      ...releasedClaims(claims.userClaims ?? {}, claims.scopes),
+      iss: ws.issuer,
+      sub: claims.sub,
+      aud: claims.clientId,
+      azp: claims.clientId,
+      iat,
+      exp: iat + ws.settings.idTokenTtl,
+      ...(claims.authTime !== undefined && { auth_time: claims.authTime }),
+      ...(claims.nonce !== undefined && { nonce: claims.nonce }),
+      at_hash: atHash(accessToken),
+    },
+  );
 }

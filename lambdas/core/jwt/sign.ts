@@ -7,7 +7,11 @@ export interface JwtHeader {
   readonly typ: 'JWT' | 'at+jwt';
 }
 
-export async function signJwt(signer: Signer, header: JwtHeader, payload: Readonly<Record<string, unknown>>): Promise<string> {
+export async function signJwt(
+  signer: Signer,
+  header: JwtHeader,
+  payload: Readonly<Record<string, unknown>>,
+): Promise<string> {
   const { kid } = await signer.publicJwk();
   const signingInput = `${b64url(JSON.stringify({ alg: signer.alg, kid, ...header }))}.${b64url(JSON.stringify(payload))}`;
   const signature = await signer.sign(Buffer.from(signingInput, 'ascii'));

@@ -2,7 +2,14 @@
 import { createHash } from 'node:crypto';
 import type { CoreResponse, ResponseError } from '../http.js';
 
-const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;', '`': '&#96;' };
+const ESCAPES: Record<string, string> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&#39;',
+  '`': '&#96;',
+};
 
 /** Escapes a value for HTML text and double- or single-quoted attributes. */
 function escapeHtml(value: unknown): string {
@@ -20,7 +27,11 @@ export class Html {
 export function html(strings: TemplateStringsArray, ...values: unknown[]): Html {
   let out = strings[0]!;
   values.forEach((v, i) => {
-    const rendered = Array.isArray(v) ? v.map((x) => (x instanceof Html ? x.value : escapeHtml(x))).join('') : v instanceof Html ? v.value : escapeHtml(v);
+    const rendered = Array.isArray(v)
+      ? v.map((x) => (x instanceof Html ? x.value : escapeHtml(x))).join('')
+      : v instanceof Html
+        ? v.value
+        : escapeHtml(v);
     out += rendered + strings[i + 1]!;
   });
   return new Html(out);
@@ -69,19 +80,20 @@ export function pageShell(style: string, policy: string): PageRenderer {
   };
   return (status, title, content, cookies) => {
     const body = html`<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer">
-<title>${title}</title>
-<style>${new Html(style)}</style>
-</head>
-<body>
-${content}
-</body>
-</html>
-`;
+      <html lang="en">
+        <head>
+          <meta charset="utf-8" />
+          <meta name="viewport" content="width=device-width, initial-scale=1" />
+          <meta name="referrer" content="no-referrer" />
+          <title>${title}</title>
+          <style>
+            ${new Html(style)}
+          </style>
+        </head>
+        <body>
+          ${content}
+        </body>
+      </html> `;
     const res: CoreResponse = { status, headers: { ...headers }, body: body.value };
     if (cookies?.length) res.cookies = cookies;
     return res;
@@ -92,14 +104,18 @@ ${content}
 const hostedPage = pageShell(STYLE, "img-src 'self' data:; base-uri 'none'; frame-ancestors 'none'");
 
 export function page(status: number, title: string, content: Html, cookies?: string[]): CoreResponse {
-  return hostedPage(status, title, html`<main>
-${content}
-</main>`, cookies);
+  return hostedPage(status, title, html`<main>${content}</main>`, cookies);
 }
 
 /** A page telling the user what went wrong; `error` records the cause for the logs, never shown. */
 export function errorPage(status: number, title: string, message: string, error?: ResponseError): CoreResponse {
-  const res = page(status, title, html`<div class="brand">Sign in</div><h1>${title}</h1><p role="alert">${message}</p>`);
+  const res = page(
+    status,
+    title,
+    html`<div class="brand">Sign in</div>
+      <h1>${title}</h1>
+      <p role="alert">${message}</p>`,
+  );
   if (error) res.error = error;
   return res;
 }

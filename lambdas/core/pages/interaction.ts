@@ -19,38 +19,61 @@ export interface FormContext {
 }
 
 const hidden = (ctx: FormContext) =>
-  html`<input type="hidden" name="txn" value="${ctx.txnId}"><input type="hidden" name="csrf" value="${ctx.csrf}">`;
+  html`<input type="hidden" name="txn" value="${ctx.txnId}" /><input type="hidden" name="csrf" value="${ctx.csrf}" />`;
 
-export function loginPage(ctx: FormContext, opts: { username?: string; error?: string; status?: number } = {}): CoreResponse {
+export function loginPage(
+  ctx: FormContext,
+  opts: { username?: string; error?: string; status?: number } = {},
+): CoreResponse {
   const error = opts.error ? html`<p class="error" role="alert" id="login-error">${opts.error}</p>` : '';
   const describedBy = opts.error ? html` aria-describedby="login-error"` : '';
-  return page(opts.status ?? 200, 'Sign in', html`<div class="brand">Sign in</div>
-<h1>Sign in to continue</h1>
-<p>to <strong>${ctx.clientName}</strong></p>
-${error}
-<form method="post" action="${ctx.action}" novalidate>
-${hidden(ctx)}
-<label for="username">Username</label>
-<input type="text" id="username" name="username" value="${opts.username ?? ''}" autocomplete="username" autocapitalize="none" spellcheck="false" required autofocus${describedBy}>
-<label for="password">Password</label>
-<input type="password" id="password" name="password" autocomplete="current-password" required${describedBy}>
-<div class="actions"><button type="submit">Sign in</button></div>
-</form>`);
+  return page(
+    opts.status ?? 200,
+    'Sign in',
+    html`<div class="brand">Sign in</div>
+      <h1>Sign in to continue</h1>
+      <p>to <strong>${ctx.clientName}</strong></p>
+      ${error}
+      <form method="post" action="${ctx.action}" novalidate>
+        ${hidden(ctx)}
+        <label for="username">Username</label>
+        <input
+          type="text"
+          id="username"
+          name="username"
+          value="${opts.username ?? ''}"
+          autocomplete="username"
+          autocapitalize="none"
+          spellcheck="false"
+          required
+          autofocus${describedBy}
+        />
+        <label for="password">Password</label>
+        <input type="password" id="password" name="password" autocomplete="current-password" required${describedBy} />
+        <div class="actions"><button type="submit">Sign in</button></div>
+      </form>`,
+  );
 }
 
 export function consentPage(ctx: FormContext, scopes: readonly string[], username: string): CoreResponse {
   const items = scopes.map(
     (s) => html`<li><strong>${s}</strong>${SCOPE_TEXT[s] ? html`<span>${SCOPE_TEXT[s]}</span>` : ''}</li>`,
   );
-  return page(200, 'Allow access', html`<div class="brand">Authorize</div>
-<h1><span>${ctx.clientName}</span> wants access</h1>
-<p>Signed in as <strong>${username}</strong>. The application is asking to:</p>
-<ul class="scopes" aria-label="Requested permissions">${items}</ul>
-<form method="post" action="${ctx.action}">
-${hidden(ctx)}
-<div class="actions">
-<button type="submit" name="decision" value="deny" class="secondary">Deny</button>
-<button type="submit" name="decision" value="allow">Allow</button>
-</div>
-</form>`);
+  return page(
+    200,
+    'Allow access',
+    html`<div class="brand">Authorize</div>
+      <h1><span>${ctx.clientName}</span> wants access</h1>
+      <p>Signed in as <strong>${username}</strong>. The application is asking to:</p>
+      <ul class="scopes" aria-label="Requested permissions">
+        ${items}
+      </ul>
+      <form method="post" action="${ctx.action}">
+        ${hidden(ctx)}
+        <div class="actions">
+          <button type="submit" name="decision" value="deny" class="secondary">Deny</button>
+          <button type="submit" name="decision" value="allow">Allow</button>
+        </div>
+      </form>`,
+  );
 }

@@ -48,11 +48,7 @@ export interface GrantStore {
    * same atomic write (exactly once: a second call fails with `ConditionFailed`); with `consent`
    * the granted scopes are remembered in it too.
    */
-  issueCode(
-    code: CodeRecord,
-    opts: { transactionId?: string; consent?: ConsentRecord },
-    now: number,
-  ): Promise<void>;
+  issueCode(code: CodeRecord, opts: { transactionId?: string; consent?: ConsentRecord }, now: number): Promise<void>;
 
   /** Reads a code (consumed or not) so its bindings can be checked before anything is signed. */
   getCode(codeHash: string): Promise<(CodeRecord & { consumed: boolean }) | undefined>;

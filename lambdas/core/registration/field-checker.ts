@@ -11,7 +11,8 @@ export type StringRule = (value: string) => string | undefined;
 
 export type Fields = Record<string, unknown>;
 
-export const isFields = (value: unknown): value is Fields => typeof value === 'object' && value !== null && !Array.isArray(value);
+export const isFields = (value: unknown): value is Fields =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** The JSON object `text` holds, or undefined when it is not JSON or not an object. */
 export function parseFields(text: string | undefined): Fields | undefined {
@@ -40,7 +41,12 @@ export class FieldChecker {
   }
 
   /** An object with only the known fields; a misspelt field is reported rather than silently ignored. */
-  object(value: unknown, path: string, required: readonly string[], optional: readonly string[] = []): Fields | undefined {
+  object(
+    value: unknown,
+    path: string,
+    required: readonly string[],
+    optional: readonly string[] = [],
+  ): Fields | undefined {
     if (!isFields(value)) {
       this.report(path, 'must be an object');
       return undefined;
@@ -93,7 +99,12 @@ export class FieldChecker {
   }
 
   /** Reports every value seen before under the same key. */
-  unique<T>(items: readonly T[], key: (item: T) => string | undefined, path: (index: number) => string, what: string): void {
+  unique<T>(
+    items: readonly T[],
+    key: (item: T) => string | undefined,
+    path: (index: number) => string,
+    what: string,
+  ): void {
     const seen = new Map<string, number>();
     items.forEach((item, i) => {
       const k = key(item);

@@ -21,7 +21,8 @@ const FIELD_NAMES = Object.keys(REGISTRATION_FIELDS) as RegistrationField[];
 const REQUIRED_FIELDS = FIELD_NAMES.filter((name) => REGISTRATION_FIELDS[name] === 'required');
 const OPTIONAL_FIELDS = FIELD_NAMES.filter((name) => REGISTRATION_FIELDS[name] === 'optional');
 
-export const isRegistrationField = (name: string): name is RegistrationField => Object.hasOwn(REGISTRATION_FIELDS, name);
+export const isRegistrationField = (name: string): name is RegistrationField =>
+  Object.hasOwn(REGISTRATION_FIELDS, name);
 
 /** The methods the token endpoint accepts today. */
 export const AUTH_METHODS: readonly ClientAuthMethod[] = ['none', 'client_secret_basic', 'client_secret_post'];
@@ -40,7 +41,8 @@ const PATH_SEGMENT_ID = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 /** No control characters anywhere, no white space at either end: what a sign-in form can reproduce. */
 const USERNAME = /^[^\s\x00-\x1f\x7f](?:[^\x00-\x1f\x7f]*[^\s\x00-\x1f\x7f])?$/;
 
-export const isAuthMethod = (value: unknown): value is ClientAuthMethod => AUTH_METHODS.includes(value as ClientAuthMethod);
+export const isAuthMethod = (value: unknown): value is ClientAuthMethod =>
+  AUTH_METHODS.includes(value as ClientAuthMethod);
 
 /** Whether clients of this method authenticate with a secret (generated at deploy time, or configured locally). */
 export const usesClientSecret = (method: ClientAuthMethod): boolean => SECRET_METHODS.includes(method);
@@ -100,7 +102,12 @@ function redirectUriProblem(uri: string, native: boolean): string | undefined {
  * Checks one registration at `path` into `c`; `extraFields` are fields the caller allows and checks itself
  * (the local config's `clientSecret`). Returns the fields when `value` is an object at all.
  */
-export function checkClientRegistration(c: FieldChecker, value: unknown, path: string, extraFields: readonly string[] = []): Fields | undefined {
+export function checkClientRegistration(
+  c: FieldChecker,
+  value: unknown,
+  path: string,
+  extraFields: readonly string[] = [],
+): Fields | undefined {
   const f = c.object(value, path, REQUIRED_FIELDS, [...OPTIONAL_FIELDS, ...extraFields]);
   if (!f) return undefined;
   c.string(f.clientId, `${path}.clientId`, clientIdProblem);
@@ -109,7 +116,8 @@ export function checkClientRegistration(c: FieldChecker, value: unknown, path: s
   c.boolean(f.firstParty, `${path}.firstParty`);
 
   const grantTypes = c.array(f.grantTypes, `${path}.grantTypes`);
-  if (Array.isArray(f.grantTypes) && grantTypes.length === 0) c.report(`${path}.grantTypes`, 'must name at least one grant type');
+  if (Array.isArray(f.grantTypes) && grantTypes.length === 0)
+    c.report(`${path}.grantTypes`, 'must name at least one grant type');
   grantTypes.forEach((g, i) => c.oneOf(g, `${path}.grantTypes[${i}]`, GRANT_TYPES));
   if (grantTypes.includes('refresh_token') && !grantTypes.includes('authorization_code')) {
     c.report(`${path}.grantTypes`, 'refresh_token is only issued through authorization_code');
@@ -127,7 +135,10 @@ export function checkClientRegistration(c: FieldChecker, value: unknown, path: s
 
   if (c.oneOf(f.tokenEndpointAuthMethod, `${path}.tokenEndpointAuthMethod`, AUTH_METHODS)) {
     if (f.tokenEndpointAuthMethod === 'none' && grantTypes.includes('client_credentials')) {
-      c.report(`${path}.grantTypes`, 'client_credentials needs an authenticated client, not tokenEndpointAuthMethod "none"');
+      c.report(
+        `${path}.grantTypes`,
+        'client_credentials needs an authenticated client, not tokenEndpointAuthMethod "none"',
+      );
     }
   }
   return f;
@@ -141,7 +152,10 @@ export interface RegistrationCheckOptions {
 }
 
 /** Every problem of a registration, each naming its field; values of unknown fields are never repeated. */
-export function clientRegistrationProblems(registration: unknown, options: RegistrationCheckOptions = {}): FieldProblem[] {
+export function clientRegistrationProblems(
+  registration: unknown,
+  options: RegistrationCheckOptions = {},
+): FieldProblem[] {
   const c = new FieldChecker(options.pending);
   checkClientRegistration(c, registration, options.path ?? 'client');
   return c.problems;

@@ -11,11 +11,19 @@ import { authorizationRequestDraft, validateAuthorizationRequest, type RedirectT
 import { consentNeeded, errorRedirect, issueCodeAndRedirect } from './respond.js';
 
 /** With a usable session and nothing to consent to, the code is issued right away (SSO); otherwise a transaction starts. */
-async function answerFromSessionOrStartInteraction(req: CoreRequest, ws: Workspace, client: ClientRecord, request: AuthorizationRequest): Promise<CoreResponse> {
+async function answerFromSessionOrStartInteraction(
+  req: CoreRequest,
+  ws: Workspace,
+  client: ClientRecord,
+  request: AuthorizationRequest,
+): Promise<CoreResponse> {
   const now = nowSeconds(ws);
   const sid = readCookie(req, SESSION_COOKIE);
   const found = sid ? await ws.interactions.getSession(hashToken(sid), now) : undefined;
-  const fresh = found && !request.prompt.includes('login') && (request.maxAge === undefined || now - found.authTime <= request.maxAge);
+  const fresh =
+    found &&
+    !request.prompt.includes('login') &&
+    (request.maxAge === undefined || now - found.authTime <= request.maxAge);
   // A session outlives changes to its user: one disabled or removed since signing in no longer counts.
   const user = fresh ? await ws.users.findBySub(found.sub) : undefined;
   const session = user && !user.disabled ? found : undefined;
@@ -50,13 +58,19 @@ export async function authorize(req: CoreRequest, ws: Workspace): Promise<CoreRe
     client = await checkClientRegistered(params, ws);
     target = checkRedirectUriRegistered(params, client);
   } catch (err) {
-    if (err instanceof UnverifiedRedirectError) return errorPage(400, 'This sign-in link is not valid', err.description, responseError(err));
+    if (err instanceof UnverifiedRedirectError)
+      return errorPage(400, 'This sign-in link is not valid', err.description, responseError(err));
     throw err;
   }
   // Stage 2: the redirectable checks (request.ts); an error goes back to the client with the state read so far.
   const draft = authorizationRequestDraft(client, target);
   try {
-    return await answerFromSessionOrStartInteraction(req, ws, client, await validateAuthorizationRequest(params, client, draft, ws));
+    return await answerFromSessionOrStartInteraction(
+      req,
+      ws,
+      client,
+      await validateAuthorizationRequest(params, client, draft, ws),
+    );
   } catch (err) {
     const e = toOAuthError(err);
     if (!e.expose) throw err;

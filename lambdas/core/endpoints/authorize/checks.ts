@@ -25,7 +25,8 @@ export async function checkClientRegistered(params: Params, ws: Workspace): Prom
   const clientId = optional(params, 'client_id', unverifiedInvalidRequest);
   if (!clientId) throw unverifiedInvalidRequest('The request does not name a client (client_id).', 'client_id missing');
   const client = isClientId(clientId) ? await ws.clients.get(clientId) : undefined;
-  if (!client) throw unverifiedInvalidClient('The application is not registered with this server.', `unknown client ${clientId}`);
+  if (!client)
+    throw unverifiedInvalidClient('The application is not registered with this server.', `unknown client ${clientId}`);
   return client;
 }
 
@@ -82,20 +83,29 @@ export function checkNoRequestUri(_draft: AuthorizationRequestDraft, params: Par
 /** response_type is sent, once, and is `code`. */
 export function checkResponseTypeIsCode(_draft: AuthorizationRequestDraft, params: Params): void {
   const responseType = required(params, 'response_type');
-  if (responseType !== 'code') throw unsupportedResponseType('Only response_type=code is supported.', 'response_type not code');
+  if (responseType !== 'code')
+    throw unsupportedResponseType('Only response_type=code is supported.', 'response_type not code');
 }
 
 /** The client is registered for the authorization code grant. */
-export function checkClientMayUseCodeGrant(_draft: AuthorizationRequestDraft, _params: Params, client: ClientRecord): void {
+export function checkClientMayUseCodeGrant(
+  _draft: AuthorizationRequestDraft,
+  _params: Params,
+  client: ClientRecord,
+): void {
   if (!client.grantTypes.includes('authorization_code')) {
-    throw unauthorizedClient('The client may not use the authorization code grant.', `client ${client.clientId} lacks the grant`);
+    throw unauthorizedClient(
+      'The client may not use the authorization code grant.',
+      `client ${client.clientId} lacks the grant`,
+    );
   }
 }
 
 /** response_mode, when sent, is `query`. */
 export function checkResponseModeIsQuery(_draft: AuthorizationRequestDraft, params: Params): void {
   const responseMode = optional(params, 'response_mode');
-  if (responseMode !== undefined && responseMode !== 'query') throw invalidRequest('Only response_mode=query is supported.', 'response_mode not query');
+  if (responseMode !== undefined && responseMode !== 'query')
+    throw invalidRequest('Only response_mode=query is supported.', 'response_mode not query');
 }
 
 /** scope is sent, once, and names at least one scope. */
@@ -108,7 +118,11 @@ export function checkScopePresent(draft: AuthorizationRequestDraft, params: Para
 /** Every requested scope is one the client is registered for. */
 export function checkScopeAllowed(draft: AuthorizationRequestDraft, _params: Params, client: ClientRecord): void {
   const refused = (draft.scopes ?? []).filter((s) => !client.scopes.includes(s));
-  if (refused.length) throw invalidScope(`The client may not request: ${refused.join(' ')}.`, `scope not registered for client ${client.clientId}`);
+  if (refused.length)
+    throw invalidScope(
+      `The client may not request: ${refused.join(' ')}.`,
+      `scope not registered for client ${client.clientId}`,
+    );
 }
 
 /** RFC 7636 §4.2: a challenge is the 43-character base64url of a SHA-256. */
@@ -118,9 +132,14 @@ const S256_CHALLENGE = /^[A-Za-z0-9_-]{43}$/;
 export function checkPkceS256(draft: AuthorizationRequestDraft, params: Params): void {
   const challenge = optional(params, 'code_challenge');
   const method = optional(params, 'code_challenge_method');
-  if (!challenge) throw invalidRequest('PKCE is required: send code_challenge with code_challenge_method=S256.', 'code_challenge missing');
+  if (!challenge)
+    throw invalidRequest(
+      'PKCE is required: send code_challenge with code_challenge_method=S256.',
+      'code_challenge missing',
+    );
   if (method !== 'S256') throw invalidRequest('code_challenge_method must be S256.', 'code_challenge_method not S256');
-  if (!S256_CHALLENGE.test(challenge)) throw invalidRequest('code_challenge is not a valid S256 challenge.', 'code_challenge malformed');
+  if (!S256_CHALLENGE.test(challenge))
+    throw invalidRequest('code_challenge is not a valid S256 challenge.', 'code_challenge malformed');
   draft.codeChallenge = challenge;
   draft.codeChallengeMethod = 'S256';
 }
@@ -140,7 +159,8 @@ export function checkPromptValuesKnown(draft: AuthorizationRequestDraft, params:
 export function checkPromptNoneAlone(draft: AuthorizationRequestDraft): void {
   // After select_account became login, none still has company exactly when it had any in the request.
   const prompt = draft.prompt ?? [];
-  if (prompt.includes('none') && prompt.length > 1) throw invalidRequest('prompt=none cannot be combined with other values.', 'prompt=none combined');
+  if (prompt.includes('none') && prompt.length > 1)
+    throw invalidRequest('prompt=none cannot be combined with other values.', 'prompt=none combined');
 }
 
 /** RFC 8707: absolute URIs without fragment, and only audiences the client is registered for. */
@@ -153,9 +173,13 @@ export function checkResourcesAllowed(draft: AuthorizationRequestDraft, params: 
     } catch {
       throw invalidTarget('resource must be an absolute URI.', 'resource not absolute');
     }
-    if (url.hash || r.includes('#')) throw invalidTarget('resource must not contain a fragment.', 'resource has a fragment');
+    if (url.hash || r.includes('#'))
+      throw invalidTarget('resource must not contain a fragment.', 'resource has a fragment');
     if (!(client.audience ?? []).includes(r)) {
-      throw invalidTarget('The client may not request this resource.', `resource not an audience of client ${client.clientId}`);
+      throw invalidTarget(
+        'The client may not request this resource.',
+        `resource not an audience of client ${client.clientId}`,
+      );
     }
   }
   draft.resources = [...new Set(resources)];

@@ -20,7 +20,12 @@ type Target = Pick<AuthorizationRequest, 'redirectUri' | 'state'>;
 export function errorRedirect(ws: Workspace, target: Target, err: OAuthError, status: 302 | 303): CoreResponse {
   return {
     ...redirect(
-      responseLocation(target.redirectUri, { error: err.error, error_description: err.description, state: target.state, iss: ws.issuer }),
+      responseLocation(target.redirectUri, {
+        error: err.error,
+        error_description: err.description,
+        state: target.state,
+        iss: ws.issuer,
+      }),
       status,
     ),
     error: responseError(err),
@@ -31,7 +36,12 @@ export function errorRedirect(ws: Workspace, target: Target, err: OAuthError, st
  * Consent is asked unless the client is first-party or the user's earlier consent already covers every
  * scope; the remembered consent is read only when that decides it.
  */
-export async function consentNeeded(ws: Workspace, client: ClientRecord, request: AuthorizationRequest, sub: string): Promise<boolean> {
+export async function consentNeeded(
+  ws: Workspace,
+  client: ClientRecord,
+  request: AuthorizationRequest,
+  sub: string,
+): Promise<boolean> {
   if (client.firstParty) return false;
   if (request.prompt.includes('consent')) return true;
   const consent = await ws.interactions.getConsent(sub, client.clientId);
@@ -52,7 +62,11 @@ export async function issueCodeAndRedirect(
 ): Promise<CoreResponse> {
   const now = nowSeconds(ws);
   const code = randomToken(32);
-  const audience = request.resources.length ? request.resources : client.audience?.length ? client.audience : [ws.issuer];
+  const audience = request.resources.length
+    ? request.resources
+    : client.audience?.length
+      ? client.audience
+      : [ws.issuer];
   const record: CodeRecord = {
     codeHash: hashToken(code),
     grantId: newId(),
@@ -68,5 +82,9 @@ export async function issueCodeAndRedirect(
     ...(request.nonce !== undefined && { nonce: request.nonce }),
   };
   await ws.grants.issueCode(record, { transactionId: opts.transactionId, consent: opts.consent }, now);
-  return redirect(responseLocation(request.redirectUri, { code, state: request.state, iss: ws.issuer }), opts.status, opts.cookies);
+  return redirect(
+    responseLocation(request.redirectUri, { code, state: request.state, iss: ws.issuer }),
+    opts.status,
+    opts.cookies,
+  );
 }

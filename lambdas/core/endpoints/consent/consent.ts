@@ -38,7 +38,12 @@ async function loadInteraction(req: CoreRequest, ws: Workspace, params: Params):
   return {
     txn,
     client,
-    form: { action: `${ws.issuer}/consent`, txnId: txn.id, csrf: txn.csrf, clientName: client.clientName ?? client.clientId },
+    form: {
+      action: `${ws.issuer}/consent`,
+      txnId: txn.id,
+      csrf: txn.csrf,
+      clientName: client.clientName ?? client.clientId,
+    },
   };
 }
 
@@ -61,9 +66,14 @@ async function login(req: CoreRequest, ws: Workspace, interaction: Interaction, 
   const audit = { clientId: interaction.client.clientId, sourceIp: req.sourceIp };
   if (byUser > settings.maxFailuresPerUsername || byAddress > settings.maxFailuresPerAddress) {
     ws.audit.emit('login.throttled', audit);
-    return loginPage(interaction.form, { username, status: 429, error: 'Too many failed sign-in attempts. Wait a few minutes and try again.' });
+    return loginPage(interaction.form, {
+      username,
+      status: 429,
+      error: 'Too many failed sign-in attempts. Wait a few minutes and try again.',
+    });
   }
-  const user = username && Buffer.byteLength(username) <= MAX_USERNAME_BYTES ? await ws.users.findByUsername(username) : undefined;
+  const user =
+    username && Buffer.byteLength(username) <= MAX_USERNAME_BYTES ? await ws.users.findByUsername(username) : undefined;
   const passwordOk = await verifyPassword(password, user?.passwordHash);
   if (!user || !passwordOk || user.disabled) {
     ws.audit.emit('login.failed', { ...audit, ...(user && { sub: user.sub }) });
@@ -78,7 +88,11 @@ async function login(req: CoreRequest, ws: Workspace, interaction: Interaction, 
   if (await consentNeeded(ws, interaction.client, interaction.txn.request, user.sub)) {
     return redirect(`${ws.issuer}/consent?txn=${encodeURIComponent(interaction.txn.id)}`, 303, cookies);
   }
-  return issueCodeAndRedirect(ws, interaction.client, interaction.txn.request, session, { transactionId: interaction.txn.id, status: 303, cookies });
+  return issueCodeAndRedirect(ws, interaction.client, interaction.txn.request, session, {
+    transactionId: interaction.txn.id,
+    status: 303,
+    cookies,
+  });
 }
 
 async function decide(ws: Workspace, { txn, client }: Interaction, params: Params): Promise<CoreResponse> {
@@ -90,10 +104,15 @@ async function decide(ws: Workspace, { txn, client }: Interaction, params: Param
     return errorRedirect(ws, txn.request, accessDenied('The user denied the request.', 'user denied consent'), 303);
   }
   if (decision !== 'allow' || !txn.sub || txn.authTime === undefined) {
-    return errorPage(400, 'Something went wrong', 'The form was incomplete. Go back to the application and try again.', {
-      error: 'invalid_request',
-      detail: 'no decision, or no sign-in yet',
-    });
+    return errorPage(
+      400,
+      'Something went wrong',
+      'The form was incomplete. Go back to the application and try again.',
+      {
+        error: 'invalid_request',
+        detail: 'no decision, or no sign-in yet',
+      },
+    );
   }
   const earlier = await ws.interactions.getConsent(txn.sub, client.clientId);
   const consent = {
@@ -102,11 +121,17 @@ async function decide(ws: Workspace, { txn, client }: Interaction, params: Param
     scopes: [...new Set([...(earlier?.scopes ?? []), ...txn.request.scopes])],
     updatedAt: now,
   };
-  const res = await issueCodeAndRedirect(ws, client, txn.request, { sub: txn.sub, authTime: txn.authTime }, {
-    transactionId: txn.id,
-    consent,
-    status: 303,
-  });
+  const res = await issueCodeAndRedirect(
+    ws,
+    client,
+    txn.request,
+    { sub: txn.sub, authTime: txn.authTime },
+    {
+      transactionId: txn.id,
+      consent,
+      status: 303,
+    },
+  );
   ws.audit.emit('consent.granted', { clientId: client.clientId, sub: txn.sub, scope: txn.request.scopes.join(' ') });
   return res;
 }
@@ -117,7 +142,8 @@ async function asPage(respond: () => Promise<CoreResponse>): Promise<CoreRespons
     return await respond();
   } catch (err) {
     if (err instanceof ConditionFailed) return expiredPage('transaction used or expired meanwhile');
-    if (err instanceof OAuthError && err.expose) return errorPage(400, 'Something went wrong', err.description, responseError(err));
+    if (err instanceof OAuthError && err.expose)
+      return errorPage(400, 'Something went wrong', err.description, responseError(err));
     throw err;
   }
 }
@@ -141,7 +167,10 @@ export function consentPost(req: CoreRequest, ws: Workspace): Promise<CoreRespon
     const interaction = await loadInteraction(req, ws, params);
     if (!interaction) return expiredPage(NO_TRANSACTION);
     if (!safeEqual(optional(params, 'csrf') ?? '', interaction.txn.csrf)) {
-      return errorPage(403, 'This form has expired', 'Reload the page and try again.', { error: 'invalid_request', detail: 'csrf mismatch' });
+      return errorPage(403, 'This form has expired', 'Reload the page and try again.', {
+        error: 'invalid_request',
+        detail: 'csrf mismatch',
+      });
     }
     return interaction.txn.sub ? decide(ws, interaction, params) : login(req, ws, interaction, params);
   });

@@ -23,7 +23,10 @@ export async function token(req: CoreRequest, ws: Workspace): Promise<CoreRespon
   const grant = grants[grantType as GrantType];
   if (!grant) throw unsupportedGrantType(`The grant type ${grantType} is not supported.`, 'grant_type unknown');
   if (!client.grantTypes.includes(grantType as GrantType)) {
-    throw unauthorizedClient(`The client may not use the ${grantType} grant.`, `grant not registered for client ${client.clientId}`);
+    throw unauthorizedClient(
+      `The client may not use the ${grantType} grant.`,
+      `grant not registered for client ${client.clientId}`,
+    );
   }
   const body = await grant(params, client, ws);
   return noStoreJson(200, body);

@@ -24,7 +24,10 @@ function checkBindings(code: CodeRecord, client: ClientRecord, params: Params): 
   const redirectUri = optional(params, 'redirect_uri');
   const verifier = optional(params, 'code_verifier');
   if (code.clientId !== client.clientId) {
-    throw invalidGrant('The authorization code was issued to another client.', `code of client ${code.clientId} presented by ${client.clientId}`);
+    throw invalidGrant(
+      'The authorization code was issued to another client.',
+      `code of client ${code.clientId} presented by ${client.clientId}`,
+    );
   }
   if ((code.redirectUriSent || redirectUri !== undefined) && redirectUri !== code.redirectUri) {
     throw invalidGrant('redirect_uri does not match the authorization request.', 'redirect_uri mismatch');
@@ -41,21 +44,40 @@ export const authorizationCodeGrant: GrantHandler = async (params, client, ws) =
   const now = nowSeconds(ws);
   if (!code) throw invalidGrant('The authorization code is invalid, expired or already used.', 'unknown code');
   if (code.consumed) return revokeReplayedGrant(ws, code);
-  if (code.expiresAt <= now) throw invalidGrant('The authorization code is invalid, expired or already used.', 'expired');
+  if (code.expiresAt <= now)
+    throw invalidGrant('The authorization code is invalid, expired or already used.', 'expired');
   checkBindings(code, client, params);
 
   const user = await ws.users.findBySub(code.sub);
-  if (!user || user.disabled) throw invalidGrant('The user of this authorization is no longer active.', 'user disabled or removed');
+  if (!user || user.disabled)
+    throw invalidGrant('The user of this authorization is no longer active.', 'user disabled or removed');
   const tokens = await issueTokens(ws, { ...code, userClaims: user.claims });
   try {
-    await ws.grants.redeemCode(codeHash, {
-      grant: { grantId: code.grantId, clientId: client.clientId, sub: code.sub, scopes: code.scopes, createdAt: now, expiresAt: now + ws.settings.accessTokenTtl },
-    }, now);
+    await ws.grants.redeemCode(
+      codeHash,
+      {
+        grant: {
+          grantId: code.grantId,
+          clientId: client.clientId,
+          sub: code.sub,
+          scopes: code.scopes,
+          createdAt: now,
+          expiresAt: now + ws.settings.accessTokenTtl,
+        },
+      },
+      now,
+    );
   } catch (err) {
     if (err instanceof AlreadyConsumed) return revokeReplayedGrant(ws, code);
-    if (err instanceof ConditionFailed) throw invalidGrant('The authorization code is invalid, expired or already used.', 'lost race or expired');
+    if (err instanceof ConditionFailed)
+      throw invalidGrant('The authorization code is invalid, expired or already used.', 'lost race or expired');
     throw err;
   }
-  ws.audit.emit('token.issued', { clientId: client.clientId, sub: code.sub, grantType: 'authorization_code', grantId: code.grantId });
+  ws.audit.emit('token.issued', {
+    clientId: client.clientId,
+    sub: code.sub,
+    grantType: 'authorization_code',
+    grantId: code.grantId,
+  });
   return tokenResponse(tokens, code.scopes);
 };
