@@ -210,7 +210,7 @@ describe('the pipeline', () => {
 
 describe('stage 1: client and redirect URI', () => {
   const ws = {
-    store: { getClient: async (id: string) => (id === client.clientId ? client : undefined) },
+    clients: { get: async (id: string) => (id === client.clientId ? client : undefined) },
   } as unknown as Workspace;
 
   it.each([

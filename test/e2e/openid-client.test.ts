@@ -4,7 +4,7 @@ import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { DEMO_BACKEND_SECRET, DEMO_USERS } from '../../lambdas/local/config.js';
 import { startLocalServer, type LocalServer } from '../../lambdas/local/server.js';
-import { Browser } from '../local/browser.js';
+import { Browser } from '../support/browser.js';
 
 let server: LocalServer;
 let issuer: URL;

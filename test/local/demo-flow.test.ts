@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { DEMO_USERS } from '../../lambdas/local/config.js';
 import { type LocalServer, startLocalServer } from '../../lambdas/local/server.js';
-import { Browser } from './browser.js';
+import { Browser } from '../support/browser.js';
 
 let server: LocalServer;
 beforeAll(async () => {

@@ -86,9 +86,7 @@ export function pageShell(style: string, policy: string): PageRenderer {
           <meta name="viewport" content="width=device-width, initial-scale=1" />
           <meta name="referrer" content="no-referrer" />
           <title>${title}</title>
-          <style>
-            ${new Html(style)}
-          </style>
+          <style>${new Html(style)}</style>
         </head>
         <body>
           ${content}
