@@ -3,7 +3,7 @@ import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { errorResponse, invalidRequest } from '../../lambdas/core/errors.js';
 import type { Workspace } from '../../lambdas/core/workspace.js';
-import { apiHandler } from '../../lambdas/handlers/apigw.js';
+import { apiHandler, toCoreRequest } from '../../lambdas/handlers/apigw.js';
 import { environmentResolver } from '../../lambdas/handlers/environment.js';
 import type { WorkspaceResolver } from '../../lambdas/handlers/workspace-resolver.js';
 
@@ -16,7 +16,9 @@ const event = {
 } as unknown as APIGatewayProxyEvent;
 
 const handlerFor = (resolve: WorkspaceResolver) =>
-  apiHandler('jwks', { 'GET /.well-known/jwks.json': async () => ({ status: 200, headers: {}, body: '{}' }) }, resolve);
+  apiHandler('jwks', {
+    'GET /.well-known/jwks.json': async () => ({ status: 200, headers: {}, body: '{}' }),
+  }).forWorkspaces(resolve);
 
 let errors: string[];
 let lines: string[];
@@ -93,11 +95,9 @@ it('names the missing variable of a misconfigured deployment in the log, and no 
 
 describe('a refused request', () => {
   const workspace = { tenantId: 'acme', workspaceId: 'main' } as Workspace;
-  const refusing = apiHandler(
-    'jwks',
-    { 'GET /.well-known/jwks.json': async () => errorResponse(invalidRequest('Bad request.', 'the internal reason')) },
-    async () => workspace,
-  );
+  const refusing = apiHandler('jwks', {
+    'GET /.well-known/jwks.json': async () => errorResponse(invalidRequest('Bad request.', 'the internal reason')),
+  }).forWorkspaces(async () => workspace);
   const logged = () => lines.map((line) => JSON.parse(line));
 
   it('logs its internal detail at debug level with the request id, and the client never sees it', async () => {
@@ -128,5 +128,20 @@ describe('a refused request', () => {
 
     // THEN
     expect(logged().map((l) => l.level)).toEqual(['info']);
+  });
+});
+
+describe('whether a request came over https', () => {
+  const overHttp = { ...event, headers: { 'X-Forwarded-Proto': 'http' } } as APIGatewayProxyEvent;
+
+  it('is always yes for a deployed handler: a forwarded header cannot drop the Secure cookie flag', () => {
+    // THEN
+    expect(toCoreRequest(overHttp, '/consent').secure).toBe(true);
+  });
+
+  it('follows X-Forwarded-Proto on a host that serves plain http (the local gateway)', () => {
+    // THEN
+    expect(toCoreRequest(overHttp, '/consent', true).secure).toBe(false);
+    expect(toCoreRequest(event, '/consent', true).secure).toBe(true);
   });
 });

@@ -64,7 +64,7 @@ export class Agent {
       headers['Content-Type'] ??= 'application/x-www-form-urlencoded';
     }
     if (this.cookies.size) headers.Cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
-    const query: Record<string, string[]> = {};
+    const query: Record<string, string[]> = Object.create(null);
     for (const [k, v] of target.searchParams) (query[k] ??= []).push(v);
     const event = {
       httpMethod: method,
