@@ -43,7 +43,12 @@ export type Endpoint<W> = (req: CoreRequest, workspace: W) => Promise<CoreRespon
 export function jsonResponse(status: number, body: unknown, headers: Record<string, string> = {}): CoreResponse {
   return {
     status,
-    headers: { 'content-type': 'application/json;charset=utf-8', 'access-control-allow-origin': '*', ...headers },
+    headers: {
+      'content-type': 'application/json;charset=utf-8',
+      'x-content-type-options': 'nosniff',
+      'access-control-allow-origin': '*',
+      ...headers,
+    },
     body: JSON.stringify(body),
   };
 }
@@ -73,13 +78,21 @@ export function redirect(location: string, status: 302 | 303 = 303, cookies?: st
   return res;
 }
 
+/** The media type of the body, exactly (parameters such as `charset` aside): `…-urlencodedXYZ` is no form. */
 export function isFormBody(req: CoreRequest): boolean {
-  return (header(req, 'content-type') ?? '').toLowerCase().startsWith('application/x-www-form-urlencoded');
+  const mediaType = (header(req, 'content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+  return mediaType === 'application/x-www-form-urlencoded';
 }
+
+/**
+ * A map with no prototype: a request may name its fields `__proto__`, `constructor` or `toString`, and
+ * those must read as the request's own values (or as absent), never as members of Object.prototype.
+ */
+export const emptyMap = <T>(): Record<string, T> => Object.create(null) as Record<string, T>;
 
 /** Parses an `application/x-www-form-urlencoded` body keeping every value of a repeated name. */
 export function parseForm(body: string | undefined): Record<string, string[]> {
-  const out: Record<string, string[]> = {};
+  const out = emptyMap<string[]>();
   for (const [k, v] of new URLSearchParams(body ?? '')) (out[k] ??= []).push(v);
   return out;
 }
@@ -89,12 +102,12 @@ export function header(req: CoreRequest, name: string): string | undefined {
 }
 
 export function parseCookies(req: CoreRequest): Record<string, string> {
-  const out: Record<string, string> = {};
+  const out = emptyMap<string>();
   for (const part of (header(req, 'cookie') ?? '').split(';')) {
     const eq = part.indexOf('=');
     if (eq < 1) continue;
     const name = part.slice(0, eq).trim();
-    if (!(name in out)) out[name] = part.slice(eq + 1).trim();
+    if (!Object.hasOwn(out, name)) out[name] = part.slice(eq + 1).trim();
   }
   return out;
 }

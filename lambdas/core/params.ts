@@ -6,6 +6,10 @@ export type Params = Readonly<Record<string, readonly string[]>>;
 /** Longest value accepted for any parameter; real ones (state, nonce, URIs) stay far below. */
 export const MAX_PARAM_LENGTH = 4096;
 
+/** The non-empty values of `name`, read as an own property only: no parameter is named after Object.prototype. */
+const valuesOf = (params: Params, name: string): string[] =>
+  Object.hasOwn(params, name) ? (params[name] ?? []).filter((v) => v !== '') : [];
+
 type ErrorFactory = (description: string, detail?: string) => OAuthError;
 
 /**
@@ -13,7 +17,7 @@ type ErrorFactory = (description: string, detail?: string) => OAuthError;
  * sent without a value are treated as omitted; none may be included more than once).
  */
 export function optional(params: Params, name: string, fail: ErrorFactory = invalidRequest): string | undefined {
-  const values = (params[name] ?? []).filter((v) => v !== '');
+  const values = valuesOf(params, name);
   if (values.length > 1) throw fail(`The ${name} parameter is included more than once.`, `${name} repeated`);
   const value = values[0];
   if (value !== undefined && value.length > MAX_PARAM_LENGTH)
@@ -29,7 +33,7 @@ export function required(params: Params, name: string, fail: ErrorFactory = inva
 
 /** Every value of a parameter that may repeat (RFC 8707 `resource`). */
 export function repeated(params: Params, name: string): string[] {
-  const values = (params[name] ?? []).filter((v) => v !== '');
+  const values = valuesOf(params, name);
   if (values.some((v) => v.length > MAX_PARAM_LENGTH))
     throw invalidRequest(`The ${name} parameter is too long.`, `${name} too long`);
   return values;

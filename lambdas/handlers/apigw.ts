@@ -1,6 +1,6 @@
 // The one converter between API Gateway REST proxy events and the core's request/response.
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import type { CoreRequest, CoreResponse, Endpoint } from '../core/http.js';
+import { emptyMap, type CoreRequest, type CoreResponse, type Endpoint } from '../core/http.js';
 import { errorResponse, notFound as notFoundError, payloadTooLarge, toOAuthError } from '../core/errors.js';
 import type { Workspace } from '../core/workspace.js';
 import { log } from '../adapters/log.js';
@@ -23,9 +23,21 @@ export interface ApiHandler {
   (event: APIGatewayProxyEvent, context?: { awsRequestId?: string }): Promise<APIGatewayProxyResult>;
   /** The `METHOD /path` keys this handler serves. */
   readonly routes: readonly string[];
-  /** The same endpoints, serving the workspaces `resolve` finds (a local server's, a test's). */
+  /**
+   * The same endpoints on another host (the local server, a test): serving the workspaces `resolve` finds,
+   * and taking `X-Forwarded-Proto` for whether the request came over https.
+   */
   forWorkspaces(resolve: WorkspaceResolver): ApiHandler;
 }
+
+/** Where a handler runs: how it finds an event's workspace, and whether `X-Forwarded-Proto` may be believed. */
+interface HandlerHost {
+  readonly resolve: WorkspaceResolver;
+  readonly trustForwardedProto: boolean;
+}
+
+/** A deployed Lambda: the workspace of its environment, behind API Gateway's https-only endpoints. */
+const LAMBDA_HOST: HandlerHost = { resolve: environmentWorkspace, trustForwardedProto: false };
 
 /** The path an event addresses, relative to the workspace's issuer, or undefined if it is not the workspace's. */
 export function relativePath(
@@ -39,24 +51,29 @@ export function relativePath(
 }
 
 function lowerCaseHeaders(event: APIGatewayProxyEvent): Record<string, string> {
-  const out: Record<string, string> = {};
+  const out = emptyMap<string>();
   const multi = event.multiValueHeaders ?? {};
   for (const [name, values] of Object.entries(multi)) if (values) out[name.toLowerCase()] = values.join(', ');
   for (const [name, value] of Object.entries(event.headers ?? {})) {
-    if (value !== undefined && !(name.toLowerCase() in out)) out[name.toLowerCase()] = value;
+    if (value !== undefined && !Object.hasOwn(out, name.toLowerCase())) out[name.toLowerCase()] = value;
   }
   return out;
 }
 
 function queryOf(event: APIGatewayProxyEvent): Record<string, string[]> {
-  const out: Record<string, string[]> = {};
+  const out = emptyMap<string[]>();
   for (const [k, v] of Object.entries(event.multiValueQueryStringParameters ?? {})) if (v) out[k] = [...v];
   for (const [k, v] of Object.entries(event.queryStringParameters ?? {}))
-    if (v !== undefined && !(k in out)) out[k] = [v];
+    if (v !== undefined && !Object.hasOwn(out, k)) out[k] = [v];
   return out;
 }
 
-export function toCoreRequest(event: APIGatewayProxyEvent, path: string): CoreRequest {
+/**
+ * `trustForwardedProto`: whether `X-Forwarded-Proto` says if the request came over https. Only a host that
+ * serves plain http sets it (the local gateway); API Gateway is https only, so a deployed handler never
+ * lets a header downgrade its cookies' `Secure` flag.
+ */
+export function toCoreRequest(event: APIGatewayProxyEvent, path: string, trustForwardedProto = false): CoreRequest {
   const headers = lowerCaseHeaders(event);
   let body: string | undefined;
   if (event.body != null) {
@@ -70,7 +87,7 @@ export function toCoreRequest(event: APIGatewayProxyEvent, path: string): CoreRe
     query: queryOf(event),
     headers,
     sourceIp: event.requestContext?.identity?.sourceIp ?? 'unknown',
-    secure: (headers['x-forwarded-proto'] ?? 'https').split(',')[0]?.trim() === 'https',
+    secure: !trustForwardedProto || (headers['x-forwarded-proto'] ?? 'https').split(',')[0]?.trim() === 'https',
   };
   return body === undefined ? req : { ...req, body };
 }
@@ -84,13 +101,13 @@ export function toProxyResult(res: CoreResponse): APIGatewayProxyResult {
 const notFound = (): CoreResponse => errorResponse(notFoundError('Not found.'));
 
 /**
- * Builds handler `name`: `routes` of whichever workspace `resolve` finds for the event. A deployed Lambda
- * uses the default, the workspace of its environment.
+ * Builds handler `name`: `routes` of whichever workspace the host finds for the event. A deployed Lambda
+ * uses the default host, the workspace of its environment; other hosts go through `forWorkspaces`.
  */
 export function apiHandler<N extends HandlerName>(
   name: N,
   routes: HandlerRoutes<N>,
-  resolve: WorkspaceResolver = environmentWorkspace,
+  host: HandlerHost = LAMBDA_HOST,
 ): ApiHandler {
   const endpoints: Readonly<Record<string, Endpoint<Workspace>>> = routes;
   const handler = async (event: APIGatewayProxyEvent, context?: { awsRequestId?: string }) => {
@@ -102,11 +119,14 @@ export function apiHandler<N extends HandlerName>(
     let res: CoreResponse;
     try {
       // Inside the try: a misconfigured deployment answers a logged server_error, not API Gateway's bare 502.
-      const ws = await resolve(event);
+      const ws = await host.resolve(event);
       const path = ws && relativePath(event.resource ?? event.path, ws);
       key = `${method} ${path}`;
       const endpoint = Object.hasOwn(endpoints, key) ? endpoints[key] : undefined;
-      res = !ws || path === undefined || !endpoint ? notFound() : await endpoint(toCoreRequest(event, path), ws);
+      res =
+        !ws || path === undefined || !endpoint
+          ? notFound()
+          : await endpoint(toCoreRequest(event, path, host.trustForwardedProto), ws);
     } catch (err) {
       const e = toOAuthError(err);
       if (e.status >= 500) log.error('request failed', { requestId, route: key, error: e.error, detail: e.detail });
@@ -120,6 +140,6 @@ export function apiHandler<N extends HandlerName>(
   };
   return Object.assign(handler, {
     routes: Object.keys(endpoints),
-    forWorkspaces: (other: WorkspaceResolver) => apiHandler(name, routes, other),
+    forWorkspaces: (resolve: WorkspaceResolver) => apiHandler(name, routes, { resolve, trustForwardedProto: true }),
   });
 }

@@ -107,10 +107,13 @@ export function createGateway(
   const gateway = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const requestId = newId();
     try {
-      const path = new URL(req.url ?? '/', 'http://localhost').pathname;
-      const methods = table.get(path);
+      const path = URL.canParse(req.url ?? '/', 'http://localhost')
+        ? new URL(req.url ?? '/', 'http://localhost').pathname
+        : undefined;
+      // A request target that is no URL path (`//[`) addresses nothing here.
+      const methods = path === undefined ? undefined : table.get(path);
       const target = methods?.get((req.method ?? '').toUpperCase());
-      if (!methods) return respond(res, errorResponse(notFound('Not found.')), requestId);
+      if (path === undefined || !methods) return respond(res, errorResponse(notFound('Not found.')), requestId);
       if (!target) {
         const allow = [...methods.keys()].join(', ');
         const notAllowed = errorResponse(methodNotAllowed('Method not allowed.', allow));
@@ -130,7 +133,7 @@ export function createGateway(
       const event = toProxyEvent(req, body, { apiId, requestId, resource: path });
       const result =
         'local' in target
-          ? toProxyResult(await target.local(toCoreRequest(event, path)))
+          ? toProxyResult(await target.local(toCoreRequest(event, path, true)))
           : await (
               await handlerFor(target.handler)
             )(event);

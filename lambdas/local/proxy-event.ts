@@ -1,6 +1,7 @@
 // Turns a node:http request into the API Gateway REST proxy event a deployed Lambda receives, and the result back.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { emptyMap } from '../core/http.js';
 
 /** API Gateway REST APIs refuse payloads above 10 MB before any Lambda runs. */
 const MAX_PAYLOAD_BYTES = 10 * 1024 * 1024;
@@ -49,7 +50,7 @@ function clientAddress(req: IncomingMessage): string {
 
 /** Repeated names keep every value in order; names keep the case of their first appearance. */
 function group(pairs: Iterable<readonly [string, string]>, caseInsensitive: boolean): Record<string, string[]> {
-  const out: Record<string, string[]> = {};
+  const out = emptyMap<string[]>();
   const names = new Map<string, string>();
   for (const [name, value] of pairs) {
     const id = caseInsensitive ? name.toLowerCase() : name;

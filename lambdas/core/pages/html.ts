@@ -99,7 +99,11 @@ export function pageShell(style: string, policy: string): PageRenderer {
 }
 
 /** The login and consent pages: their forms post to the server, which sends the browser on to the client with a 303. */
-const hostedPage = pageShell(STYLE, "img-src 'self' data:; base-uri 'none'; frame-ancestors 'none'");
+// form-action does not fall back to default-src: without it, injected markup could re-target the password form.
+const hostedPage = pageShell(
+  STYLE,
+  "img-src 'self' data:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+);
 
 export function page(status: number, title: string, content: Html, cookies?: string[]): CoreResponse {
   return hostedPage(status, title, html`<main>${content}</main>`, cookies);

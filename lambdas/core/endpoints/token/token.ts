@@ -20,7 +20,8 @@ export async function token(req: CoreRequest, ws: Workspace): Promise<CoreRespon
   const params = parseForm(req.body);
   const grantType = required(params, 'grant_type');
   const client = await authenticateClient(req, params, ws);
-  const grant = grants[grantType as GrantType];
+  // Own properties only: `constructor` or `toString` is an unsupported grant type, not a member of Object.prototype.
+  const grant = Object.hasOwn(grants, grantType) ? grants[grantType as GrantType] : undefined;
   if (!grant) throw unsupportedGrantType(`The grant type ${grantType} is not supported.`, 'grant_type unknown');
   if (!client.grantTypes.includes(grantType as GrantType)) {
     throw unauthorizedClient(
