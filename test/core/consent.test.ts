@@ -207,6 +207,23 @@ describe('login', () => {
     const elsewhere = await submitLogin(agent, await loginPage(agent), 'alice', TEST_PASSWORD, '192.0.2.2');
     expect(elsewhere.status).toBe(303);
   });
+
+  it('does not count attempts an address was refused for against the username they name (no lockout by proxy)', async () => {
+    // GIVEN: one address at its limit, then trying alice more often than her own limit allows
+    const t = await newTestWorkspace({ settings: { maxFailuresPerAddress: 3, maxFailuresPerUsername: 2 } });
+    const agent = new Agent(t.ws);
+    for (const u of ['a', 'b', 'c']) await submitLogin(agent, await loginPage(agent), u, 'nope', '198.51.100.9');
+    for (let i = 0; i < 3; i++) {
+      const refused = await submitLogin(agent, await loginPage(agent), 'alice', 'nope', '198.51.100.9');
+      expect(refused.status).toBe(429);
+    }
+
+    // WHEN: alice signs in from her own address
+    const own = await submitLogin(agent, await loginPage(agent), 'alice', TEST_PASSWORD, '192.0.2.50');
+
+    // THEN
+    expect(own.status).toBe(303);
+  });
 });
 
 describe('consent decisions', () => {

@@ -60,18 +60,24 @@ async function login(req: CoreRequest, ws: Workspace, interaction: Interaction, 
   const username = optional(params, 'username') ?? '';
   const password = optional(params, 'password') ?? '';
   // Counted before the password is checked, so parallel guesses cannot all pass a check made before any was counted.
+  // The address first: an attempt refused for its address never reaches the password check, so it must not count
+  // against the username it names either, or one address could lock anyone out.
   // The username is keyed by its hash: fixed length, and what people type there (sometimes a password) is not stored.
-  const counters = [`user:${hashToken(username.toLowerCase())}`, `ip:${req.sourceIp}`];
-  const [byUser = 0, byAddress = 0] = await ws.throttle.countAttempt(counters, settings.loginThrottleWindow, now);
+  const addressKey = `ip:${req.sourceIp}`;
+  const userKey = `user:${hashToken(username.toLowerCase())}`;
   const audit = { clientId: interaction.client.clientId, sourceIp: req.sourceIp };
-  if (byUser > settings.maxFailuresPerUsername || byAddress > settings.maxFailuresPerAddress) {
+  const throttled = () => {
     ws.audit.emit('login.throttled', audit);
     return loginPage(interaction.form, {
       username,
       status: 429,
       error: 'Too many failed sign-in attempts. Wait a few minutes and try again.',
     });
-  }
+  };
+  const [byAddress = 0] = await ws.throttle.countAttempt([addressKey], settings.loginThrottleWindow, now);
+  if (byAddress > settings.maxFailuresPerAddress) return throttled();
+  const [byUser = 0] = await ws.throttle.countAttempt([userKey], settings.loginThrottleWindow, now);
+  if (byUser > settings.maxFailuresPerUsername) return throttled();
   const user =
     username && Buffer.byteLength(username) <= MAX_USERNAME_BYTES ? await ws.users.findByUsername(username) : undefined;
   const passwordOk = await verifyPassword(password, user?.passwordHash);
@@ -79,7 +85,7 @@ async function login(req: CoreRequest, ws: Workspace, interaction: Interaction, 
     ws.audit.emit('login.failed', { ...audit, ...(user && { sub: user.sub }) });
     return loginPage(interaction.form, { username, error: 'The username or password is incorrect.' });
   }
-  await ws.throttle.forgive(counters, now);
+  await ws.throttle.forgive([userKey, addressKey], now);
   const sid = randomToken();
   const session = { idHash: hashToken(sid), sub: user.sub, authTime: now, expiresAt: now + settings.sessionTtl };
   await ws.interactions.recordLogin(interaction.txn.id, session, now);
