@@ -227,6 +227,22 @@ describe('login', () => {
 });
 
 describe('consent decisions', () => {
+  it('allow does not issue a code for a user disabled since the consent page was shown', async () => {
+    // GIVEN
+    const t = await newTestWorkspace();
+    const agent = new Agent(t.ws);
+    const page = await consentPage(agent);
+    await t.stores.directory.updateUser('alice', { disabled: true });
+
+    // WHEN
+    const res = await submitDecision(agent, page, 'allow');
+
+    // THEN
+    expect(res.status).toBe(400);
+    expect(res.location).toBeUndefined();
+    expect(t.audit.some((e) => e.type === 'consent.granted')).toBe(false);
+  });
+
   it('deny sends access_denied with state and iss, by 303', async () => {
     const t = await newTestWorkspace();
     const agent = new Agent(t.ws);
