@@ -120,7 +120,12 @@ async function decide(ws: Workspace, { txn, client }: Interaction, params: Param
       },
     );
   }
-  const earlier = await ws.interactions.getConsent(txn.sub, client.clientId);
+  // The user is read again: one disabled since the consent page was shown gets no code (read beside the consent).
+  const [earlier, user] = await Promise.all([
+    ws.interactions.getConsent(txn.sub, client.clientId),
+    ws.users.findBySub(txn.sub),
+  ]);
+  if (!user || user.disabled) return expiredPage('user disabled or removed before allow');
   const consent = {
     sub: txn.sub,
     clientId: client.clientId,
