@@ -70,7 +70,7 @@ describe('clientRegistrationProblems', () => {
     ['a missing auth method', (c) => delete c.tokenEndpointAuthMethod, 'client.tokenEndpointAuthMethod: is required'],
     [
       'an auth method the token endpoint does not support',
-      (c) => (c.tokenEndpointAuthMethod = 'private_key_jwt'),
+      (c) => (c.tokenEndpointAuthMethod = 'tls_client_auth'),
       'client.tokenEndpointAuthMethod: must be one of',
     ],
     [
