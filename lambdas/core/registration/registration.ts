@@ -268,13 +268,11 @@ export function checkClientRegistration(
   const method = c.oneOf(f.tokenEndpointAuthMethod, `${path}.tokenEndpointAuthMethod`, AUTH_METHODS)
     ? f.tokenEndpointAuthMethod
     : undefined;
-  if (method !== undefined) {
-    if (f.tokenEndpointAuthMethod === 'none' && grantTypes.includes('client_credentials')) {
-      c.report(
-        `${path}.grantTypes`,
-        'client_credentials needs an authenticated client, not tokenEndpointAuthMethod "none"',
-      );
-    }
+  if (method === 'none' && grantTypes.includes('client_credentials')) {
+    c.report(
+      `${path}.grantTypes`,
+      'client_credentials needs an authenticated client, not tokenEndpointAuthMethod "none"',
+    );
   }
   checkClientKeys(c, f, path, method);
   return f;
