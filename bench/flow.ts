@@ -7,6 +7,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createDocumentClient, dynamoStores } from '../lambdas/adapters/dynamodb/stores.js';
 import { createTable } from '../lambdas/adapters/dynamodb/table.js';
 import { startDynamoDbLocal } from '../lambdas/local/dynamodb-local.js';
+import { RemoteJwks } from '../lambdas/adapters/http/remote-jwks.js';
 import { LocalSigner } from '../lambdas/adapters/key-file/signer.js';
 import { hashPassword, newId } from '../lambdas/core/crypto.js';
 import type { Signer } from '../lambdas/core/ports/signing.js';
@@ -51,6 +52,7 @@ try {
     keys: { active: signer, all: [signer] },
     clock: { now: () => Date.now() },
     audit: { emit: () => {} },
+    clientKeys: new RemoteJwks(),
   };
   await directory.putClient({
     clientId: 'spa',

@@ -20,6 +20,24 @@ export interface ClientRegistration {
   readonly firstParty?: boolean;
   /** `native` clients may vary the port of loopback redirect URIs (RFC 8252 §7.3). @default 'web' */
   readonly applicationType?: 'web' | 'native';
+  /** The public keys a `private_key_jwt` client signs its assertions with; exactly one of `jwks` and `jwksUri`. @default none */
+  readonly jwks?: ClientJwkSet;
+  /** Where a `private_key_jwt` client publishes its JWK Set: https, or http on loopback. @default none */
+  readonly jwksUri?: string;
+}
+
+/** A public JSON Web Key (RFC 7517 §4) as a client registers or publishes it; private members are refused. */
+export interface ClientJwk {
+  readonly kty: string;
+  readonly kid?: string;
+  readonly alg?: string;
+  readonly use?: string;
+  readonly [member: string]: unknown;
+}
+
+/** A JWK Set (RFC 7517 §5). */
+export interface ClientJwkSet {
+  readonly keys: readonly ClientJwk[];
 }
 
 /** A client as stored: the registration plus the hash of its secret, never the secret. */

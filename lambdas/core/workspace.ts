@@ -1,5 +1,6 @@
 // A workspace: one authorization server (issuer, settings, and the adapters it runs on).
 import type { AuditSink } from './ports/audit.js';
+import type { ClientKeysFetcher } from './ports/client-keys.js';
 import type { Clock } from './ports/clock.js';
 import type { IdentitySource } from './ports/identity.js';
 import type { KeyRing } from './ports/signing.js';
@@ -50,6 +51,8 @@ export interface Workspace {
   readonly keys: KeyRing;
   readonly clock: Clock;
   readonly audit: AuditSink;
+  /** The JWK Sets of `private_key_jwt` clients registered with a `jwksUri`. */
+  readonly clientKeys: ClientKeysFetcher;
 }
 
 /** Current time in epoch seconds, the unit of every record and JWT. */

@@ -2,6 +2,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { createDocumentClient, dynamoStores } from '../adapters/dynamodb/stores.js';
+import { RemoteJwks } from '../adapters/http/remote-jwks.js';
 import { KmsSigner } from '../adapters/kms/signer.js';
 import { systemClock } from '../core/ports/clock.js';
 import { SIGNING_ALGS, type SigningAlg } from '../core/ports/signing.js';
@@ -14,6 +15,8 @@ import type { WorkspaceResolver } from './workspace-resolver.js';
 // endpoint overrides (AWS_ENDPOINT_URL_KMS, AWS_ENDPOINT_URL_DYNAMODB) come from the environment.
 const kms = new KMSClient({});
 const dynamo = createDocumentClient(new DynamoDBClient({}));
+/** Module scope too: published client keys are cached for every invocation the container serves. */
+const clientKeys = new RemoteJwks();
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -70,6 +73,7 @@ export function workspaceFromEnvironment(env: Env = process.env): Workspace {
     keys: { active, all: signers },
     clock: systemClock,
     audit: auditLog(tenantId, workspaceId),
+    clientKeys,
   };
 }
 

@@ -11,6 +11,7 @@ import { defaultSettings, type Workspace } from '../core/workspace.js';
 import { auditLog } from '../adapters/log.js';
 import { createDocumentClient, dynamoStores } from '../adapters/dynamodb/stores.js';
 import { createTable } from '../adapters/dynamodb/table.js';
+import { RemoteJwks } from '../adapters/http/remote-jwks.js';
 import {
   DEMO_BACKEND_SECRET,
   DEMO_CALLBACK_PATH,
@@ -144,6 +145,7 @@ async function openWorkspace(
     readonly apiId: string;
     readonly client: DynamoDBClient;
     readonly opts: LocalServerOptions;
+    readonly clientKeys: RemoteJwks;
   },
 ): Promise<LocalWorkspace> {
   const tableName = `local-${ctx.apiId}.${ws.tenantId}.${ws.workspaceId}`;
@@ -176,6 +178,7 @@ async function openWorkspace(
     keys: { active: signer, all: [signer] },
     clock: systemClock,
     audit: auditLog(ws.tenantId, ws.workspaceId),
+    clientKeys: ctx.clientKeys,
   };
 }
 
@@ -216,7 +219,7 @@ export async function startLocalServer(opts: LocalServerOptions = {}): Promise<L
       region: 'local',
       credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
     });
-    const ctx = { url, apiId, client, opts };
+    const ctx = { url, apiId, client, opts, clientKeys: new RemoteJwks() };
     const workspaces = await Promise.all(config.workspaces.map((ws) => openWorkspace(ws, ctx)));
 
     const targets = config.workspaces.map((ws, i) =>

@@ -39,7 +39,8 @@ export const handlerAccess: Readonly<Record<HandlerName, HandlerAccess>> = {
     keys: 'none',
     memorySize: 1024,
   },
-  // clients.get, getCode, findBySub; redeemCode (update code + put grant) and revokeGrant (update). Signs tokens.
+  // clients.get, getCode, findBySub; redeemCode (update code + put grant) and revokeGrant (update); a client
+  // assertion's jti (singleUse.consume, an update). Signs tokens.
   token: { table: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], keys: 'sign' },
   // Publishes the public keys and reads nothing else.
   jwks: { table: [], keys: 'verify' },

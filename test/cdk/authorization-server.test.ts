@@ -255,6 +255,23 @@ describe('AuthorizationServer with default props', () => {
     expect(Object.keys(withSpa.clientSecrets)).toEqual(['backend']);
   });
 
+  it('syncs a private_key_jwt client with its public keys, and generates no secret for it', () => {
+    // GIVEN
+    const jwksUri = 'https://svc.example.com/.well-known/jwks.json';
+
+    // WHEN
+    const { server: withKeys, template: t } = workspaceStack({
+      clients: [{ ...backend, clientId: 'svc', tokenEndpointAuthMethod: 'private_key_jwt', jwksUri }],
+    });
+
+    // THEN
+    t.resourceCountIs('AWS::SecretsManager::Secret', 0);
+    expect(JSON.stringify(t.findResources('Custom::AuthorizationServerClients'))).toContain(
+      `\\"jwksUri\\":\\"${jwksUri}\\"`,
+    );
+    expect(withKeys.clientSecrets).toEqual({});
+  });
+
   it('outputs the issuer, the discovery URL, the table and the client secret ARNs', () => {
     // THEN
     const outputs = template.toJSON().Outputs as Record<string, { Value: unknown }>;

@@ -43,6 +43,7 @@ describe('prop validation', () => {
     ],
     ['clients[0].redirectUris[0]', { clients: [client({ applicationType: 'native', redirectUris: ['myapp:/cb'] })] }],
     ['clients[0].grantTypes', { clients: [client({ grantTypes: ['client_credentials'] })] }],
+    ['clients[0].jwks', { clients: [client({ tokenEndpointAuthMethod: 'private_key_jwt' })] }],
     ['clients[0].redirectUri', { clients: [client({ redirectUri: 'https://app.example.com/cb' })] }],
     ['clients[1].clientId', { clients: [spa, client({})] }],
   ])('names `%s`', (prop, props) => {

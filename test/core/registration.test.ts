@@ -1,4 +1,5 @@
 // The rules every client registration, username and tenant or workspace id follows, whoever declares them.
+import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { ClientRegistration } from '../../lambdas/core/model.js';
 import {
@@ -70,7 +71,7 @@ describe('clientRegistrationProblems', () => {
     ['a missing auth method', (c) => delete c.tokenEndpointAuthMethod, 'client.tokenEndpointAuthMethod: is required'],
     [
       'an auth method the token endpoint does not support',
-      (c) => (c.tokenEndpointAuthMethod = 'private_key_jwt'),
+      (c) => (c.tokenEndpointAuthMethod = 'tls_client_auth'),
       'client.tokenEndpointAuthMethod: must be one of',
     ],
     [
@@ -251,5 +252,135 @@ describe('idProblem', () => {
 
   it.each(['a', 'acme', 'main-eu', '0', 'a'.repeat(63)])('accepts %j', (id) => {
     expect(idProblem(id)).toBeUndefined();
+  });
+});
+
+describe('the keys of a private_key_jwt client', () => {
+  const rsaKey = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const rsaJwk = () => ({ ...rsaKey.publicKey.export({ format: 'jwk' }), kid: 'rsa-1', alg: 'RS256', use: 'sig' });
+  const ecJwk = () => ({
+    ...generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ format: 'jwk' }),
+    kid: 'ec-1',
+    alg: 'ES256',
+  });
+  const edJwk = () => ({ ...generateKeyPairSync('ed25519').publicKey.export({ format: 'jwk' }), kid: 'ed-1' });
+  const rsaPrivate = () => ({ ...rsaKey.privateKey.export({ format: 'jwk' }), kid: 'rsa-1' });
+
+  const machine = (keys: Client = { jwks: { keys: [rsaJwk()] } }): Client => ({
+    clientId: 'svc',
+    tokenEndpointAuthMethod: 'private_key_jwt',
+    redirectUris: [],
+    grantTypes: ['client_credentials'],
+    scopes: ['orders:read'],
+    ...keys,
+  });
+
+  const problemsOf = (c: Client) => clientRegistrationProblems(c).map(({ field, problem }) => `${field}: ${problem}`);
+
+  it('accepts an inline JWK Set of RSA, EC and OKP public keys', () => {
+    expect(problemsOf(machine({ jwks: { keys: [rsaJwk(), ecJwk(), edJwk()] } }))).toEqual([]);
+  });
+
+  it.each(['https://svc.example.com/.well-known/jwks.json', 'http://localhost:8080/jwks', 'http://127.0.0.1/jwks'])(
+    'accepts the jwksUri %s',
+    (jwksUri) => {
+      expect(problemsOf(machine({ jwksUri }))).toEqual([]);
+    },
+  );
+
+  it.each<[string, Client, string]>([
+    ['neither jwks nor jwksUri', {}, 'client.jwks: is required with private_key_jwt (or jwksUri)'],
+    [
+      'both jwks and jwksUri',
+      { jwks: { keys: [rsaJwk()] }, jwksUri: 'https://svc.example.com/jwks' },
+      'client.jwksUri: must not be set together with jwks',
+    ],
+    [
+      'a plain http jwksUri to a remote host',
+      { jwksUri: 'http://svc.example.com/jwks' },
+      'client.jwksUri: must be https',
+    ],
+    ['a relative jwksUri', { jwksUri: '/jwks' }, 'client.jwksUri: must be an absolute URI'],
+    ['a jwksUri with a fragment', { jwksUri: 'https://svc.example.com/jwks#k' }, 'client.jwksUri: must not contain'],
+    ['a JWK Set that is a list', { jwks: [rsaJwk()] }, 'client.jwks: must be an object'],
+    ['a JWK Set without keys', { jwks: {} }, 'client.jwks.keys: is required'],
+    ['an empty JWK Set', { jwks: { keys: [] } }, 'client.jwks.keys: must list at least one key'],
+    ['a JWK Set with other members', { jwks: { keys: [rsaJwk()], x: 1 } }, 'client.jwks.x: is not a known field'],
+    ['a key that is not an object', { jwks: { keys: ['rsa'] } }, 'client.jwks.keys[0]: must be an object'],
+    ['a key without kty', { jwks: { keys: [{ n: 'x', e: 'AQAB' }] } }, 'client.jwks.keys[0].kty: is required'],
+    ['a symmetric key', { jwks: { keys: [{ kty: 'oct', k: 'c2VjcmV0' }] } }, 'client.jwks.keys[0].k: is private key'],
+    [
+      'an encryption key',
+      { jwks: { keys: [{ ...rsaJwk(), use: 'enc' }] } },
+      'client.jwks.keys[0].use: must be one of "sig"',
+    ],
+    ['an HMAC alg', { jwks: { keys: [{ ...rsaJwk(), alg: 'HS256' }] } }, 'client.jwks.keys[0].alg: must be one of'],
+    ['alg none', { jwks: { keys: [{ ...rsaJwk(), alg: 'none' }] } }, 'client.jwks.keys[0].alg: must be one of'],
+    [
+      'an alg that does not fit the key',
+      { jwks: { keys: [{ ...ecJwk(), alg: 'ES384' }] } },
+      'client.jwks.keys[0].alg: needs a P-384 key',
+    ],
+    [
+      'an EC key on a curve not used for signing here',
+      { jwks: { keys: [{ ...ecJwk(), alg: undefined, crv: 'secp256k1' }] } },
+      'client.jwks.keys[0].crv: must be one of "P-256", "P-384", "P-521"',
+    ],
+    [
+      'a key whose material is not a key',
+      { jwks: { keys: [{ ...ecJwk(), x: 'AAAA' }] } },
+      'client.jwks.keys[0]: is not a valid EC public key',
+    ],
+    [
+      'an RSA key under 2048 bits',
+      {
+        jwks: {
+          keys: [{ ...generateKeyPairSync('rsa', { modulusLength: 1024 }).publicKey.export({ format: 'jwk' }) }],
+        },
+      },
+      'client.jwks.keys[0]: must be an RSA key of at least 2048 bits',
+    ],
+    [
+      'a kid used twice',
+      { jwks: { keys: [rsaJwk(), { ...ecJwk(), kid: 'rsa-1' }] } },
+      'client.jwks.keys[1].kid: duplicates the kid of client.jwks.keys[0].kid',
+    ],
+  ])('refuses %s', (_name, keys, problem) => {
+    expect(problemsOf(machine(keys)).join('\n')).toContain(problem);
+  });
+
+  it('refuses every private member of a key, naming each and repeating none of its value', () => {
+    const key = rsaPrivate();
+    const problems = problemsOf(machine({ jwks: { keys: [{ ...key, oth: [{}], k: 'c2VjcmV0' }] } }));
+    for (const member of ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k']) {
+      expect(problems).toContain(`client.jwks.keys[0].${member}: is private key material: register public keys only`);
+    }
+    expect(problems.join('\n')).not.toContain(String(key.d));
+    expect(problems.join('\n')).not.toContain(String(key.n));
+  });
+
+  it.each(['client_secret_basic', 'client_secret_post', 'none'])('refuses keys on a %s client', (method) => {
+    const c = {
+      ...machine(),
+      tokenEndpointAuthMethod: method,
+      grantTypes: ['authorization_code'],
+      redirectUris: ['https://a.example/cb'],
+    };
+    expect(problemsOf(c)).toEqual([
+      `client.jwks: must not be set with ${method}: only private_key_jwt clients have keys`,
+    ]);
+    expect(problemsOf({ ...c, jwks: undefined, jwksUri: 'https://a.example/jwks' })).toEqual([
+      `client.jwksUri: must not be set with ${method}: only private_key_jwt clients have keys`,
+    ]);
+  });
+
+  it('checks only the type of a jwksUri known later (a CDK token)', () => {
+    const pending = (value: unknown) => typeof value === 'string' && value.startsWith('${Token');
+    expect(clientRegistrationProblems(machine({ jwksUri: '${Token[TOKEN.9]}' }), { pending })).toEqual([]);
+  });
+
+  it('keeps jwks and jwksUri in registrationOf', () => {
+    const registration = machine() as unknown as ClientRegistration;
+    expect(registrationOf(registration)).toEqual(registration);
   });
 });

@@ -29,7 +29,7 @@ describe('metadata', () => {
       authorization_response_iss_parameter_supported: true,
       response_types_supported: ['code'],
       id_token_signing_alg_values_supported: ['RS256'],
-      grant_types_supported: ['authorization_code'],
+      grant_types_supported: ['authorization_code', 'client_credentials'],
     });
     expect(oidc.token_endpoint_auth_methods_supported).toEqual(
       expect.arrayContaining(['client_secret_basic', 'client_secret_post', 'none']),

@@ -9,6 +9,7 @@ import { DynamoInteractionStore } from '../../lambdas/adapters/dynamodb/interact
 import { DynamoSingleUse } from '../../lambdas/adapters/dynamodb/single-use.js';
 import { DynamoLoginThrottle } from '../../lambdas/adapters/dynamodb/throttle.js';
 import { DynamoIdentitySource } from '../../lambdas/adapters/dynamodb/users.js';
+import { RemoteJwks } from '../../lambdas/adapters/http/remote-jwks.js';
 import { defaultSettings } from '../../lambdas/core/workspace.js';
 
 const env = {
@@ -38,6 +39,7 @@ describe('workspaceFromEnvironment', () => {
     expect(ws.throttle).toBeInstanceOf(DynamoLoginThrottle);
     expect(ws.singleUse).toBeInstanceOf(DynamoSingleUse);
     expect(ws.users).toBeInstanceOf(DynamoIdentitySource);
+    expect(ws.clientKeys).toBeInstanceOf(RemoteJwks);
     expect(ws.keys.all).toHaveLength(2);
     expect(ws.keys.all.every((s) => s instanceof KmsSigner && s.alg === 'ES256')).toBe(true);
     expect(ws.keys.active).toBe(ws.keys.all[1]);

@@ -160,6 +160,21 @@ describe('parseConfig', () => {
     expect(problems(withClient((c) => (c.clientSecret = secret))).join('\n')).not.toContain(secret);
   });
 
+  it('accepts a private_key_jwt client with its keys and no secret, and refuses one with a secret or without keys', () => {
+    const keyed = (c: Record<string, unknown>) => {
+      c.tokenEndpointAuthMethod = 'private_key_jwt';
+      c.jwksUri = 'https://app.example.com/jwks.json';
+      delete c.clientSecret;
+    };
+    expect(problems(withClient(keyed))).toEqual([]);
+    expect(problems(withClient((c) => (keyed(c), (c.clientSecret = 'x'.repeat(32)))))).toEqual([
+      'workspaces[0].clients[0].clientSecret: must not be set with private_key_jwt: only client_secret_basic and client_secret_post use a secret',
+    ]);
+    expect(problems(withClient((c) => (keyed(c), delete c.jwksUri)))).toEqual([
+      'workspaces[0].clients[0].jwks: is required with private_key_jwt (or jwksUri): the public keys of its assertions',
+    ]);
+  });
+
   it('accepts a public client without a secret', () => {
     expect(problems(withClient((c) => ((c.tokenEndpointAuthMethod = 'none'), delete c.clientSecret)))).toEqual([]);
   });

@@ -2,6 +2,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { RemoteJwks } from '../../lambdas/adapters/http/remote-jwks.js';
 import { LocalSigner } from '../../lambdas/adapters/key-file/signer.js';
 import { hashClientSecret, hashPassword, newId } from '../../lambdas/core/crypto.js';
 import type { ClientRegistration } from '../../lambdas/core/model.js';
@@ -90,6 +91,7 @@ export async function newTestWorkspace(
     keys: { active: signer, all: [signer] },
     clock,
     audit: { emit: (type, fields) => void audit.push({ type, fields: { ...fields } }) },
+    clientKeys: new RemoteJwks({ clock }),
   };
   for (const c of [publicClient, firstPartyClient, nativeClient]) await testStore.stores.directory.putClient(c);
   for (const c of [confidentialClient, postClient])

@@ -2,7 +2,7 @@
 import { supportedClaims, supportedScopes } from '../claims.js';
 import { jsonResponse, type CoreResponse } from '../http.js';
 import { signingAlgs } from '../jwt/key-set.js';
-import { AUTH_METHODS } from '../registration/registration.js';
+import { AUTH_METHODS, CLIENT_ASSERTION_ALGS } from '../registration/registration.js';
 import { grants } from './token/token.js';
 import type { Workspace } from '../workspace.js';
 
@@ -22,6 +22,7 @@ export function metadata(ws: Workspace): Record<string, unknown> {
     id_token_signing_alg_values_supported: signingAlgs(ws),
     userinfo_signing_alg_values_supported: [],
     token_endpoint_auth_methods_supported: AUTH_METHODS,
+    token_endpoint_auth_signing_alg_values_supported: CLIENT_ASSERTION_ALGS,
     code_challenge_methods_supported: ['S256'],
     prompt_values_supported: ['none', 'login', 'consent', 'select_account'],
     claims_parameter_supported: false,

@@ -7,7 +7,8 @@ export type AuditEventType =
   | 'consent.granted'
   | 'consent.denied'
   | 'token.issued'
-  | 'code.replayed';
+  | 'code.replayed'
+  | 'assertion.replayed';
 
 /** Where audit events go (structured logs in Lambda). Fields carry ids and outcomes, never secrets. */
 export interface AuditSink {

@@ -34,7 +34,7 @@ export class FieldChecker {
    * @param pending values only known later (CDK tokens): their type is checked, their content is not,
    *   and they never count as duplicates. @default none
    */
-  constructor(private readonly pending: (value: unknown) => boolean = () => false) {}
+  constructor(readonly pending: (value: unknown) => boolean = () => false) {}
 
   report(field: string, problem: string): void {
     this.problems.push({ field, problem });

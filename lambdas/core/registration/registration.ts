@@ -1,5 +1,6 @@
 // The rules for a client registration, a username and a tenant or workspace id, wherever they are declared.
-import { FieldChecker, type FieldProblem, type Fields } from './field-checker.js';
+import { createPublicKey } from 'node:crypto';
+import { FieldChecker, type FieldProblem, type Fields, isFields } from './field-checker.js';
 import type { ClientAuthMethod, ClientRegistration, GrantType } from '../model.js';
 
 /** Every field of a ClientRegistration; typed so a new field must be added here to pass validation. */
@@ -13,6 +14,8 @@ const REGISTRATION_FIELDS = {
   audience: 'optional',
   firstParty: 'optional',
   applicationType: 'optional',
+  jwks: 'optional',
+  jwksUri: 'optional',
 } as const satisfies Record<keyof ClientRegistration, 'required' | 'optional'>;
 
 type RegistrationField = keyof typeof REGISTRATION_FIELDS;
@@ -25,7 +28,52 @@ export const isRegistrationField = (name: string): name is RegistrationField =>
   Object.hasOwn(REGISTRATION_FIELDS, name);
 
 /** The methods the token endpoint accepts today. */
-export const AUTH_METHODS: readonly ClientAuthMethod[] = ['none', 'client_secret_basic', 'client_secret_post'];
+export const AUTH_METHODS: readonly ClientAuthMethod[] = [
+  'none',
+  'client_secret_basic',
+  'client_secret_post',
+  'private_key_jwt',
+];
+/**
+ * What a `private_key_jwt` assertion may be signed with: asymmetric algorithms only. `none` proves nothing,
+ * and an HMAC keyed with a public key proves nothing either, since anyone can read that key.
+ */
+export const CLIENT_ASSERTION_ALGS = [
+  'RS256',
+  'RS384',
+  'RS512',
+  'PS256',
+  'PS384',
+  'PS512',
+  'ES256',
+  'ES384',
+  'ES512',
+  'EdDSA',
+] as const;
+type ClientAssertionAlg = (typeof CLIENT_ASSERTION_ALGS)[number];
+/** RFC 7517 §9.3 and RFC 7518 §6: the members that carry private or symmetric key material. */
+export const PRIVATE_JWK_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'] as const;
+/** The key type, and for elliptic curves the curve, each assertion algorithm needs (RFC 7518 §3, RFC 8037). */
+const ALG_KEYS: Record<ClientAssertionAlg, { readonly kty: string; readonly crv?: string }> = {
+  RS256: { kty: 'RSA' },
+  RS384: { kty: 'RSA' },
+  RS512: { kty: 'RSA' },
+  PS256: { kty: 'RSA' },
+  PS384: { kty: 'RSA' },
+  PS512: { kty: 'RSA' },
+  ES256: { kty: 'EC', crv: 'P-256' },
+  ES384: { kty: 'EC', crv: 'P-384' },
+  ES512: { kty: 'EC', crv: 'P-521' },
+  EdDSA: { kty: 'OKP', crv: 'Ed25519' },
+};
+/** Asymmetric key types only: an `oct` key is a shared secret, which a registration must not carry. */
+const KEY_TYPES = ['RSA', 'EC', 'OKP'];
+const KEY_CURVES: Readonly<Record<string, readonly string[]>> = {
+  EC: ['P-256', 'P-384', 'P-521'],
+  OKP: ['Ed25519'],
+};
+/** RFC 7518 §3.3: shorter RSA keys are refused by verifiers (jose among them), so they are refused here first. */
+const MIN_RSA_BITS = 2048;
 /** The methods that authenticate with a shared secret. */
 const SECRET_METHODS: readonly ClientAuthMethod[] = ['client_secret_basic', 'client_secret_post'];
 const GRANT_TYPES: readonly GrantType[] = ['authorization_code', 'refresh_token', 'client_credentials'];
@@ -98,6 +146,90 @@ function redirectUriProblem(uri: string, native: boolean): string | undefined {
     : 'must be https, http on localhost / 127.0.0.1 / [::1], or for a native client a private-use scheme like com.example.app:';
 }
 
+/** https, or http on loopback: the keys that authenticate a client must not travel in plain text over a network. */
+function jwksUriProblem(uri: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(uri);
+  } catch {
+    return 'must be an absolute URI';
+  }
+  if (uri.includes('#')) return 'must not contain a fragment (#)';
+  const allowed = url.protocol === 'https:' || (url.protocol === 'http:' && LOOPBACK_HOSTS.includes(url.hostname));
+  return allowed ? undefined : 'must be https, or http on localhost / 127.0.0.1 / [::1]';
+}
+
+/** The private members `jwk` carries, if any: a key with them must never be stored or trusted as a public key. */
+export const privateJwkMembers = (jwk: Fields): string[] => PRIVATE_JWK_MEMBERS.filter((m) => jwk[m] !== undefined);
+
+/** One public signing key of a JWK Set; no problem ever repeats key material. */
+function checkPublicJwk(c: FieldChecker, jwk: unknown, path: string): void {
+  if (!isFields(jwk)) {
+    c.report(path, 'must be an object (a JWK)');
+    return;
+  }
+  const secret = privateJwkMembers(jwk);
+  for (const member of secret) c.report(`${path}.${member}`, 'is private key material: register public keys only');
+  if (jwk.kty === undefined) c.report(`${path}.kty`, 'is required');
+  const typed = c.oneOf(jwk.kty, `${path}.kty`, KEY_TYPES);
+  if (jwk.use !== undefined) c.oneOf(jwk.use, `${path}.use`, ['sig']);
+  if (jwk.kid !== undefined) c.string(jwk.kid, `${path}.kid`);
+  const curves = typed ? KEY_CURVES[jwk.kty as string] : undefined;
+  if (curves !== undefined) {
+    if (jwk.crv === undefined) c.report(`${path}.crv`, 'is required');
+    else c.oneOf(jwk.crv, `${path}.crv`, curves);
+  }
+  if (jwk.alg !== undefined && c.oneOf(jwk.alg, `${path}.alg`, CLIENT_ASSERTION_ALGS)) {
+    const needs = ALG_KEYS[jwk.alg as ClientAssertionAlg];
+    if (typed && (needs.kty !== jwk.kty || (needs.crv !== undefined && needs.crv !== jwk.crv))) {
+      c.report(`${path}.alg`, `needs a ${needs.crv ?? needs.kty} key`);
+    }
+  }
+  if (secret.length || !typed || Object.values(jwk).some((v) => c.pending(v))) return;
+  let bits: number | undefined;
+  try {
+    bits = createPublicKey({ key: jwk as never, format: 'jwk' }).asymmetricKeyDetails?.modulusLength;
+  } catch {
+    c.report(path, `is not a valid ${jwk.kty as string} public key`);
+    return;
+  }
+  if (jwk.kty === 'RSA' && (bits ?? 0) < MIN_RSA_BITS)
+    c.report(path, `must be an RSA key of at least ${MIN_RSA_BITS} bits`);
+}
+
+/** An inline JWK Set: at least one key, each a public signing key, no `kid` twice (verifiers pick keys by it). */
+function checkJwkSet(c: FieldChecker, value: unknown, path: string): void {
+  const set = c.object(value, path, ['keys']);
+  if (!set) return;
+  const keys = c.array(set.keys, `${path}.keys`);
+  if (Array.isArray(set.keys) && keys.length === 0) c.report(`${path}.keys`, 'must list at least one key');
+  keys.forEach((jwk, i) => checkPublicJwk(c, jwk, `${path}.keys[${i}]`));
+  c.unique(
+    keys,
+    (jwk) => (isFields(jwk) && typeof jwk.kid === 'string' ? jwk.kid : undefined),
+    (i) => `${path}.keys[${i}].kid`,
+    'kid',
+  );
+}
+
+/** `private_key_jwt` clients register their keys one way, inline or by URL; no other client registers keys. */
+function checkClientKeys(c: FieldChecker, f: Fields, path: string, method: ClientAuthMethod | undefined): void {
+  if (f.jwks !== undefined) checkJwkSet(c, f.jwks, `${path}.jwks`);
+  c.string(f.jwksUri, `${path}.jwksUri`, jwksUriProblem);
+  if (method === undefined) return;
+  if (method === 'private_key_jwt') {
+    if (f.jwks === undefined && f.jwksUri === undefined)
+      c.report(`${path}.jwks`, 'is required with private_key_jwt (or jwksUri): the public keys of its assertions');
+    if (f.jwks !== undefined && f.jwksUri !== undefined)
+      c.report(`${path}.jwksUri`, 'must not be set together with jwks: register the keys one way');
+    return;
+  }
+  for (const field of ['jwks', 'jwksUri']) {
+    if (f[field] !== undefined)
+      c.report(`${path}.${field}`, `must not be set with ${method}: only private_key_jwt clients have keys`);
+  }
+}
+
 /**
  * Checks one registration at `path` into `c`; `extraFields` are fields the caller allows and checks itself
  * (the local config's `clientSecret`). Returns the fields when `value` is an object at all.
@@ -133,14 +265,16 @@ export function checkClientRegistration(
   c.array(f.scopes, `${path}.scopes`).forEach((s, i) => c.string(s, `${path}.scopes[${i}]`, scopeProblem));
   c.array(f.audience, `${path}.audience`).forEach((a, i) => c.string(a, `${path}.audience[${i}]`));
 
-  if (c.oneOf(f.tokenEndpointAuthMethod, `${path}.tokenEndpointAuthMethod`, AUTH_METHODS)) {
-    if (f.tokenEndpointAuthMethod === 'none' && grantTypes.includes('client_credentials')) {
-      c.report(
-        `${path}.grantTypes`,
-        'client_credentials needs an authenticated client, not tokenEndpointAuthMethod "none"',
-      );
-    }
+  const method = c.oneOf(f.tokenEndpointAuthMethod, `${path}.tokenEndpointAuthMethod`, AUTH_METHODS)
+    ? f.tokenEndpointAuthMethod
+    : undefined;
+  if (method === 'none' && grantTypes.includes('client_credentials')) {
+    c.report(
+      `${path}.grantTypes`,
+      'client_credentials needs an authenticated client, not tokenEndpointAuthMethod "none"',
+    );
   }
+  checkClientKeys(c, f, path, method);
   return f;
 }
 

@@ -4,7 +4,6 @@
 import {
   invalidRequest,
   invalidScope,
-  invalidTarget,
   requestNotSupported,
   requestUriNotSupported,
   unauthorizedClient,
@@ -13,8 +12,9 @@ import {
   unverifiedInvalidRequest,
 } from '../../errors.js';
 import type { ClientRecord, Prompt } from '../../model.js';
-import { optional, parseScope, repeated, required, splitSpaceDelimited, type Params } from '../../params.js';
+import { optional, parseScope, required, splitSpaceDelimited, type Params } from '../../params.js';
 import { isClientId } from '../../registration/registration.js';
+import { requestedResources } from '../../resource-indicators.js';
 import type { Workspace } from '../../workspace.js';
 import type { AuthorizationRequestDraft, RedirectTarget } from './request.js';
 
@@ -165,24 +165,7 @@ export function checkPromptNoneAlone(draft: AuthorizationRequestDraft): void {
 
 /** RFC 8707: absolute URIs without fragment, and only audiences the client is registered for. */
 export function checkResourcesAllowed(draft: AuthorizationRequestDraft, params: Params, client: ClientRecord): void {
-  const resources = repeated(params, 'resource');
-  for (const r of resources) {
-    let url: URL;
-    try {
-      url = new URL(r);
-    } catch {
-      throw invalidTarget('resource must be an absolute URI.', 'resource not absolute');
-    }
-    if (url.hash || r.includes('#'))
-      throw invalidTarget('resource must not contain a fragment.', 'resource has a fragment');
-    if (!(client.audience ?? []).includes(r)) {
-      throw invalidTarget(
-        'The client may not request this resource.',
-        `resource not an audience of client ${client.clientId}`,
-      );
-    }
-  }
-  draft.resources = [...new Set(resources)];
+  draft.resources = requestedResources(params, client);
 }
 
 /** max_age, when sent, is a non-negative integer of seconds. */

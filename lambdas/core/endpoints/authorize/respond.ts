@@ -3,6 +3,7 @@ import { hashToken, newId, randomToken } from '../../crypto.js';
 import { redirect, type CoreResponse } from '../../http.js';
 import { responseError, type OAuthError } from '../../errors.js';
 import type { AuthorizationRequest, ClientRecord, CodeRecord, ConsentRecord } from '../../model.js';
+import { tokenAudience } from '../../resource-indicators.js';
 import { nowSeconds, type Workspace } from '../../workspace.js';
 
 /**
@@ -62,11 +63,7 @@ export async function issueCodeAndRedirect(
 ): Promise<CoreResponse> {
   const now = nowSeconds(ws);
   const code = randomToken(32);
-  const audience = request.resources.length
-    ? request.resources
-    : client.audience?.length
-      ? client.audience
-      : [ws.issuer];
+  const audience = tokenAudience(request.resources, client, ws);
   const record: CodeRecord = {
     codeHash: hashToken(code),
     grantId: newId(),

@@ -6,11 +6,13 @@ import type { GrantType } from '../../model.js';
 import { required } from '../../params.js';
 import type { Workspace } from '../../workspace.js';
 import { authorizationCodeGrant } from './grants/authorization-code.js';
+import { clientCredentialsGrant } from './grants/client-credentials.js';
 import type { GrantHandler } from './grant.js';
 
 /** Adding a grant is adding a file and a line here. */
 export const grants: Partial<Record<GrantType, GrantHandler>> = {
   authorization_code: authorizationCodeGrant,
+  client_credentials: clientCredentialsGrant,
 };
 
 export async function token(req: CoreRequest, ws: Workspace): Promise<CoreResponse> {
