@@ -33,8 +33,9 @@ export function errorRedirect(ws: Workspace, target: Target, err: OAuthError, st
 }
 
 /**
- * Consent is asked unless the client is first-party or the user's earlier consent already covers every
- * scope; the remembered consent is read only when that decides it.
+ * Consent is asked unless the client is first-party, the request asks for no scopes (nothing to consent to,
+ * whatever `prompt` says), or the user's earlier consent already covers every scope; the remembered consent
+ * is read only when that decides it.
  */
 export async function consentNeeded(
   ws: Workspace,
@@ -42,7 +43,7 @@ export async function consentNeeded(
   request: AuthorizationRequest,
   sub: string,
 ): Promise<boolean> {
-  if (client.firstParty) return false;
+  if (client.firstParty || request.scopes.length === 0) return false;
   if (request.prompt.includes('consent')) return true;
   const consent = await ws.interactions.getConsent(sub, client.clientId);
   return !request.scopes.every((s) => consent?.scopes.includes(s));
@@ -73,13 +74,13 @@ export async function issueCodeAndRedirect(
     clientId: client.clientId,
     redirectUri: request.redirectUri,
     redirectUriSent: request.redirectUriSent,
-    codeChallenge: request.codeChallenge,
     scopes: request.scopes,
     sub: user.sub,
     authTime: user.authTime,
     audience,
     expiresAt: now + ws.settings.codeTtl,
     ...(request.nonce !== undefined && { nonce: request.nonce }),
+    ...(request.codeChallenge !== undefined && { codeChallenge: request.codeChallenge }),
   };
   await ws.grants.issueCode(record, { transactionId: opts.transactionId, consent: opts.consent }, now);
   return redirect(
