@@ -2,7 +2,7 @@
 
 /** Route keys are `METHOD /path`, the path relative to the workspace's issuer. */
 export const handlerManifest = {
-  authorize: ['GET /oauth2/authorize'],
+  authorize: ['GET /oauth2/authorize', 'POST /oauth2/par'],
   consent: ['GET /consent', 'POST /consent'],
   token: ['POST /oauth2/token', 'OPTIONS /oauth2/token'],
   jwks: ['GET /.well-known/jwks.json'],

@@ -30,7 +30,8 @@ export interface HandlerAccess {
  */
 export const handlerAccess: Readonly<Record<HandlerName, HandlerAccess>> = {
   // clients.get, getSession, getConsent; putTransaction, and issueCode without a transaction (a plain put).
-  authorize: { table: ['dynamodb:GetItem', 'dynamodb:PutItem'], keys: 'none' },
+  // PAR: singleUse.put of the pushed request (a conditional put), singleUse.consume of it (a conditional update).
+  authorize: { table: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], keys: 'none' },
   // Transaction, client, user and consent reads; login-attempt counters (conditional updates);
   // recordLogin (update + put), issueCode (delete transaction + put code + put consent), discardTransaction.
   // scrypt password hashing is CPU-bound, hence the memory.

@@ -33,7 +33,7 @@ describe('least privilege', () => {
   it('grants each endpoint exactly the table actions and key operations it uses', () => {
     // GIVEN
     const expected: Record<HandlerName, unknown[]> = {
-      authorize: [tableStatement('dynamodb:GetItem', 'dynamodb:PutItem')],
+      authorize: [tableStatement('dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem')],
       consent: [tableStatement('dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem')],
       token: [
         tableStatement('dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'),

@@ -1,5 +1,5 @@
 // The authorization request as one ordered pipeline of checks, so that every endpoint taking such a request
-// (GET /oauth2/authorize today, a pushed authorization request later) validates it the same way.
+// (GET /oauth2/authorize, POST /oauth2/par) validates it the same way.
 import type { AuthorizationRequest, ClientRecord } from '../../model.js';
 import type { Params } from '../../params.js';
 import type { Workspace } from '../../workspace.js';
