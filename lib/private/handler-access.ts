@@ -34,10 +34,11 @@ export const handlerAccess: Readonly<Record<HandlerName, HandlerAccess>> = {
   authorize: { table: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], keys: 'none' },
   // Transaction, client, user and consent reads; login-attempt counters (conditional updates);
   // recordLogin (update + put), issueCode (delete transaction + put code + put consent), discardTransaction.
+  // Logout: getSession, clients.get, endSession (delete); verifies the id_token_hint with the public keys.
   // scrypt password hashing is CPU-bound, hence the memory.
   consent: {
     table: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
-    keys: 'none',
+    keys: 'verify',
     memorySize: 1024,
   },
   // clients.get, getCode, findBySub; redeemCode (update code + put grant) and revokeGrant (update). Signs tokens.

@@ -34,7 +34,10 @@ describe('least privilege', () => {
     // GIVEN
     const expected: Record<HandlerName, unknown[]> = {
       authorize: [tableStatement('dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem')],
-      consent: [tableStatement('dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem')],
+      consent: [
+        tableStatement('dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'),
+        { Effect: 'Allow', Action: 'kms:GetPublicKey', Resource: [key('old'), key('current')] },
+      ],
       token: [
         tableStatement('dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'),
         { Effect: 'Allow', Action: 'kms:GetPublicKey', Resource: key('current') },

@@ -14,6 +14,7 @@ export function metadata(ws: Workspace): Record<string, unknown> {
     jwks_uri: `${ws.issuer}/.well-known/jwks.json`,
     userinfo_endpoint: `${ws.issuer}/userinfo`,
     pushed_authorization_request_endpoint: `${ws.issuer}/oauth2/par`,
+    end_session_endpoint: `${ws.issuer}/oauth2/logout`,
     scopes_supported: supportedScopes,
     claims_supported: supportedClaims,
     response_types_supported: ['code'],

@@ -7,12 +7,13 @@ import { nowSeconds, type Workspace } from '../../workspace.js';
 
 /**
  * The client's redirect URI with the response parameters appended; the registered URI, query included,
- * is kept exactly as registered (RFC 6749 §3.1.2), never re-serialized.
+ * is kept exactly as registered (RFC 6749 §3.1.2), never re-serialized. Post-logout redirects are built the same way.
  */
-function responseLocation(redirectUri: string, params: Readonly<Record<string, string | undefined>>): string {
+export function responseLocation(redirectUri: string, params: Readonly<Record<string, string | undefined>>): string {
   const query = new URLSearchParams();
   for (const [k, v] of Object.entries(params)) if (v !== undefined) query.append(k, v);
-  return `${redirectUri}${redirectUri.includes('?') ? '&' : '?'}${query}`;
+  const text = query.toString();
+  return text ? `${redirectUri}${redirectUri.includes('?') ? '&' : '?'}${text}` : redirectUri;
 }
 
 type Target = Pick<AuthorizationRequest, 'redirectUri' | 'state'>;
