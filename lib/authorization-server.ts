@@ -15,7 +15,7 @@ import type { ClientRegistration } from '../lambdas/core/model.js';
 import { registrationOf } from '../lambdas/core/registration/registration.js';
 import { SIGNING_ALGS, type SigningAlg } from '../lambdas/core/ports/signing.js';
 import type { WorkspaceSettings } from '../lambdas/core/workspace.js';
-import { ENV, settingVariable } from '../lambdas/handlers/environment-contract.js';
+import { ENV, settingText, settingVariable } from '../lambdas/handlers/environment-contract.js';
 import {
   type HandlerName,
   handlerManifest,
@@ -29,6 +29,7 @@ import { acknowledgeNagRule } from './private/nag.js';
 import { type HandlerAccess, handlerAccess } from './private/handler-access.js';
 import {
   checkBaseUrl,
+  checkBoolean,
   checkClient,
   checkDuration,
   checkId,
@@ -85,6 +86,13 @@ export interface AuthorizationServerProps {
   readonly idTokenLifetime?: Duration;
   /** Browser session (SSO) lifetime, 1 minute to 30 days. @default Duration.hours(8) */
   readonly sessionLifetime?: Duration;
+  /**
+   * Whether every client must push its authorization requests to `/oauth2/par` first (RFC 9126) and send only the
+   * `request_uri` to the authorization endpoint; advertised as `require_pushed_authorization_requests`. Without
+   * it, a client can still be required to by its own `requirePar`.
+   * @default false
+   */
+  readonly requirePushedAuthorizationRequests?: boolean;
   /**
    * Algorithm of every token: `RS256` and `PS256` on `RSA_2048` keys, `ES256` on `ECC_NIST_P256` keys.
    * RS256 is what every OIDC client and API Gateway's JWT authorizers accept, and RSA requests are the
@@ -158,6 +166,11 @@ const LIFETIMES = [
   max: Duration;
 }[];
 
+/** Yes/no props and the workspace setting each one overrides. */
+const FLAGS = [
+  { prop: 'requirePushedAuthorizationRequests', setting: 'requirePushedAuthorizationRequests' },
+] as const satisfies readonly { prop: keyof AuthorizationServerProps; setting: keyof WorkspaceSettings }[];
+
 const pascal = (name: string): string => name.charAt(0).toUpperCase() + name.slice(1);
 
 /** Why no method carries an API Gateway authorizer (cdk-nag APIG4, COG4). */
@@ -209,6 +222,7 @@ export class AuthorizationServer extends Construct {
     this.workspaceId = props.workspaceId;
     const label = `${props.tenantId}/${props.workspaceId}`;
     for (const { prop, min, max } of LIFETIMES) checkDuration(prop, props[prop], min, max);
+    for (const { prop } of FLAGS) checkBoolean(prop, props[prop]);
     checkOneOf('signingAlgorithm', props.signingAlgorithm, SIGNING_ALGORITHMS);
     checkInteger('wafRateLimit', props.wafRateLimit, 10, 2_000_000_000);
     checkInteger('wafLoginRateLimit', props.wafLoginRateLimit, 10, 2_000_000_000);
@@ -287,7 +301,11 @@ export class AuthorizationServer extends Construct {
     };
     for (const { prop, setting } of LIFETIMES) {
       const value = props[prop];
-      if (value !== undefined) environment[settingVariable(setting)] = String(value.toSeconds());
+      if (value !== undefined) environment[settingVariable(setting)] = settingText(value.toSeconds());
+    }
+    for (const { prop, setting } of FLAGS) {
+      const value = props[prop];
+      if (value !== undefined) environment[settingVariable(setting)] = settingText(value);
     }
 
     const functions = {} as Record<HandlerName, NodejsFunction>;

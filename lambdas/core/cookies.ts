@@ -22,6 +22,11 @@ export function sessionCookie(req: CoreRequest, ws: Workspace, value: string): s
   });
 }
 
+/** Deletes the session cookie: the attributes it was set with, and `Max-Age=0`. */
+export function clearedSessionCookie(req: CoreRequest, ws: Workspace): string {
+  return serializeCookie(SESSION_COOKIE, '', { path: `${issuerPath(ws)}/`, secure: req.secure, maxAge: 0 });
+}
+
 export function browserCookie(req: CoreRequest, ws: Workspace, value: string): string {
   return serializeCookie(BROWSER_COOKIE, value, { path: `${issuerPath(ws)}/`, secure: req.secure });
 }

@@ -1,5 +1,5 @@
 // Randomness, hashing and constant-time comparison used by every endpoint.
-import { createHash, randomBytes, randomUUID, scrypt, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, randomBytes, randomUUID, scrypt, timingSafeEqual } from 'node:crypto';
 
 /** A URL-safe random token with `bytes` bytes of entropy (32 bytes = 256 bits by default). */
 export function randomToken(bytes = 32): string {
@@ -15,6 +15,11 @@ export function sha256(value: string | Uint8Array): Buffer {
 /** How secrets (codes, session ids, client secrets) are keyed and stored: base64url SHA-256. */
 export function hashToken(value: string): string {
   return sha256(value).toString('base64url');
+}
+
+/** A value only a holder of `key` can compute (HMAC-SHA-256, base64url), e.g. a form token tied to a secret cookie. */
+export function keyedHash(key: string, message: string): string {
+  return createHmac('sha256', key).update(message).digest('base64url');
 }
 
 /** Compares two strings in time that depends only on their length. */

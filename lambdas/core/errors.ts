@@ -160,6 +160,13 @@ export const unverifiedInvalidRequest = (description: string, detail?: string) =
 export const unverifiedInvalidClient = (description: string, detail?: string) =>
   new UnverifiedRedirectError('invalid_client', description, detail);
 
+/**
+ * RFC 9126 §4: a `request_uri` that names no pushed request of this client (unknown, used, expired): shown as a
+ * page, never redirected, as the redirect URI would have come from the pushed request.
+ */
+export const unverifiedInvalidRequestUri = (description: string, detail?: string) =>
+  new UnverifiedRedirectError('invalid_request_uri', description, detail);
+
 /** Thrown by storage adapters when a conditional write finds the item missing, expired or used. */
 export class ConditionFailed extends Error {
   constructor(message = 'condition failed') {

@@ -20,6 +20,15 @@ export interface ClientRegistration {
   readonly firstParty?: boolean;
   /** `native` clients may vary the port of loopback redirect URIs (RFC 8252 §7.3). @default 'web' */
   readonly applicationType?: 'web' | 'native';
+  /**
+   * Whether authorization requests must carry a PKCE challenge. Only a confidential client may turn it off (the
+   * classic web app with a backend); a challenge it sends anyway is enforced all the same. @default true
+   */
+  readonly requirePkce?: boolean;
+  /** Whether the client must push its authorization requests first (RFC 9126 §6). @default false */
+  readonly requirePar?: boolean;
+  /** Exact-match list of where RP-initiated logout may send the browser afterwards. @default [] */
+  readonly postLogoutRedirectUris?: readonly string[];
   /** The public keys a `private_key_jwt` client signs its assertions with; exactly one of `jwks` and `jwksUri`. @default none */
   readonly jwks?: ClientJwkSet;
   /** Where a `private_key_jwt` client publishes its JWK Set: https, or http on loopback. @default none */
@@ -65,11 +74,13 @@ export interface AuthorizationRequest {
   readonly redirectUri: string;
   /** Whether the request named `redirect_uri`; if so the token request must repeat it. */
   readonly redirectUriSent: boolean;
+  /** Empty when the request left `scope` out: plain OAuth 2.0 for no scopes, so no ID token. */
   readonly scopes: readonly string[];
   readonly state?: string;
   readonly nonce?: string;
-  readonly codeChallenge: string;
-  readonly codeChallengeMethod: 'S256';
+  /** Absent only for a client registered with `requirePkce: false` that sent none. */
+  readonly codeChallenge?: string;
+  readonly codeChallengeMethod?: 'S256';
   readonly prompt: readonly Prompt[];
   /** Seconds. */
   readonly maxAge?: number;
@@ -117,8 +128,11 @@ export interface CodeRecord {
   readonly clientId: string;
   readonly redirectUri: string;
   readonly redirectUriSent: boolean;
-  /** S256 PKCE challenge: every code has one, as the authorization endpoint requires PKCE of every client. */
-  readonly codeChallenge: string;
+  /**
+   * S256 PKCE challenge. Absent only when a confidential client registered with `requirePkce: false` sent none:
+   * then no `code_verifier` may be presented either.
+   */
+  readonly codeChallenge?: string;
   readonly scopes: readonly string[];
   readonly sub: string;
   readonly authTime: number;

@@ -23,6 +23,8 @@ export interface WorkspaceSettings {
   readonly maxFailuresPerUsername: number;
   /** Failed logins per source address per window before logins from it are refused. @default 20 */
   readonly maxFailuresPerAddress: number;
+  /** Whether every client must push its authorization requests first (RFC 9126 §5). @default false */
+  readonly requirePushedAuthorizationRequests: boolean;
 }
 
 export const defaultSettings: WorkspaceSettings = {
@@ -34,6 +36,7 @@ export const defaultSettings: WorkspaceSettings = {
   loginThrottleWindow: 900,
   maxFailuresPerUsername: 5,
   maxFailuresPerAddress: 20,
+  requirePushedAuthorizationRequests: false,
 };
 
 export interface Workspace {

@@ -1,5 +1,11 @@
-// Lambda entry point: the hosted login and consent pages.
+// Lambda entry point: the hosted login and consent pages, and RP-initiated logout.
 import { consentGet, consentPost } from '../core/endpoints/consent/consent.js';
+import { logout } from '../core/endpoints/logout.js';
 import { apiHandler } from './apigw.js';
 
-export const handler = apiHandler('consent', { 'GET /consent': consentGet, 'POST /consent': consentPost });
+export const handler = apiHandler('consent', {
+  'GET /consent': consentGet,
+  'POST /consent': consentPost,
+  'GET /oauth2/logout': logout,
+  'POST /oauth2/logout': logout,
+});

@@ -18,8 +18,12 @@ export const ENV = {
 } as const;
 
 /**
- * The optional variable overriding one of `defaultSettings` (whole seconds or counts):
- * `codeTtl` → `CODE_TTL`, `accessTokenTtl` → `ACCESS_TOKEN_TTL`. Derived, so new settings need no new code.
+ * The optional variable overriding one of `defaultSettings`: `codeTtl` → `CODE_TTL`, `accessTokenTtl` →
+ * `ACCESS_TOKEN_TTL`. Derived, so new settings need no new code. Its value is the setting as `settingText`
+ * writes it: a positive integer (seconds or counts) or, for a yes/no setting, `true` or `false`.
  */
 export const settingVariable = (name: keyof WorkspaceSettings): string =>
   name.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase();
+
+/** How the construct writes a setting's value into its variable; `workspaceFromEnvironment` reads it back. */
+export const settingText = (value: number | boolean): string => String(value);

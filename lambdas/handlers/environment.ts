@@ -26,16 +26,25 @@ function required(env: Env, name: string): string {
   return value;
 }
 
+/** A setting's value as `settingText` wrote it, of the type of its default: a yes/no setting or a positive integer. */
+function settingValue(name: string, raw: string, fallback: number | boolean): number | boolean {
+  if (typeof fallback === 'boolean') {
+    if (raw !== 'true' && raw !== 'false') throw new Error(`Environment variable ${name} must be true or false.`);
+    return raw === 'true';
+  }
+  const value = Number(raw);
+  if (!Number.isSafeInteger(value) || value <= 0)
+    throw new Error(`Environment variable ${name} must be a positive integer.`);
+  return value;
+}
+
 function settingsFrom(env: Env): WorkspaceSettings {
-  const settings: Record<string, number> = { ...defaultSettings };
+  const settings: Record<string, number | boolean> = { ...defaultSettings };
   for (const key of Object.keys(defaultSettings) as (keyof WorkspaceSettings)[]) {
     const name = settingVariable(key);
     const raw = env[name];
     if (raw === undefined || raw === '') continue;
-    const value = Number(raw);
-    if (!Number.isSafeInteger(value) || value <= 0)
-      throw new Error(`Environment variable ${name} must be a positive integer.`);
-    settings[key] = value;
+    settings[key] = settingValue(name, raw, defaultSettings[key]);
   }
   return settings as unknown as WorkspaceSettings;
 }

@@ -2,8 +2,8 @@
 
 /** Route keys are `METHOD /path`, the path relative to the workspace's issuer. */
 export const handlerManifest = {
-  authorize: ['GET /oauth2/authorize'],
-  consent: ['GET /consent', 'POST /consent'],
+  authorize: ['GET /oauth2/authorize', 'POST /oauth2/par'],
+  consent: ['GET /consent', 'POST /consent', 'GET /oauth2/logout', 'POST /oauth2/logout'],
   token: ['POST /oauth2/token', 'OPTIONS /oauth2/token'],
   jwks: ['GET /.well-known/jwks.json'],
   discovery: ['GET /.well-known/openid-configuration', 'GET /.well-known/oauth-authorization-server'],

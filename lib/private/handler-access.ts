@@ -30,13 +30,15 @@ export interface HandlerAccess {
  */
 export const handlerAccess: Readonly<Record<HandlerName, HandlerAccess>> = {
   // clients.get, getSession, getConsent; putTransaction, and issueCode without a transaction (a plain put).
-  authorize: { table: ['dynamodb:GetItem', 'dynamodb:PutItem'], keys: 'none' },
+  // PAR: singleUse.put of the pushed request (a conditional put), singleUse.consume of it (a conditional update).
+  authorize: { table: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], keys: 'none' },
   // Transaction, client, user and consent reads; login-attempt counters (conditional updates);
   // recordLogin (update + put), issueCode (delete transaction + put code + put consent), discardTransaction.
+  // Logout: getSession, clients.get, endSession (delete); verifies the id_token_hint with the public keys.
   // scrypt password hashing is CPU-bound, hence the memory.
   consent: {
     table: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
-    keys: 'none',
+    keys: 'verify',
     memorySize: 1024,
   },
   // clients.get, getCode, findBySub; redeemCode (update code + put grant) and revokeGrant (update); a client

@@ -42,6 +42,10 @@ export function checkInteger(prop: string, value: number | undefined, min: numbe
     throw new PropError(prop, `must be an integer from ${min} to ${max}, got ${value}.`);
 }
 
+export function checkBoolean(prop: string, value: unknown): void {
+  if (value !== undefined && typeof value !== 'boolean') throw new PropError(prop, 'must be true or false.');
+}
+
 export function checkOneOf<T extends string>(prop: string, value: T | undefined, allowed: readonly T[]): void {
   if (value === undefined || !known(value)) return;
   if (!allowed.includes(value)) throw new PropError(prop, `must be one of ${allowed.join(', ')}, got "${value}".`);

@@ -33,8 +33,11 @@ describe('least privilege', () => {
   it('grants each endpoint exactly the table actions and key operations it uses', () => {
     // GIVEN
     const expected: Record<HandlerName, unknown[]> = {
-      authorize: [tableStatement('dynamodb:GetItem', 'dynamodb:PutItem')],
-      consent: [tableStatement('dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem')],
+      authorize: [tableStatement('dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem')],
+      consent: [
+        tableStatement('dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'),
+        { Effect: 'Allow', Action: 'kms:GetPublicKey', Resource: [key('old'), key('current')] },
+      ],
       token: [
         tableStatement('dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'),
         { Effect: 'Allow', Action: 'kms:GetPublicKey', Resource: key('current') },

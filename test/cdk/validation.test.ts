@@ -44,6 +44,12 @@ describe('prop validation', () => {
     ['clients[0].redirectUris[0]', { clients: [client({ applicationType: 'native', redirectUris: ['myapp:/cb'] })] }],
     ['clients[0].grantTypes', { clients: [client({ grantTypes: ['client_credentials'] })] }],
     ['clients[0].jwks', { clients: [client({ tokenEndpointAuthMethod: 'private_key_jwt' })] }],
+    ['clients[0].requirePkce', { clients: [client({ requirePkce: false })] }],
+    [
+      'clients[0].postLogoutRedirectUris[0]',
+      { clients: [client({ postLogoutRedirectUris: ['http://app.example.com/'] })] },
+    ],
+    ['requirePushedAuthorizationRequests', { requirePushedAuthorizationRequests: 'yes' as never }],
     ['clients[0].redirectUri', { clients: [client({ redirectUri: 'https://app.example.com/cb' })] }],
     ['clients[1].clientId', { clients: [spa, client({})] }],
   ])('names `%s`', (prop, props) => {
@@ -54,6 +60,24 @@ describe('prop validation', () => {
     expect(() =>
       build({ clients: [client({ redirectUris: ['https://app.example.com/cb', 'https://app.example.com/cb#x'] })] }),
     ).toThrow('Invalid AuthorizationServer prop `clients[0].redirectUris[1]`: must not contain a fragment (#).');
+  });
+
+  it('says why a public client cannot turn PKCE off', () => {
+    expect(() => build({ clients: [client({ requirePkce: false })] })).toThrow(
+      'Invalid AuthorizationServer prop `clients[0].requirePkce`: can be false only for a confidential client',
+    );
+    expect(() =>
+      build({
+        clients: [
+          {
+            ...backend,
+            grantTypes: ['authorization_code'],
+            redirectUris: ['https://b.example/cb'],
+            requirePkce: false,
+          },
+        ],
+      }),
+    ).not.toThrow();
   });
 
   it('names the client passed to addClient', () => {

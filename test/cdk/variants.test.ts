@@ -92,6 +92,18 @@ describe('lifetimes', () => {
   });
 });
 
+describe('pushed authorization requests', () => {
+  it('are required of every client through a yes/no setting, unset by default', () => {
+    // WHEN
+    const required = workspaceStack({ requirePushedAuthorizationRequests: true });
+    const optional = workspaceStack({});
+
+    // THEN
+    expect(envOf(required.template, required.server)).toMatchObject({ REQUIRE_PUSHED_AUTHORIZATION_REQUESTS: 'true' });
+    expect(envOf(optional.template, optional.server)).not.toHaveProperty('REQUIRE_PUSHED_AUTHORIZATION_REQUESTS');
+  });
+});
+
 describe('custom domain', () => {
   const metadataRoute = `GET ${PATH_INSERTED_METADATA}/acme/customers`;
 

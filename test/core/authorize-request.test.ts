@@ -69,7 +69,7 @@ describe('the pipeline', () => {
       'checkResponseTypeIsCode',
       'checkClientMayUseCodeGrant',
       'checkResponseModeIsQuery',
-      'checkScopePresent',
+      'checkScopeSingleAndBounded',
       'checkScopeAllowed',
       'checkPkceS256',
       'checkPromptValuesKnown',
@@ -128,8 +128,8 @@ describe('the pipeline', () => {
     ['checkResponseTypeIsCode', 'no response_type', { response_type: undefined }, 'invalid_request'],
     ['checkResponseTypeIsCode', 'response_type=token', { response_type: 'token' }, 'unsupported_response_type'],
     ['checkResponseModeIsQuery', 'response_mode=fragment', { response_mode: 'fragment' }, 'invalid_request'],
-    ['checkScopePresent', 'no scope', { scope: undefined }, 'invalid_scope'],
-    ['checkScopePresent', 'a repeated scope', { scope: ['openid', 'openid'] }, 'invalid_request'],
+    ['checkScopeSingleAndBounded', 'a repeated scope', { scope: ['openid', 'openid'] }, 'invalid_request'],
+    ['checkScopeSingleAndBounded', 'an oversized scope', { scope: oversized }, 'invalid_request'],
     ['checkScopeAllowed', 'a scope the client may not use', { scope: 'openid admin' }, 'invalid_scope'],
     ['checkPkceS256', 'no code_challenge', { code_challenge: undefined }, 'invalid_request'],
     ['checkPkceS256', 'plain PKCE', { code_challenge_method: 'plain' }, 'invalid_request'],
@@ -205,6 +205,48 @@ describe('the pipeline', () => {
     await expect(result).rejects.toMatchObject({ error: 'invalid_scope' });
     expect(draft.state).toBe('st-1');
     expect(draft.codeChallenge).toBeUndefined();
+  });
+});
+
+describe('optional scope and PKCE', () => {
+  const classic: ClientRecord = { ...client, tokenEndpointAuthMethod: 'client_secret_post', requirePkce: false };
+
+  it('reads a request without scope as one for no scopes', async () => {
+    expect(await validate(paramsOf({ scope: undefined })).result).toMatchObject({ scopes: [] });
+    expect(await validate(paramsOf({ scope: '' })).result).toMatchObject({ scopes: [] });
+  });
+
+  it('lets a confidential client registered with requirePkce: false leave PKCE out', async () => {
+    const request = await validate(paramsOf({ code_challenge: undefined, code_challenge_method: undefined }), classic)
+      .result;
+    expect(request).not.toHaveProperty('codeChallenge');
+    expect(request).not.toHaveProperty('codeChallengeMethod');
+  });
+
+  it.each([
+    ['plain PKCE', { code_challenge_method: 'plain' }],
+    ['a malformed challenge', { code_challenge: 'short' }],
+    ['a challenge without its method', { code_challenge_method: undefined }],
+    ['a method without a challenge', { code_challenge: undefined }],
+  ])('still enforces PKCE that such a client sends: %s → invalid_request', async (_case, change) => {
+    expect(await firstFailure(paramsOf(change), classic)).toMatchObject({
+      check: 'checkPkceS256',
+      err: { error: 'invalid_request' },
+    });
+  });
+
+  it('keeps the challenge such a client sends', async () => {
+    expect(await validate(paramsOf(), classic).result).toMatchObject({
+      codeChallenge: CHALLENGE,
+      codeChallengeMethod: 'S256',
+    });
+  });
+
+  it('requires PKCE of a public client even if a stored record says requirePkce: false', async () => {
+    const publicWithout: ClientRecord = { ...client, requirePkce: false };
+    expect(
+      await firstFailure(paramsOf({ code_challenge: undefined, code_challenge_method: undefined }), publicWithout),
+    ).toMatchObject({ check: 'checkPkceS256', err: { error: 'invalid_request' } });
   });
 });
 

@@ -105,7 +105,6 @@ describe('errors redirected to the verified redirect URI', () => {
     ['response_type=token', { response_type: 'token' }, 'unsupported_response_type'],
     ['missing response_type', { response_type: undefined }, 'invalid_request'],
     ['scope the client may not use', { scope: 'openid admin' }, 'invalid_scope'],
-    ['missing scope', { scope: undefined }, 'invalid_scope'],
     ['unknown prompt', { prompt: 'sometimes' }, 'invalid_request'],
     ['prompt=none with login', { prompt: 'none login' }, 'invalid_request'],
     ['negative max_age', { max_age: '-1' }, 'invalid_request'],

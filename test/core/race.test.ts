@@ -1,7 +1,8 @@
-// Real races against DynamoDB Local: many redemptions of one code released together.
+// Real races against DynamoDB Local: many redemptions of one code, or uses of one pushed request, released together.
 import { expect, it } from 'vitest';
+import { authorize } from '../../lambdas/core/endpoints/authorize/authorize.js';
 import { Agent } from '../support/agent.js';
-import { obtainCode, tokenForm, validRequest } from '../support/flow.js';
+import { authorizeUrl, obtainCode, tokenForm, validRequest } from '../support/flow.js';
 import { newTestWorkspace } from '../support/workspace.js';
 
 it('50 concurrent redemptions of one code: exactly one success, 49 invalid_grant, no 5xx', async () => {
@@ -23,4 +24,26 @@ it('50 concurrent redemptions of one code: exactly one success, 49 invalid_grant
   const failures = results.filter((r) => r.status !== 200);
   expect(failures).toHaveLength(49);
   for (const f of failures) expect(f.json()).toMatchObject({ error: 'invalid_grant' });
+});
+
+it('20 concurrent uses of one pushed request: at most one starts a sign-in, 19 invalid_request_uri pages, no 5xx', async () => {
+  const t = await newTestWorkspace();
+  const form = Object.fromEntries(Object.entries(validRequest().params)) as Record<string, string>;
+  const requestUri = (await new Agent(t.ws).post('oauth2/par', { form })).json().request_uri;
+  const agents = Array.from({ length: 20 }, () => new Agent(t.ws));
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  const pending = agents.map(async (a) => {
+    await gate;
+    return a.core(authorize, 'GET', authorizeUrl({ client_id: 'spa', request_uri: requestUri }));
+  });
+  release();
+  const results = await Promise.all(pending);
+  expect(results.filter((r) => r.status >= 500)).toHaveLength(0);
+  const started = results.filter((r) => r.status === 302);
+  expect(started).toHaveLength(1);
+  expect(started[0]!.location?.pathname).toBe('/acme/main/consent');
+  const refused = results.filter((r) => r.status !== 302);
+  expect(refused).toHaveLength(19);
+  for (const r of refused) expect(r).toMatchObject({ status: 400, error: { error: 'invalid_request_uri' } });
 });

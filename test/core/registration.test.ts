@@ -150,6 +150,28 @@ describe('clientRegistrationProblems', () => {
     ['a non-boolean firstParty', (c) => (c.firstParty = 'yes'), 'client.firstParty: must be true or false'],
     ['an unknown application type', (c) => (c.applicationType = 'spa'), 'client.applicationType: must be one of'],
     [
+      'requirePkce: false on a public client',
+      (c) => ((c.tokenEndpointAuthMethod = 'none'), (c.requirePkce = false)),
+      'client.requirePkce: can be false only for a confidential client',
+    ],
+    ['a non-boolean requirePkce', (c) => (c.requirePkce = 'no'), 'client.requirePkce: must be true or false'],
+    ['a non-boolean requirePar', (c) => (c.requirePar = 1), 'client.requirePar: must be true or false'],
+    [
+      'a post-logout redirect URI over plain http',
+      (c) => (c.postLogoutRedirectUris = ['http://app.example.com/bye']),
+      `client.postLogoutRedirectUris[0]: ${MUST_BE_HTTPS}`,
+    ],
+    [
+      'a post-logout redirect URI with a fragment',
+      (c) => (c.postLogoutRedirectUris = ['https://app.example.com/bye#x']),
+      'client.postLogoutRedirectUris[0]: must not contain a fragment',
+    ],
+    [
+      'a post-logout redirect URI listed twice',
+      (c) => (c.postLogoutRedirectUris = ['https://a.example/bye', 'https://a.example/bye']),
+      'client.postLogoutRedirectUris: lists "https://a.example/bye" twice',
+    ],
+    [
       'a misspelt field',
       (c) => (c.redirectUri = 'https://app.example.com/cb'),
       'client.redirectUri: is not a known field',
@@ -183,6 +205,16 @@ describe('clientRegistrationProblems', () => {
       ),
     ).toBe('');
     expect(problemsWith((c) => ((c.grantTypes = ['client_credentials']), (c.redirectUris = [])))).toBe('');
+  });
+
+  it('accepts requirePkce: false on a confidential client, requirePar, and post-logout redirect URIs', () => {
+    expect(problemsWith((c) => (c.requirePkce = false))).toBe('');
+    expect(problemsWith((c) => ((c.tokenEndpointAuthMethod = 'client_secret_post'), (c.requirePkce = false)))).toBe('');
+    expect(problemsWith((c) => ((c.tokenEndpointAuthMethod = 'none'), (c.requirePkce = true)))).toBe('');
+    expect(problemsWith((c) => (c.requirePar = true))).toBe('');
+    expect(
+      problemsWith((c) => (c.postLogoutRedirectUris = ['https://app.example.com/bye', 'http://127.0.0.1/bye'])),
+    ).toBe('');
   });
 
   it('reports every problem at once', () => {

@@ -1,7 +1,7 @@
 // The deployed Lambda's workspace, built from the variables the construct sets.
 import { describe, expect, it, vi } from 'vitest';
 import { environmentResolver, workspaceFromEnvironment } from '../../lambdas/handlers/environment.js';
-import { settingVariable } from '../../lambdas/handlers/environment-contract.js';
+import { settingText, settingVariable } from '../../lambdas/handlers/environment-contract.js';
 import { KmsSigner } from '../../lambdas/adapters/kms/signer.js';
 import { DynamoClientStore } from '../../lambdas/adapters/dynamodb/clients.js';
 import { DynamoGrantStore } from '../../lambdas/adapters/dynamodb/grants.js';
@@ -55,6 +55,20 @@ describe('workspaceFromEnvironment', () => {
     expect(ws.settings).toEqual({ ...defaultSettings, codeTtl: 30, accessTokenTtl: 900 });
   });
 
+  it('reads a yes/no setting as the construct writes it', () => {
+    // GIVEN
+    const name = settingVariable('requirePushedAuthorizationRequests');
+
+    // WHEN
+    const on = workspaceFromEnvironment({ ...env, [name]: settingText(true) });
+    const off = workspaceFromEnvironment({ ...env, [name]: settingText(false) });
+
+    // THEN
+    expect(name).toBe('REQUIRE_PUSHED_AUTHORIZATION_REQUESTS');
+    expect(on.settings).toEqual({ ...defaultSettings, requirePushedAuthorizationRequests: true });
+    expect(off.settings).toEqual(defaultSettings);
+  });
+
   it.each([
     ['TABLE_NAME', { TABLE_NAME: undefined }],
     ['ISSUER', { ISSUER: ' ' }],
@@ -62,6 +76,8 @@ describe('workspaceFromEnvironment', () => {
     ['ACTIVE_SIGNING_KEY_ID', { ACTIVE_SIGNING_KEY_ID: 'key-other' }],
     ['ID_TOKEN_TTL', { ID_TOKEN_TTL: '1.5' }],
     ['CODE_TTL', { CODE_TTL: '-1' }],
+    ['REQUIRE_PUSHED_AUTHORIZATION_REQUESTS', { REQUIRE_PUSHED_AUTHORIZATION_REQUESTS: 'yes' }],
+    ['REQUIRE_PUSHED_AUTHORIZATION_REQUESTS', { REQUIRE_PUSHED_AUTHORIZATION_REQUESTS: '1' }],
   ])('names %s when it is wrong', (name, override) => {
     expect(() => workspaceFromEnvironment({ ...env, ...override })).toThrow(name);
   });

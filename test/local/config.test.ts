@@ -151,6 +151,11 @@ describe('parseConfig', () => {
       (c) => (c.clientSecret = 32),
       'clients[0].clientSecret: must be a non-empty string',
     ],
+    [
+      'requirePkce: false on a public client',
+      (c) => ((c.tokenEndpointAuthMethod = 'none'), delete c.clientSecret, (c.requirePkce = false)),
+      'clients[0].requirePkce: can be false only for a confidential client',
+    ],
   ])('rejects a client with %s', (_, change, problem) => {
     expect(problems(withClient(change)).join('\n')).toContain(`workspaces[0].${problem}`);
   });
@@ -177,6 +182,15 @@ describe('parseConfig', () => {
 
   it('accepts a public client without a secret', () => {
     expect(problems(withClient((c) => ((c.tokenEndpointAuthMethod = 'none'), delete c.clientSecret)))).toEqual([]);
+  });
+
+  it('accepts a confidential client without PKCE, requirePar and post-logout redirect URIs', () => {
+    const change = (c: Record<string, unknown>) => {
+      c.requirePkce = false;
+      c.requirePar = true;
+      c.postLogoutRedirectUris = ['https://app.example.com/signed-out'];
+    };
+    expect(problems(withClient(change))).toEqual([]);
   });
 
   it('rejects two clients with the same clientId', () => {

@@ -6,8 +6,10 @@ import { handler as discovery } from '../../lambdas/handlers/discovery.js';
 import { handler as jwks } from '../../lambdas/handlers/jwks.js';
 import { handler as token } from '../../lambdas/handlers/token.js';
 import { handler as userinfo } from '../../lambdas/handlers/userinfo.js';
+import { errorResponse } from '../../lambdas/core/errors.js';
+import type { Endpoint, ResponseError } from '../../lambdas/core/http.js';
 import type { Workspace } from '../../lambdas/core/workspace.js';
-import type { ApiHandler } from '../../lambdas/handlers/apigw.js';
+import { type ApiHandler, toCoreRequest, toProxyResult } from '../../lambdas/handlers/apigw.js';
 
 /** The handler modules as the source tree has them. */
 const sourceHandlers: readonly ApiHandler[] = [authorize, consent, discovery, jwks, token, userinfo];
@@ -39,6 +41,7 @@ export class Agent {
 
   private readonly issuer: string;
   private readonly handlers: readonly RoutedHandler[];
+  private readonly workspace?: Workspace;
 
   /**
    * With a workspace, drives the source handler modules and makes them serve it; with an issuer and
@@ -49,11 +52,37 @@ export class Agent {
     if ('handlers' in target) {
       this.handlers = target.handlers;
     } else {
+      this.workspace = target;
       this.handlers = sourceHandlers.map((h) => h.forWorkspaces(async () => target));
     }
   }
 
   async request(method: string, url: string, opts: RequestOptions = {}): Promise<AgentResponse> {
+    const { event, path } = this.eventOf(method, url, opts);
+    const key = `${method} ${path}`;
+    const handler = this.handlers.find((h) => h.routes.includes(key));
+    if (!handler) throw new Error(`no handler serves ${key}`);
+    return this.received(await handler(event));
+  }
+
+  /**
+   * Like `request`, but straight into a core endpoint of the agent's workspace, as its handler would call it: the
+   * response keeps `error`, the OAuth error a page or redirect carries and the wire never shows.
+   */
+  async core(
+    endpoint: Endpoint<Workspace>,
+    method: string,
+    url: string,
+    opts: RequestOptions = {},
+  ): Promise<AgentResponse & { readonly error?: ResponseError }> {
+    if (!this.workspace) throw new Error('core() drives the endpoints of a workspace given to the agent');
+    const { event, path } = this.eventOf(method, url, opts);
+    const res = await endpoint(toCoreRequest(event, path), this.workspace).catch(errorResponse);
+    return { ...this.received(toProxyResult(res)), ...(res.error && { error: res.error }) };
+  }
+
+  /** The API Gateway event of a request, and its path relative to the issuer. */
+  private eventOf(method: string, url: string, opts: RequestOptions): { event: APIGatewayProxyEvent; path: string } {
     const target = new URL(url, this.issuer + '/');
     const headers: Record<string, string> = { 'X-Forwarded-Proto': target.protocol.replace(':', ''), ...opts.headers };
     let body = opts.body ?? null;
@@ -80,10 +109,11 @@ export class Agent {
       isBase64Encoded: false,
       requestContext: { identity: { sourceIp: opts.sourceIp ?? '203.0.113.7' }, requestId: 'test' },
     } as unknown as APIGatewayProxyEvent;
-    const key = `${method} ${target.pathname.slice(new URL(this.issuer).pathname.length)}`;
-    const handler = this.handlers.find((h) => h.routes.includes(key));
-    if (!handler) throw new Error(`no handler serves ${key}`);
-    const result = await handler(event);
+    return { event, path: target.pathname.slice(new URL(this.issuer).pathname.length) };
+  }
+
+  /** Keeps the cookies a response sets (and drops those it deletes), as a browser would. */
+  private received(result: APIGatewayProxyResult): AgentResponse {
     const setCookies = (result.multiValueHeaders?.['set-cookie'] ?? []).map(String);
     for (const c of setCookies) {
       const [pair] = c.split(';');

@@ -76,6 +76,10 @@ export async function obtainCode(agent: Agent, params: AuthorizeParams, username
   return res.location!;
 }
 
+/** An `Authorization: Basic` value, id and secret form-encoded first as RFC 6749 §2.3.1 asks. */
+export const basicAuth = (id: string, secret: string): string =>
+  `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64')}`;
+
 export function tokenForm(code: string, verifier: string, extra: Record<string, string> = {}) {
   return {
     grant_type: 'authorization_code',

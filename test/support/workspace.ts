@@ -22,6 +22,7 @@ export const publicClient: ClientRegistration = {
   grantTypes: ['authorization_code'],
   scopes: ['openid', 'profile', 'email', 'orders:read'],
   audience: ['https://api.example.com'],
+  postLogoutRedirectUris: ['https://spa.example.com/signed-out', 'https://spa.example.com/bye?from=authz'],
 };
 
 export const confidentialClient: ClientRegistration = {
@@ -45,6 +46,25 @@ export const firstPartyClient: ClientRegistration = {
   clientName: 'First party',
   redirectUris: ['https://first.example.com/cb'],
   firstParty: true,
+};
+
+/** The classic web app with a backend: client_secret_post and no PKCE required. */
+export const classicClient: ClientRegistration = {
+  clientId: 'classic',
+  clientName: 'Classic web app',
+  tokenEndpointAuthMethod: 'client_secret_post',
+  redirectUris: ['https://classic.example.com/cb'],
+  grantTypes: ['authorization_code'],
+  scopes: ['openid', 'profile', 'email'],
+  requirePkce: false,
+};
+
+/** A confidential client that must push its authorization requests (RFC 9126). */
+export const pushingClient: ClientRegistration = {
+  ...confidentialClient,
+  clientId: 'pushing',
+  redirectUris: ['https://pushing.example.com/cb'],
+  requirePar: true,
 };
 
 export const nativeClient: ClientRegistration = {
@@ -94,7 +114,7 @@ export async function newTestWorkspace(
     clientKeys: new RemoteJwks({ clock }),
   };
   for (const c of [publicClient, firstPartyClient, nativeClient]) await testStore.stores.directory.putClient(c);
-  for (const c of [confidentialClient, postClient])
+  for (const c of [confidentialClient, postClient, classicClient, pushingClient])
     await testStore.stores.directory.putClient({ ...c, secretHash: hashClientSecret(TEST_SECRET) });
   const aliceSub = newId();
   const passwordHash = await hashPassword(TEST_PASSWORD);

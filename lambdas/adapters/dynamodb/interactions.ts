@@ -46,6 +46,10 @@ export class DynamoInteractionStore implements InteractionStore {
     return live(recordOf<SessionRecord>(await this.table.get(keys.session(idHash))), now);
   }
 
+  async endSession(idHash: string): Promise<void> {
+    await this.table.write({ session: deleteOf(keys.session(idHash)) });
+  }
+
   async getConsent(sub: string, clientId: string): Promise<ConsentRecord | undefined> {
     return recordOf<ConsentRecord>(await this.table.get(keys.consent(sub, clientId)));
   }

@@ -13,6 +13,8 @@ export function metadata(ws: Workspace): Record<string, unknown> {
     token_endpoint: `${ws.issuer}/oauth2/token`,
     jwks_uri: `${ws.issuer}/.well-known/jwks.json`,
     userinfo_endpoint: `${ws.issuer}/userinfo`,
+    pushed_authorization_request_endpoint: `${ws.issuer}/oauth2/par`,
+    end_session_endpoint: `${ws.issuer}/oauth2/logout`,
     scopes_supported: supportedScopes,
     claims_supported: supportedClaims,
     response_types_supported: ['code'],
@@ -27,7 +29,9 @@ export function metadata(ws: Workspace): Record<string, unknown> {
     prompt_values_supported: ['none', 'login', 'consent', 'select_account'],
     claims_parameter_supported: false,
     request_parameter_supported: false,
+    // About request objects by reference (OIDC Core §6.2); PAR's request_uri works regardless (RFC 9126 §5).
     request_uri_parameter_supported: false,
+    require_pushed_authorization_requests: ws.settings.requirePushedAuthorizationRequests,
     authorization_response_iss_parameter_supported: true,
   };
 }

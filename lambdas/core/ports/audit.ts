@@ -1,4 +1,4 @@
-// Where security-relevant events (logins, consent, token issuance, replays) are reported.
+// Where security-relevant events (logins, consent, token issuance, replays, sign-outs) are reported.
 
 export type AuditEventType =
   | 'login.succeeded'
@@ -8,7 +8,8 @@ export type AuditEventType =
   | 'consent.denied'
   | 'token.issued'
   | 'code.replayed'
-  | 'assertion.replayed';
+  | 'assertion.replayed'
+  | 'session.ended';
 
 /** Where audit events go (structured logs in Lambda). Fields carry ids and outcomes, never secrets. */
 export interface AuditSink {

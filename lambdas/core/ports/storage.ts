@@ -35,6 +35,8 @@ export interface InteractionStore {
   discardTransaction(txnId: string, now: number): Promise<void>;
 
   getSession(idHash: string, now: number): Promise<SessionRecord | undefined>;
+  /** Deletes a session (a sign-out); one that is gone already is not an error, so a sign-out can be repeated. */
+  endSession(idHash: string): Promise<void>;
   getConsent(sub: string, clientId: string): Promise<ConsentRecord | undefined>;
 }
 

@@ -16,6 +16,9 @@ const REGISTRATION_FIELDS = {
   applicationType: 'optional',
   jwks: 'optional',
   jwksUri: 'optional',
+  requirePkce: 'optional',
+  requirePar: 'optional',
+  postLogoutRedirectUris: 'optional',
 } as const satisfies Record<keyof ClientRegistration, 'required' | 'optional'>;
 
 type RegistrationField = keyof typeof REGISTRATION_FIELDS;
@@ -94,6 +97,13 @@ export const isAuthMethod = (value: unknown): value is ClientAuthMethod =>
 
 /** Whether clients of this method authenticate with a secret (generated at deploy time, or configured locally). */
 export const usesClientSecret = (method: ClientAuthMethod): boolean => SECRET_METHODS.includes(method);
+
+/**
+ * Whether the client's authorization requests must carry a PKCE challenge: only a confidential client can do
+ * without, so a public client's `requirePkce: false` (refused at registration) would change nothing anyway.
+ */
+export const pkceRequired = (client: Pick<ClientRegistration, 'requirePkce' | 'tokenEndpointAuthMethod'>): boolean =>
+  client.requirePkce !== false || client.tokenEndpointAuthMethod === 'none';
 
 /** The rule of tenant and workspace ids, which are path segments of the issuer and part of table names. */
 export function idProblem(id: string): string | undefined {
@@ -246,6 +256,8 @@ export function checkClientRegistration(
   c.string(f.clientName, `${path}.clientName`, clientNameProblem);
   c.oneOf(f.applicationType, `${path}.applicationType`, ['web', 'native']);
   c.boolean(f.firstParty, `${path}.firstParty`);
+  c.boolean(f.requirePkce, `${path}.requirePkce`);
+  c.boolean(f.requirePar, `${path}.requirePar`);
 
   const grantTypes = c.array(f.grantTypes, `${path}.grantTypes`);
   if (Array.isArray(f.grantTypes) && grantTypes.length === 0)
@@ -262,6 +274,10 @@ export function checkClientRegistration(
     c.report(`${path}.redirectUris`, 'must list at least one URI for the authorization_code grant');
   }
 
+  c.array(f.postLogoutRedirectUris, `${path}.postLogoutRedirectUris`).forEach((uri, i) =>
+    c.string(uri, `${path}.postLogoutRedirectUris[${i}]`, (u) => redirectUriProblem(u, native)),
+  );
+
   c.array(f.scopes, `${path}.scopes`).forEach((s, i) => c.string(s, `${path}.scopes[${i}]`, scopeProblem));
   c.array(f.audience, `${path}.audience`).forEach((a, i) => c.string(a, `${path}.audience[${i}]`));
 
@@ -272,6 +288,13 @@ export function checkClientRegistration(
     c.report(
       `${path}.grantTypes`,
       'client_credentials needs an authenticated client, not tokenEndpointAuthMethod "none"',
+    );
+  }
+  // Without PKCE only client authentication binds a code to its client: a public client has none.
+  if (method === 'none' && f.requirePkce === false) {
+    c.report(
+      `${path}.requirePkce`,
+      'can be false only for a confidential client (a tokenEndpointAuthMethod other than "none"): public clients always use PKCE',
     );
   }
   checkClientKeys(c, f, path, method);

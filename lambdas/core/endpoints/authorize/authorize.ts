@@ -1,13 +1,27 @@
-// GET /oauth2/authorize: validates the request, then answers from the SSO session or starts a login/consent transaction.
+// GET /oauth2/authorize: takes a pushed request or validates a plain one, then answers from the SSO session or starts a login/consent transaction.
 import { BROWSER_COOKIE, SESSION_COOKIE, browserCookie, readCookie } from '../../cookies.js';
 import { hashToken, randomToken } from '../../crypto.js';
-import { UnverifiedRedirectError, consentRequired, loginRequired, responseError, toOAuthError } from '../../errors.js';
+import {
+  UnverifiedRedirectError,
+  consentRequired,
+  invalidRequest,
+  loginRequired,
+  responseError,
+  toOAuthError,
+} from '../../errors.js';
 import { redirect, type CoreRequest, type CoreResponse } from '../../http.js';
 import type { AuthorizationRequest, ClientRecord, TransactionRecord } from '../../model.js';
 import { errorPage } from '../../pages/html.js';
+import type { Params } from '../../params.js';
 import { nowSeconds, type Workspace } from '../../workspace.js';
-import { checkClientRegistered, checkRedirectUriRegistered } from './checks.js';
-import { authorizationRequestDraft, validateAuthorizationRequest, type RedirectTarget } from './request.js';
+import { checkClientRegistered, checkRedirectUriRegistered, checkStateSingleAndBounded } from './checks.js';
+import { takePushedRequest } from './pushed-requests.js';
+import {
+  authorizationRequestDraft,
+  validateAuthorizationRequest,
+  type AuthorizationRequestDraft,
+  type RedirectTarget,
+} from './request.js';
 import { consentNeeded, errorRedirect, issueCodeAndRedirect } from './respond.js';
 
 /** With a usable session and nothing to consent to, the code is issued right away (SSO); otherwise a transaction starts. */
@@ -49,31 +63,49 @@ async function answerFromSessionOrStartInteraction(
   return redirect(`${ws.issuer}/consent?txn=${encodeURIComponent(txn.id)}`, 302, [browserCookie(req, ws, browser)]);
 }
 
+/** A request that was not pushed: refused where PAR is required (RFC 9126 §5, §6), otherwise checked (request.ts). */
+async function validatePlainRequest(
+  params: Params,
+  client: ClientRecord,
+  draft: AuthorizationRequestDraft,
+  ws: Workspace,
+): Promise<AuthorizationRequest> {
+  if (client.requirePar || ws.settings.requirePushedAuthorizationRequests) {
+    // Read first, so that the refusal carries the state back like any other redirected error.
+    checkStateSingleAndBounded(draft, params);
+    throw invalidRequest(
+      'Authorization requests must be pushed first (PAR, RFC 9126) and referred to by request_uri.',
+      client.requirePar ? `client ${client.clientId} requires PAR` : 'workspace requires PAR',
+    );
+  }
+  return validateAuthorizationRequest(params, client, draft, ws);
+}
+
 export async function authorize(req: CoreRequest, ws: Workspace): Promise<CoreResponse> {
   const params = req.query;
   let client: ClientRecord;
+  let pushed: AuthorizationRequest | undefined;
   let target: RedirectTarget;
-  // Stage 1: until the client and its redirect URI are verified, an error is a page, never a redirect.
+  // Stage 1: until the client and its redirect URI are verified, an error is a page, never a redirect. A pushed
+  // request had its redirect URI verified when it was pushed; its other parameters are ignored here (RFC 9126 §4).
   try {
     client = await checkClientRegistered(params, ws);
-    target = checkRedirectUriRegistered(params, client);
+    pushed = await takePushedRequest(params, client, ws);
+    target = pushed ?? checkRedirectUriRegistered(params, client);
   } catch (err) {
     if (err instanceof UnverifiedRedirectError)
       return errorPage(400, 'This sign-in link is not valid', err.description, responseError(err));
     throw err;
   }
-  // Stage 2: the redirectable checks (request.ts); an error goes back to the client with the state read so far.
+  // Stage 2: a pushed request was checked when it was pushed; a plain one gets the redirectable checks. An error
+  // goes back to the client with the state read so far.
   const draft = authorizationRequestDraft(client, target);
   try {
-    return await answerFromSessionOrStartInteraction(
-      req,
-      ws,
-      client,
-      await validateAuthorizationRequest(params, client, draft, ws),
-    );
+    const request = pushed ?? (await validatePlainRequest(params, client, draft, ws));
+    return await answerFromSessionOrStartInteraction(req, ws, client, request);
   } catch (err) {
     const e = toOAuthError(err);
     if (!e.expose) throw err;
-    return errorRedirect(ws, { redirectUri: target.redirectUri, state: draft.state }, e, 302);
+    return errorRedirect(ws, pushed ?? draft, e, 302);
   }
 }

@@ -13,7 +13,7 @@ import {
 } from '../../errors.js';
 import type { ClientRecord, Prompt } from '../../model.js';
 import { optional, parseScope, required, splitSpaceDelimited, type Params } from '../../params.js';
-import { isClientId } from '../../registration/registration.js';
+import { isClientId, pkceRequired } from '../../registration/registration.js';
 import { requestedResources } from '../../resource-indicators.js';
 import type { Workspace } from '../../workspace.js';
 import type { AuthorizationRequestDraft, RedirectTarget } from './request.js';
@@ -108,11 +108,9 @@ export function checkResponseModeIsQuery(_draft: AuthorizationRequestDraft, para
     throw invalidRequest('Only response_mode=query is supported.', 'response_mode not query');
 }
 
-/** scope is sent, once, and names at least one scope. */
-export function checkScopePresent(draft: AuthorizationRequestDraft, params: Params): void {
-  const scopes = parseScope(optional(params, 'scope'));
-  if (scopes.length === 0) throw invalidScope('The scope parameter is required.', 'scope missing');
-  draft.scopes = scopes;
+/** scope, when sent, is sent once and is not oversized; left out, the request is plain OAuth 2.0 for no scopes. */
+export function checkScopeSingleAndBounded(draft: AuthorizationRequestDraft, params: Params): void {
+  draft.scopes = parseScope(optional(params, 'scope'));
 }
 
 /** Every requested scope is one the client is registered for. */
@@ -128,10 +126,14 @@ export function checkScopeAllowed(draft: AuthorizationRequestDraft, _params: Par
 /** RFC 7636 §4.2: a challenge is the 43-character base64url of a SHA-256. */
 const S256_CHALLENGE = /^[A-Za-z0-9_-]{43}$/;
 
-/** PKCE is required, with method S256 and a well-formed challenge (RFC 7636, OAuth 2.1). */
-export function checkPkceS256(draft: AuthorizationRequestDraft, params: Params): void {
+/**
+ * PKCE with method S256 and a well-formed challenge (RFC 7636, OAuth 2.1), required unless the client is a
+ * confidential one registered with `requirePkce: false`; a challenge sent is checked all the same (no downgrade).
+ */
+export function checkPkceS256(draft: AuthorizationRequestDraft, params: Params, client: ClientRecord): void {
   const challenge = optional(params, 'code_challenge');
   const method = optional(params, 'code_challenge_method');
+  if (!challenge && method === undefined && !pkceRequired(client)) return;
   if (!challenge)
     throw invalidRequest(
       'PKCE is required: send code_challenge with code_challenge_method=S256.',

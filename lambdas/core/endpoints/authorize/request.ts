@@ -1,5 +1,5 @@
 // The authorization request as one ordered pipeline of checks, so that every endpoint taking such a request
-// (GET /oauth2/authorize today, a pushed authorization request later) validates it the same way.
+// (GET /oauth2/authorize, POST /oauth2/par) validates it the same way.
 import type { AuthorizationRequest, ClientRecord } from '../../model.js';
 import type { Params } from '../../params.js';
 import type { Workspace } from '../../workspace.js';
@@ -17,7 +17,7 @@ import {
   checkResponseModeIsQuery,
   checkResponseTypeIsCode,
   checkScopeAllowed,
-  checkScopePresent,
+  checkScopeSingleAndBounded,
   checkStateSingleAndBounded,
 } from './checks.js';
 
@@ -50,9 +50,9 @@ export type AuthorizationRequestCheck = (
  *  4. response_type  checkResponseTypeIsCode        invalid_request (missing, repeated), unsupported_response_type
  *  5. client grants  checkClientMayUseCodeGrant     unauthorized_client
  *  6. response_mode  checkResponseModeIsQuery       invalid_request
- *  7. scope          checkScopePresent              invalid_request (repeated), invalid_scope (missing)
+ *  7. scope          checkScopeSingleAndBounded     invalid_request (repeated, oversized); left out: no scopes
  *  8. scope          checkScopeAllowed              invalid_scope
- *  9. PKCE           checkPkceS256                  invalid_request
+ *  9. PKCE           checkPkceS256                  invalid_request (also when sent by a client that may omit it)
  * 10. prompt         checkPromptValuesKnown         invalid_request
  * 11. prompt         checkPromptNoneAlone           invalid_request
  * 12. resource       checkResourcesAllowed          invalid_target, invalid_request (oversized)
@@ -67,7 +67,7 @@ export const AUTHORIZATION_REQUEST_CHECKS: readonly AuthorizationRequestCheck[] 
   checkResponseTypeIsCode,
   checkClientMayUseCodeGrant,
   checkResponseModeIsQuery,
-  checkScopePresent,
+  checkScopeSingleAndBounded,
   checkScopeAllowed,
   checkPkceS256,
   checkPromptValuesKnown,
@@ -94,8 +94,8 @@ export async function validateAuthorizationRequest(
   ws?: Workspace,
 ): Promise<AuthorizationRequest> {
   for (const check of AUTHORIZATION_REQUEST_CHECKS) await check(draft, params, client, ws);
-  const { scopes, codeChallenge, codeChallengeMethod, prompt, resources } = draft;
-  if (!scopes || !codeChallenge || !codeChallengeMethod || !prompt || !resources) {
+  const { scopes, prompt, resources } = draft;
+  if (!scopes || !prompt || !resources) {
     throw new Error('The authorization request checks left the request incomplete.');
   }
   return {
@@ -103,10 +103,12 @@ export async function validateAuthorizationRequest(
     redirectUri: draft.redirectUri,
     redirectUriSent: draft.redirectUriSent,
     scopes,
-    codeChallenge,
-    codeChallengeMethod,
     prompt,
     resources,
+    ...(draft.codeChallenge !== undefined && {
+      codeChallenge: draft.codeChallenge,
+      codeChallengeMethod: draft.codeChallengeMethod,
+    }),
     ...(draft.state !== undefined && { state: draft.state }),
     ...(draft.nonce !== undefined && { nonce: draft.nonce }),
     ...(draft.maxAge !== undefined && { maxAge: draft.maxAge }),

@@ -8,12 +8,13 @@ import { nowSeconds, type Workspace } from '../../workspace.js';
 
 /**
  * The client's redirect URI with the response parameters appended; the registered URI, query included,
- * is kept exactly as registered (RFC 6749 §3.1.2), never re-serialized.
+ * is kept exactly as registered (RFC 6749 §3.1.2), never re-serialized. Post-logout redirects are built the same way.
  */
-function responseLocation(redirectUri: string, params: Readonly<Record<string, string | undefined>>): string {
+export function responseLocation(redirectUri: string, params: Readonly<Record<string, string | undefined>>): string {
   const query = new URLSearchParams();
   for (const [k, v] of Object.entries(params)) if (v !== undefined) query.append(k, v);
-  return `${redirectUri}${redirectUri.includes('?') ? '&' : '?'}${query}`;
+  const text = query.toString();
+  return text ? `${redirectUri}${redirectUri.includes('?') ? '&' : '?'}${text}` : redirectUri;
 }
 
 type Target = Pick<AuthorizationRequest, 'redirectUri' | 'state'>;
@@ -34,8 +35,9 @@ export function errorRedirect(ws: Workspace, target: Target, err: OAuthError, st
 }
 
 /**
- * Consent is asked unless the client is first-party or the user's earlier consent already covers every
- * scope; the remembered consent is read only when that decides it.
+ * Consent is asked unless the client is first-party, the request asks for no scopes (nothing to consent to,
+ * whatever `prompt` says), or the user's earlier consent already covers every scope; the remembered consent
+ * is read only when that decides it.
  */
 export async function consentNeeded(
   ws: Workspace,
@@ -43,7 +45,7 @@ export async function consentNeeded(
   request: AuthorizationRequest,
   sub: string,
 ): Promise<boolean> {
-  if (client.firstParty) return false;
+  if (client.firstParty || request.scopes.length === 0) return false;
   if (request.prompt.includes('consent')) return true;
   const consent = await ws.interactions.getConsent(sub, client.clientId);
   return !request.scopes.every((s) => consent?.scopes.includes(s));
@@ -70,13 +72,13 @@ export async function issueCodeAndRedirect(
     clientId: client.clientId,
     redirectUri: request.redirectUri,
     redirectUriSent: request.redirectUriSent,
-    codeChallenge: request.codeChallenge,
     scopes: request.scopes,
     sub: user.sub,
     authTime: user.authTime,
     audience,
     expiresAt: now + ws.settings.codeTtl,
     ...(request.nonce !== undefined && { nonce: request.nonce }),
+    ...(request.codeChallenge !== undefined && { codeChallenge: request.codeChallenge }),
   };
   await ws.grants.issueCode(record, { transactionId: opts.transactionId, consent: opts.consent }, now);
   return redirect(

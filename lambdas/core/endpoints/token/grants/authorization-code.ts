@@ -32,6 +32,15 @@ function checkBindings(code: CodeRecord, client: ClientRecord, params: Params): 
   if ((code.redirectUriSent || redirectUri !== undefined) && redirectUri !== code.redirectUri) {
     throw invalidGrant('redirect_uri does not match the authorization request.', 'redirect_uri mismatch');
   }
+  if (code.codeChallenge === undefined) {
+    // RFC 9700 §4.8 (PKCE downgrade): a verifier for a code issued without a challenge means the request was altered.
+    if (verifier !== undefined)
+      throw invalidGrant(
+        'code_verifier was sent, but the authorization request had no code_challenge.',
+        'code_verifier without challenge',
+      );
+    return;
+  }
   if (verifier === undefined) throw invalidGrant('code_verifier is required.', 'code_verifier missing');
   if (!VERIFIER.test(verifier) || !safeEqual(s256(verifier), code.codeChallenge)) {
     throw invalidGrant('code_verifier does not match the code_challenge.', 'code_verifier mismatch');
