@@ -22,6 +22,13 @@ export interface WorkspaceSettings {
   readonly maxFailuresPerUsername: number;
   /** Failed logins per source address per window before logins from it are refused. @default 20 */
   readonly maxFailuresPerAddress: number;
+  /** How long a refresh token stays good unused, seconds; each rotation starts it anew. @default 1209600 (14 days) */
+  readonly refreshTokenIdleTtl: number;
+  /**
+   * How long a grant's refresh tokens may be rotated in all, seconds from the code's redemption; no successor
+   * outlives it. @default 2592000 (30 days)
+   */
+  readonly refreshTokenAbsoluteTtl: number;
 }
 
 export const defaultSettings: WorkspaceSettings = {
@@ -33,6 +40,8 @@ export const defaultSettings: WorkspaceSettings = {
   loginThrottleWindow: 900,
   maxFailuresPerUsername: 5,
   maxFailuresPerAddress: 20,
+  refreshTokenIdleTtl: 14 * 86_400,
+  refreshTokenAbsoluteTtl: 30 * 86_400,
 };
 
 export interface Workspace {

@@ -25,14 +25,20 @@ describe('metadata', () => {
       token_endpoint: `${t.ws.issuer}/oauth2/token`,
       jwks_uri: `${t.ws.issuer}/.well-known/jwks.json`,
       userinfo_endpoint: `${t.ws.issuer}/userinfo`,
+      revocation_endpoint: `${t.ws.issuer}/oauth2/revoke`,
+      introspection_endpoint: `${t.ws.issuer}/oauth2/introspect`,
       code_challenge_methods_supported: ['S256'],
       authorization_response_iss_parameter_supported: true,
       response_types_supported: ['code'],
       id_token_signing_alg_values_supported: ['RS256'],
-      grant_types_supported: ['authorization_code'],
+      grant_types_supported: ['authorization_code', 'refresh_token'],
     });
     expect(oidc.token_endpoint_auth_methods_supported).toEqual(
       expect.arrayContaining(['client_secret_basic', 'client_secret_post', 'none']),
+    );
+    expect(oidc.revocation_endpoint_auth_methods_supported).toEqual(oidc.token_endpoint_auth_methods_supported);
+    expect(oidc.introspection_endpoint_auth_methods_supported).toEqual(
+      oidc.token_endpoint_auth_methods_supported.filter((m: string) => m !== 'none'),
     );
     expect(oidc.scopes_supported).toEqual(expect.arrayContaining(['openid', 'profile', 'email']));
   });

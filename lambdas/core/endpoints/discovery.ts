@@ -13,6 +13,8 @@ export function metadata(ws: Workspace): Record<string, unknown> {
     token_endpoint: `${ws.issuer}/oauth2/token`,
     jwks_uri: `${ws.issuer}/.well-known/jwks.json`,
     userinfo_endpoint: `${ws.issuer}/userinfo`,
+    revocation_endpoint: `${ws.issuer}/oauth2/revoke`,
+    introspection_endpoint: `${ws.issuer}/oauth2/introspect`,
     scopes_supported: supportedScopes,
     claims_supported: supportedClaims,
     response_types_supported: ['code'],
@@ -22,6 +24,9 @@ export function metadata(ws: Workspace): Record<string, unknown> {
     id_token_signing_alg_values_supported: signingAlgs(ws),
     userinfo_signing_alg_values_supported: [],
     token_endpoint_auth_methods_supported: AUTH_METHODS,
+    revocation_endpoint_auth_methods_supported: AUTH_METHODS,
+    // Public clients may not introspect (see ClientRegistration.introspection), so `none` is not offered here.
+    introspection_endpoint_auth_methods_supported: AUTH_METHODS.filter((m) => m !== 'none'),
     code_challenge_methods_supported: ['S256'],
     prompt_values_supported: ['none', 'login', 'consent', 'select_account'],
     claims_parameter_supported: false,

@@ -7,7 +7,9 @@ export type AuditEventType =
   | 'consent.granted'
   | 'consent.denied'
   | 'token.issued'
-  | 'code.replayed';
+  | 'token.revoked'
+  | 'code.replayed'
+  | 'refresh.replayed';
 
 /** Where audit events go (structured logs in Lambda). Fields carry ids and outcomes, never secrets. */
 export interface AuditSink {

@@ -13,6 +13,7 @@ const REGISTRATION_FIELDS = {
   audience: 'optional',
   firstParty: 'optional',
   applicationType: 'optional',
+  introspection: 'optional',
 } as const satisfies Record<keyof ClientRegistration, 'required' | 'optional'>;
 
 type RegistrationField = keyof typeof REGISTRATION_FIELDS;
@@ -114,6 +115,7 @@ export function checkClientRegistration(
   c.string(f.clientName, `${path}.clientName`, clientNameProblem);
   c.oneOf(f.applicationType, `${path}.applicationType`, ['web', 'native']);
   c.boolean(f.firstParty, `${path}.firstParty`);
+  c.boolean(f.introspection, `${path}.introspection`);
 
   const grantTypes = c.array(f.grantTypes, `${path}.grantTypes`);
   if (Array.isArray(f.grantTypes) && grantTypes.length === 0)
@@ -138,6 +140,12 @@ export function checkClientRegistration(
       c.report(
         `${path}.grantTypes`,
         'client_credentials needs an authenticated client, not tokenEndpointAuthMethod "none"',
+      );
+    }
+    if (f.tokenEndpointAuthMethod === 'none' && f.introspection === true) {
+      c.report(
+        `${path}.introspection`,
+        'introspection needs an authenticated client (a resource server), not tokenEndpointAuthMethod "none"',
       );
     }
   }
