@@ -36,8 +36,8 @@ describe('least privilege', () => {
       authorize: [tableStatement('dynamodb:GetItem', 'dynamodb:PutItem')],
       consent: [tableStatement('dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem')],
       token: [
-        tableStatement('dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'),
-        { Effect: 'Allow', Action: 'kms:GetPublicKey', Resource: key('current') },
+        tableStatement('dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:ConditionCheckItem'),
+        { Effect: 'Allow', Action: 'kms:GetPublicKey', Resource: [key('old'), key('current')] },
         {
           Effect: 'Allow',
           Action: 'kms:Sign',
@@ -50,7 +50,7 @@ describe('least privilege', () => {
       jwks: [{ Effect: 'Allow', Action: 'kms:GetPublicKey', Resource: [key('old'), key('current')] }],
       discovery: [],
       userinfo: [
-        tableStatement('dynamodb:GetItem'),
+        tableStatement('dynamodb:GetItem', 'dynamodb:BatchGetItem'),
         { Effect: 'Allow', Action: 'kms:GetPublicKey', Resource: [key('old'), key('current')] },
       ],
     };

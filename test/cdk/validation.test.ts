@@ -22,6 +22,8 @@ describe('prop validation', () => {
     ['accessTokenLifetime', { accessTokenLifetime: Duration.millis(90_500) }],
     ['idTokenLifetime', { idTokenLifetime: Duration.days(2) }],
     ['sessionLifetime', { sessionLifetime: Duration.seconds(5) }],
+    ['refreshTokenIdleLifetime', { refreshTokenIdleLifetime: Duration.days(400) }],
+    ['refreshTokenAbsoluteLifetime', { refreshTokenAbsoluteLifetime: Duration.seconds(30) }],
     ['signingAlgorithm', { signingAlgorithm: 'HS256' as never }],
     ['signingKeys', { signingKeys: [] }],
     ['signingKeys[1]', { signingKeys: ['a', 'a'] }],
@@ -43,6 +45,7 @@ describe('prop validation', () => {
     ],
     ['clients[0].redirectUris[0]', { clients: [client({ applicationType: 'native', redirectUris: ['myapp:/cb'] })] }],
     ['clients[0].grantTypes', { clients: [client({ grantTypes: ['client_credentials'] })] }],
+    ['clients[0].introspection', { clients: [client({ introspection: true })] }],
     ['clients[0].redirectUri', { clients: [client({ redirectUri: 'https://app.example.com/cb' })] }],
     ['clients[1].clientId', { clients: [spa, client({})] }],
   ])('names `%s`', (prop, props) => {
