@@ -94,6 +94,18 @@ export interface AuthorizationServerProps {
    */
   readonly requirePushedAuthorizationRequests?: boolean;
   /**
+   * How long a refresh token stays good unused, 1 minute to 365 days; every rotation starts it anew, but no
+   * refresh token outlives `refreshTokenAbsoluteLifetime`.
+   * @default Duration.days(14)
+   */
+  readonly refreshTokenIdleLifetime?: Duration;
+  /**
+   * How long the refresh tokens of one sign-in can be rotated in all, from the code's redemption, 1 minute to
+   * 365 days; after it the user signs in again.
+   * @default Duration.days(30)
+   */
+  readonly refreshTokenAbsoluteLifetime?: Duration;
+  /**
    * Algorithm of every token: `RS256` and `PS256` on `RSA_2048` keys, `ES256` on `ECC_NIST_P256` keys.
    * RS256 is what every OIDC client and API Gateway's JWT authorizers accept, and RSA requests are the
    * cheaper KMS request class. Every key of the workspace uses it; switching between RSA and ES256
@@ -159,6 +171,18 @@ const LIFETIMES = [
   { prop: 'accessTokenLifetime', setting: 'accessTokenTtl', min: Duration.minutes(1), max: Duration.hours(24) },
   { prop: 'idTokenLifetime', setting: 'idTokenTtl', min: Duration.minutes(1), max: Duration.hours(24) },
   { prop: 'sessionLifetime', setting: 'sessionTtl', min: Duration.minutes(1), max: Duration.days(30) },
+  {
+    prop: 'refreshTokenIdleLifetime',
+    setting: 'refreshTokenIdleTtl',
+    min: Duration.minutes(1),
+    max: Duration.days(365),
+  },
+  {
+    prop: 'refreshTokenAbsoluteLifetime',
+    setting: 'refreshTokenAbsoluteTtl',
+    min: Duration.minutes(1),
+    max: Duration.days(365),
+  },
 ] as const satisfies readonly {
   prop: keyof AuthorizationServerProps;
   setting: keyof WorkspaceSettings;
@@ -489,18 +513,15 @@ export class AuthorizationServer extends Construct {
         new iam.PolicyStatement({ actions: [...access.table], resources: [this.table.tableArn] }),
       );
     }
-    if (access.keys === 'verify') {
+    if (access.keys !== 'none') {
       role.addToPrincipalPolicy(
         new iam.PolicyStatement({
           actions: ['kms:GetPublicKey'],
           resources: Object.values(this.signingKeys).map((key) => key.keyArn),
         }),
       );
-    } else if (access.keys === 'sign') {
-      // The signer needs the active key's public JWK for the `kid` header, and nothing of the other keys.
-      role.addToPrincipalPolicy(
-        new iam.PolicyStatement({ actions: ['kms:GetPublicKey'], resources: [this.signingKey.keyArn] }),
-      );
+    }
+    if (access.keys === 'sign') {
       role.addToPrincipalPolicy(
         new iam.PolicyStatement({
           actions: ['kms:Sign'],

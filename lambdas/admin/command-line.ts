@@ -23,6 +23,7 @@ COMMAND:
   users set-password USERNAME [--password-stdin]
   users disable USERNAME
   users enable USERNAME
+  users sign-out USERNAME
   users list [--json]
   clients list [--json]
   clients rotate-secret CLIENT_ID [--secret-arn ARN]
@@ -32,6 +33,10 @@ Passwords are typed twice at a prompt that does not echo them, or piped in with 
 (all of stdin, less one final line break); never given as arguments. At least ${MIN_PASSWORD_LENGTH} characters.
 --claims is a JSON object of OIDC claims, e.g. '{"name":"Alice","email":"alice@example.com"}';
 the server assigns "sub". Lists never show password hashes or secret hashes.
+
+users sign-out ends what the user's earlier sign-ins gave: browser sessions no longer count at
+/oauth2/authorize, refresh tokens stop working, access tokens introspect as inactive and userinfo
+refuses them (an API that only checks signatures accepts an access token until it expires).
 
 clients rotate-secret makes a new 256-bit secret and stores only its hash. The secret is printed once,
 alone on stdout; with --secret-arn it is written into that Secrets Manager secret instead (a JSON object
@@ -56,7 +61,7 @@ export type Target =
 export type Action =
   | { readonly kind: 'users add'; readonly username: string; readonly claims: Claims; readonly passwordStdin: boolean }
   | { readonly kind: 'users set-password'; readonly username: string; readonly passwordStdin: boolean }
-  | { readonly kind: 'users disable' | 'users enable'; readonly username: string }
+  | { readonly kind: 'users disable' | 'users enable' | 'users sign-out'; readonly username: string }
   | { readonly kind: 'users list' | 'clients list'; readonly json: boolean }
   | { readonly kind: 'clients rotate-secret'; readonly clientId: string; readonly secretArn?: string };
 
@@ -86,6 +91,7 @@ const COMMANDS = {
   'users set-password': { operand: 'USERNAME', options: ['password-stdin'] },
   'users disable': { operand: 'USERNAME', options: [] },
   'users enable': { operand: 'USERNAME', options: [] },
+  'users sign-out': { operand: 'USERNAME', options: [] },
   'users list': { options: ['json'] },
   'clients list': { options: ['json'] },
   'clients rotate-secret': { operand: 'CLIENT_ID', options: ['secret-arn'] },
@@ -167,6 +173,7 @@ function actionOf(kind: Action['kind'], operand: string, values: Values): Action
       return { kind, username: operand, passwordStdin };
     case 'users disable':
     case 'users enable':
+    case 'users sign-out':
       return { kind, username: operand };
     case 'users list':
     case 'clients list':

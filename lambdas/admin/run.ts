@@ -4,7 +4,7 @@ import type { Stores } from '../core/ports/storage.js';
 import { type SecretDestination, listClients, printClients, printSecret, rotateClientSecret } from './clients.js';
 import type { Action } from './command-line.js';
 import { type PasswordInput, readNewPassword } from './password.js';
-import { addUser, listUsers, printUsers, setDisabled, setPassword } from './users.js';
+import { addUser, listUsers, printUsers, setDisabled, setPassword, signOutUser } from './users.js';
 
 /** The storage ports the admin actions use. */
 export type AdminStores = Pick<Stores, 'clients' | 'directory' | 'users'>;
@@ -42,6 +42,12 @@ export async function runAction(action: Action, { stores, io, secretsManager }: 
       stdout.write(`${disabled ? 'Disabled' : 'Enabled'} user ${action.username}.\n`);
       return;
     }
+    case 'users sign-out':
+      await signOutUser(stores, action.username);
+      stdout.write(
+        `Signed out user ${action.username}: sessions, refresh tokens and access tokens from earlier sign-ins no longer count.\n`,
+      );
+      return;
     case 'users list':
       printUsers(await listUsers(stores), stdout, action.json);
       return;

@@ -1,4 +1,4 @@
-// User administration of one workspace: add, set password, disable, enable, list; passwords and hashes stay inside.
+// User administration of one workspace: add, set password, disable, enable, sign out, list; passwords and hashes stay inside.
 import type { Writable } from 'node:stream';
 import { hashPassword, newId } from '../core/crypto.js';
 import { ConditionFailed } from '../core/errors.js';
@@ -71,6 +71,19 @@ export async function setDisabled(
   disabled: boolean,
 ): Promise<void> {
   await update(stores, username, { disabled });
+}
+
+/**
+ * Signs the user out everywhere as of `at` (epoch seconds): browser sessions, grants and their refresh tokens,
+ * and the introspection of access tokens, resting on a sign-in at or before it no longer count. Signing in
+ * again works as before.
+ */
+export async function signOutUser(
+  stores: Pick<Stores, 'directory'>,
+  username: string,
+  at: number = Math.floor(Date.now() / 1000),
+): Promise<void> {
+  await update(stores, username, { signedOutAt: at });
 }
 
 export async function listUsers(stores: Pick<Stores, 'directory'>): Promise<UserView[]> {

@@ -74,6 +74,10 @@ export const invalidGrant = (description: string, detail?: string) =>
 export const unauthorizedClient = (description: string, detail?: string) =>
   new OAuthError('unauthorized_client', description, { detail });
 
+/** An authenticated client calling an endpoint it is not registered for (introspection): refused with 403. */
+export const clientNotPermitted = (description: string, detail?: string) =>
+  new OAuthError('unauthorized_client', description, { status: 403, detail });
+
 export const unsupportedGrantType = (description: string, detail?: string) =>
   new OAuthError('unsupported_grant_type', description, { detail });
 

@@ -58,7 +58,12 @@ export function noStoreJson(status: number, body: unknown, headers: Record<strin
   return jsonResponse(status, body, { 'cache-control': 'no-store', pragma: 'no-cache', ...headers });
 }
 
-/** CORS preflight for the JSON endpoints that take an Authorization header (token, userinfo). */
+/** An empty 200 that is never cached (RFC 7009 §2.2); like the JSON endpoints, callable cross-origin. */
+export function emptyOk(): CoreResponse {
+  return { status: 200, headers: { 'access-control-allow-origin': '*', 'cache-control': 'no-store' }, body: '' };
+}
+
+/** CORS preflight for the JSON endpoints that take an Authorization header (token, revocation, userinfo). */
 export async function preflight(): Promise<CoreResponse> {
   return {
     status: 204,

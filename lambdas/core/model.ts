@@ -33,6 +33,11 @@ export interface ClientRegistration {
   readonly jwks?: ClientJwkSet;
   /** Where a `private_key_jwt` client publishes its JWK Set: https, or http on loopback. @default none */
   readonly jwksUri?: string;
+  /**
+   * May call the introspection endpoint (RFC 7662): for resource servers, which learn from it whether a token
+   * still stands. Confidential clients only. @default false
+   */
+  readonly introspection?: boolean;
 }
 
 /** A public JSON Web Key (RFC 7517 §4) as a client registers or publishes it; private members are refused. */
@@ -63,6 +68,11 @@ export interface UserRecord {
   /** OIDC standard claims (`name`, `email`, `email_verified`, …) released by scope. */
   readonly claims: Readonly<Record<string, unknown>>;
   readonly disabled?: boolean;
+  /**
+   * When the user was last signed out everywhere (epoch seconds): sessions, grants and tokens resting on an
+   * authentication at or before it no longer count.
+   */
+  readonly signedOutAt?: number;
 }
 
 export type Prompt = 'none' | 'login' | 'consent';
@@ -147,11 +157,38 @@ export interface GrantRecord {
   readonly clientId: string;
   readonly sub: string;
   readonly scopes: readonly string[];
+  /** The `aud` values its tokens may carry: the resources of the authorization request, or the client's default. */
+  readonly audience: readonly string[];
+  /** When the user authenticated for it: a sign-out after that ends it. */
+  readonly authTime: number;
   readonly createdAt: number;
+  /** Its absolute end: no refresh token of the family is good after it. */
   readonly expiresAt: number;
+}
+
+/** A refresh token, stored under its hash only; each use consumes it and writes its successor (rotation). */
+export interface RefreshTokenRecord {
+  /** SHA-256 of the token. */
+  readonly tokenHash: string;
+  /** The grant (token family) it belongs to. */
+  readonly grantId: string;
+  readonly clientId: string;
+  readonly sub: string;
+  /** The grant's scopes: a refresh request may narrow them for the access token it gets, never widen them. */
+  readonly scopes: readonly string[];
+  /** The grant's audience: a refresh request's `resource` values must be among them. */
+  readonly audience: readonly string[];
+  readonly authTime: number;
+  readonly issuedAt: number;
+  /** Its idle end: unused until then, it is dead. Never after `grantExpiresAt`. */
+  readonly expiresAt: number;
+  /** The grant's absolute end, which every successor inherits. */
+  readonly grantExpiresAt: number;
 }
 
 /** Everything a successful code redemption writes, atomically with consuming the code. */
 export interface Issuance {
   readonly grant: GrantRecord;
+  /** The first refresh token of the family, when the client gets one. */
+  readonly refreshToken?: RefreshTokenRecord;
 }

@@ -1,5 +1,6 @@
 // Reading OAuth parameters strictly: no duplicates, no oversized values, empty means absent.
 import { invalidRequest, type OAuthError } from './errors.js';
+import { isFormBody, parseForm, type CoreRequest } from './http.js';
 
 export type Params = Readonly<Record<string, readonly string[]>>;
 
@@ -29,6 +30,14 @@ export function required(params: Params, name: string, fail: ErrorFactory = inva
   const value = optional(params, name, fail);
   if (value === undefined) throw fail(`The ${name} parameter is required.`, `${name} missing`);
   return value;
+}
+
+/** The parameters of a client's POST to a JSON endpoint (token, revocation, introspection): a form body, or `invalid_request`. */
+export function formParams(req: CoreRequest, what: string): Params {
+  if (!isFormBody(req)) {
+    throw invalidRequest(`The ${what} request must be application/x-www-form-urlencoded.`, 'body not form-urlencoded');
+  }
+  return parseForm(req.body);
 }
 
 /** Every value of a parameter that may repeat (RFC 8707 `resource`). */

@@ -25,6 +25,13 @@ export interface WorkspaceSettings {
   readonly maxFailuresPerAddress: number;
   /** Whether every client must push its authorization requests first (RFC 9126 §5). @default false */
   readonly requirePushedAuthorizationRequests: boolean;
+  /** How long a refresh token stays good unused, seconds; each rotation starts it anew. @default 1209600 (14 days) */
+  readonly refreshTokenIdleTtl: number;
+  /**
+   * How long a grant's refresh tokens may be rotated in all, seconds from the code's redemption; no successor
+   * outlives it. @default 2592000 (30 days)
+   */
+  readonly refreshTokenAbsoluteTtl: number;
 }
 
 export const defaultSettings: WorkspaceSettings = {
@@ -37,6 +44,8 @@ export const defaultSettings: WorkspaceSettings = {
   maxFailuresPerUsername: 5,
   maxFailuresPerAddress: 20,
   requirePushedAuthorizationRequests: false,
+  refreshTokenIdleTtl: 14 * 86_400,
+  refreshTokenAbsoluteTtl: 30 * 86_400,
 };
 
 export interface Workspace {

@@ -4,10 +4,10 @@
 export const handlerManifest = {
   authorize: ['GET /oauth2/authorize', 'POST /oauth2/par'],
   consent: ['GET /consent', 'POST /consent', 'GET /oauth2/logout', 'POST /oauth2/logout'],
-  token: ['POST /oauth2/token', 'OPTIONS /oauth2/token'],
+  token: ['POST /oauth2/token', 'OPTIONS /oauth2/token', 'POST /oauth2/revoke', 'OPTIONS /oauth2/revoke'],
   jwks: ['GET /.well-known/jwks.json'],
   discovery: ['GET /.well-known/openid-configuration', 'GET /.well-known/oauth-authorization-server'],
-  userinfo: ['GET /userinfo', 'POST /userinfo', 'OPTIONS /userinfo'],
+  userinfo: ['GET /userinfo', 'POST /userinfo', 'OPTIONS /userinfo', 'POST /oauth2/introspect'],
 } as const satisfies Record<string, readonly string[]>;
 
 export type HandlerName = keyof typeof handlerManifest;

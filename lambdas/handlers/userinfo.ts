@@ -1,4 +1,5 @@
-// Lambda entry point: OIDC UserInfo.
+// Lambda entry point: OIDC UserInfo and RFC 7662 introspection, the endpoints that read tokens without signing any.
+import { introspection } from '../core/endpoints/introspection.js';
 import { userinfo } from '../core/endpoints/userinfo.js';
 import { preflight } from '../core/http.js';
 import { apiHandler } from './apigw.js';
@@ -7,4 +8,5 @@ export const handler = apiHandler('userinfo', {
   'GET /userinfo': userinfo,
   'POST /userinfo': userinfo,
   'OPTIONS /userinfo': preflight,
+  'POST /oauth2/introspect': introspection,
 });

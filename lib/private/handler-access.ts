@@ -4,6 +4,7 @@ import type { HandlerName } from '../../lambdas/handlers/manifest.js';
 /** DynamoDB actions on the workspace table; transactions need the actions of the items they contain. */
 export type TableAction =
   | 'dynamodb:GetItem'
+  | 'dynamodb:BatchGetItem'
   | 'dynamodb:PutItem'
   | 'dynamodb:UpdateItem'
   | 'dynamodb:DeleteItem'
@@ -13,7 +14,8 @@ export type TableAction =
 /**
  * - `none`: no KMS access.
  * - `verify`: `kms:GetPublicKey` on every key of the workspace (to publish or verify with them).
- * - `sign`: `kms:GetPublicKey` and `kms:Sign` (conditioned on the algorithm) on the active key only.
+ * - `sign`: that, and `kms:Sign` (conditioned on the algorithm) on the active key only. The signer reads the
+ *   active key's public JWK for the `kid`; tokens presented back to it (revocation) may be signed by any key.
  */
 export type KeyAccess = 'none' | 'verify' | 'sign';
 
@@ -41,15 +43,20 @@ export const handlerAccess: Readonly<Record<HandlerName, HandlerAccess>> = {
     keys: 'verify',
     memorySize: 1024,
   },
-  // clients.get, getCode, findBySub; redeemCode (update code + put grant) and revokeGrant (update); a client
-  // assertion's jti (singleUse.consume, an update). Signs tokens.
-  token: { table: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], keys: 'sign' },
+  // clients.get, getCode, getRefreshToken, findBySub; redeemCode (update code + put grant + put refresh token),
+  // rotateRefreshToken (update token + put successor + condition check on the grant), revokeGrant (update),
+  // revokeAccessToken (put) and a client assertion's jti (singleUse.consume, an update). Signs tokens, and
+  // verifies access tokens presented for revocation with every key.
+  token: {
+    table: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:ConditionCheckItem'],
+    keys: 'sign',
+  },
   // Publishes the public keys and reads nothing else.
   jwks: { table: [], keys: 'verify' },
   // Metadata is computed from configuration alone.
   discovery: { table: [], keys: 'none' },
-  // Verifies the access token with the public keys; findBySub.
-  userinfo: { table: ['dynamodb:GetItem'], keys: 'verify' },
+  // Verifies access tokens with the public keys; findBySub, clients.get, getRefreshToken; tokenStanding (BatchGetItem).
+  userinfo: { table: ['dynamodb:GetItem', 'dynamodb:BatchGetItem'], keys: 'verify' },
 };
 
 /** The deploy-time client sync: upserts declared clients and deletes dropped ones, by key. */

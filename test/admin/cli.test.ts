@@ -68,6 +68,16 @@ it('adds a user with a piped password, lists it without a hash, and rotates a se
   expect(rotated.stderr).not.toContain(secret);
 });
 
+it('signs a user out everywhere as of now', async () => {
+  await t.stores.directory.createUser({ sub: 'sub-carol', username: 'carol', passwordHash: 'x', claims: {} });
+  const start = Math.floor(Date.now() / 1000);
+
+  const signedOut = await cli([...workspace, 'users', 'sign-out', 'carol']);
+
+  expect(signedOut).toMatchObject({ code: 0, stdout: expect.stringMatching(/^Signed out user carol: /) });
+  expect((await t.stores.users.findByUsername('carol'))?.signedOutAt).toBeGreaterThanOrEqual(start);
+});
+
 it('exits non-zero with one clear line for an unknown client, a missing table and a bad command line', async () => {
   const [unknownClient, missingTable, badArgs] = await Promise.all([
     cli([...workspace, 'clients', 'rotate-secret', 'nope']),

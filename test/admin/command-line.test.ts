@@ -37,6 +37,7 @@ it('parses each command with its workspace', () => {
   const local = ['--endpoint', 'http://127.0.0.1:8000', '--table', 't'];
   expect(actionOf([...local, 'users', 'disable', 'alice'])).toEqual({ kind: 'users disable', username: 'alice' });
   expect(actionOf([...local, 'users', 'enable', 'alice'])).toEqual({ kind: 'users enable', username: 'alice' });
+  expect(actionOf([...local, 'users', 'sign-out', 'alice'])).toEqual({ kind: 'users sign-out', username: 'alice' });
   expect(parseCommandLine([...local, 'users', 'list', '--json'])).toEqual({
     target: { kind: 'table', tableName: 't', endpoint: 'http://127.0.0.1:8000' },
     action: { kind: 'users list', json: true },

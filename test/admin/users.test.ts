@@ -1,7 +1,7 @@
-// User administration against DynamoDB Local: add, duplicate, set password, disable/enable, list without hashes.
+// User administration against DynamoDB Local: add, duplicate, set password, disable/enable, sign out, list without hashes.
 import { beforeEach, expect, it, vi } from 'vitest';
 import { AdminError } from '../../lambdas/admin/errors.js';
-import { addUser, listUsers, printUsers, setDisabled, setPassword } from '../../lambdas/admin/users.js';
+import { addUser, listUsers, printUsers, setDisabled, setPassword, signOutUser } from '../../lambdas/admin/users.js';
 import { verifyPassword } from '../../lambdas/core/crypto.js';
 import { type TestStore, newTestStore } from '../support/dynamo.js';
 import { capture } from './streams.js';
@@ -87,6 +87,23 @@ it('disables and enables a user, and refuses an unknown one', async () => {
   expect((await t.stores.users.findByUsername('alice'))?.disabled).toBe(false);
 
   await expect(setDisabled(t.stores, 'bob', true)).rejects.toThrow(
+    new AdminError('There is no user "bob" in this workspace.'),
+  );
+});
+
+it('signs a user out as of now or the time given, keeping everything else, and refuses an unknown one', async () => {
+  await addUser(t.stores, { username: 'alice', claims }, password(PASSWORD));
+  const before = await t.stores.users.findByUsername('alice');
+  const start = Math.floor(Date.now() / 1000);
+
+  await signOutUser(t.stores, 'alice');
+  const signedOutAt = (await t.stores.users.findByUsername('alice'))?.signedOutAt;
+  expect(signedOutAt).toBeGreaterThanOrEqual(start);
+  expect(signedOutAt).toBeLessThanOrEqual(Math.floor(Date.now() / 1000));
+  await signOutUser(t.stores, 'alice', 2_000_000_000);
+
+  expect(await t.stores.users.findByUsername('alice')).toEqual({ ...before, signedOutAt: 2_000_000_000 });
+  await expect(signOutUser(t.stores, 'bob')).rejects.toThrow(
     new AdminError('There is no user "bob" in this workspace.'),
   );
 });

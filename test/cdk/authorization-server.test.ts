@@ -51,6 +51,14 @@ describe('AuthorizationServer with default props', () => {
     });
   });
 
+  it('serves revocation from the token function and introspection from the userinfo function', () => {
+    // THEN
+    const routes = routesOf(template);
+    expect(routes['POST /acme/customers/oauth2/revoke']).toBe(logicalId(server.functions.token));
+    expect(routes['OPTIONS /acme/customers/oauth2/revoke']).toBe(logicalId(server.functions.token));
+    expect(routes['POST /acme/customers/oauth2/introspect']).toBe(logicalId(server.functions.userinfo));
+  });
+
   it('lets API Gateway invoke each function only from its own methods', () => {
     // THEN
     const permissions = template.findResources('AWS::Lambda::Permission');

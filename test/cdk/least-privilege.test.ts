@@ -39,8 +39,8 @@ describe('least privilege', () => {
         { Effect: 'Allow', Action: 'kms:GetPublicKey', Resource: [key('old'), key('current')] },
       ],
       token: [
-        tableStatement('dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'),
-        { Effect: 'Allow', Action: 'kms:GetPublicKey', Resource: key('current') },
+        tableStatement('dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:ConditionCheckItem'),
+        { Effect: 'Allow', Action: 'kms:GetPublicKey', Resource: [key('old'), key('current')] },
         {
           Effect: 'Allow',
           Action: 'kms:Sign',
@@ -53,7 +53,7 @@ describe('least privilege', () => {
       jwks: [{ Effect: 'Allow', Action: 'kms:GetPublicKey', Resource: [key('old'), key('current')] }],
       discovery: [],
       userinfo: [
-        tableStatement('dynamodb:GetItem'),
+        tableStatement('dynamodb:GetItem', 'dynamodb:BatchGetItem'),
         { Effect: 'Allow', Action: 'kms:GetPublicKey', Resource: [key('old'), key('current')] },
       ],
     };

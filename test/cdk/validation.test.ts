@@ -22,6 +22,8 @@ describe('prop validation', () => {
     ['accessTokenLifetime', { accessTokenLifetime: Duration.millis(90_500) }],
     ['idTokenLifetime', { idTokenLifetime: Duration.days(2) }],
     ['sessionLifetime', { sessionLifetime: Duration.seconds(5) }],
+    ['refreshTokenIdleLifetime', { refreshTokenIdleLifetime: Duration.days(400) }],
+    ['refreshTokenAbsoluteLifetime', { refreshTokenAbsoluteLifetime: Duration.seconds(30) }],
     ['signingAlgorithm', { signingAlgorithm: 'HS256' as never }],
     ['signingKeys', { signingKeys: [] }],
     ['signingKeys[1]', { signingKeys: ['a', 'a'] }],
@@ -50,6 +52,7 @@ describe('prop validation', () => {
       { clients: [client({ postLogoutRedirectUris: ['http://app.example.com/'] })] },
     ],
     ['requirePushedAuthorizationRequests', { requirePushedAuthorizationRequests: 'yes' as never }],
+    ['clients[0].introspection', { clients: [client({ introspection: true })] }],
     ['clients[0].redirectUri', { clients: [client({ redirectUri: 'https://app.example.com/cb' })] }],
     ['clients[1].clientId', { clients: [spa, client({})] }],
   ])('names `%s`', (prop, props) => {

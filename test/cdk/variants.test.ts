@@ -80,6 +80,8 @@ describe('lifetimes', () => {
       accessTokenLifetime: Duration.minutes(15),
       idTokenLifetime: Duration.minutes(10),
       sessionLifetime: Duration.hours(1),
+      refreshTokenIdleLifetime: Duration.days(7),
+      refreshTokenAbsoluteLifetime: Duration.days(90),
     });
 
     // THEN
@@ -88,6 +90,8 @@ describe('lifetimes', () => {
       ACCESS_TOKEN_TTL: '900',
       ID_TOKEN_TTL: '600',
       SESSION_TTL: '3600',
+      REFRESH_TOKEN_IDLE_TTL: '604800',
+      REFRESH_TOKEN_ABSOLUTE_TTL: '7776000',
     });
   });
 });

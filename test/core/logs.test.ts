@@ -2,6 +2,7 @@
 import { afterEach, beforeEach, expect, it, vi } from 'vitest';
 import { Agent, hiddenField } from '../support/agent.js';
 import { authorizeUrl, follow, tokenForm, validRequest } from '../support/flow.js';
+import { introspect, refresh, revoke, signIn } from '../support/lifecycle.js';
 import { newTestWorkspace, TEST_PASSWORD } from '../support/workspace.js';
 import { auditLog } from '../../lambdas/adapters/log.js';
 
@@ -71,4 +72,24 @@ it('a full flow logs one JSON line per request and audit events, and no code, to
     ...agent.cookies.values(),
   ];
   for (const secret of secrets) expect(text).not.toContain(secret);
+});
+
+it('refresh, replay, revocation and introspection log request lines and audit events, never a token', async () => {
+  vi.stubEnv('AUTHZ_LOG_LEVEL', 'debug');
+  const base = await newTestWorkspace();
+  const t = { ...base, ws: { ...base.ws, audit: auditLog(base.ws.tenantId, base.ws.workspaceId) } };
+  const first = await signIn(t);
+  const second = (await refresh(t, first.refresh_token)).json();
+  await introspect(t, second.access_token);
+  await refresh(t, first.refresh_token);
+  await revoke(t, second.access_token);
+  await revoke(t, second.refresh_token);
+
+  const records = lines.map((l) => JSON.parse(l));
+  expect(records.filter((r) => r.message === 'audit').map((r) => r.event)).toEqual(
+    expect.arrayContaining(['token.issued', 'refresh.replayed', 'token.revoked']),
+  );
+  const text = lines.join('\n');
+  for (const token of [first, second].flatMap((s) => [s.access_token, s.refresh_token, s.id_token]))
+    expect(text).not.toContain(token);
 });

@@ -148,6 +148,12 @@ describe('clientRegistrationProblems', () => {
       'client.audience: lists "https://a.example" twice',
     ],
     ['a non-boolean firstParty', (c) => (c.firstParty = 'yes'), 'client.firstParty: must be true or false'],
+    ['a non-boolean introspection', (c) => (c.introspection = 1), 'client.introspection: must be true or false'],
+    [
+      'introspection by a public client',
+      (c) => ((c.tokenEndpointAuthMethod = 'none'), (c.introspection = true)),
+      'client.introspection: introspection needs an authenticated client (a resource server), not tokenEndpointAuthMethod "none"',
+    ],
     ['an unknown application type', (c) => (c.applicationType = 'spa'), 'client.applicationType: must be one of'],
     [
       'requirePkce: false on a public client',
@@ -205,6 +211,8 @@ describe('clientRegistrationProblems', () => {
       ),
     ).toBe('');
     expect(problemsWith((c) => ((c.grantTypes = ['client_credentials']), (c.redirectUris = [])))).toBe('');
+    expect(problemsWith((c) => (c.introspection = true))).toBe('');
+    expect(problemsWith((c) => ((c.tokenEndpointAuthMethod = 'none'), (c.introspection = false)))).toBe('');
   });
 
   it('accepts requirePkce: false on a confidential client, requirePar, and post-logout redirect URIs', () => {

@@ -25,16 +25,83 @@ describe('metadata', () => {
       token_endpoint: `${t.ws.issuer}/oauth2/token`,
       jwks_uri: `${t.ws.issuer}/.well-known/jwks.json`,
       userinfo_endpoint: `${t.ws.issuer}/userinfo`,
+      revocation_endpoint: `${t.ws.issuer}/oauth2/revoke`,
+      introspection_endpoint: `${t.ws.issuer}/oauth2/introspect`,
       code_challenge_methods_supported: ['S256'],
       authorization_response_iss_parameter_supported: true,
       response_types_supported: ['code'],
       id_token_signing_alg_values_supported: ['RS256'],
-      grant_types_supported: ['authorization_code', 'client_credentials'],
+      grant_types_supported: ['authorization_code', 'refresh_token', 'client_credentials'],
     });
     expect(oidc.token_endpoint_auth_methods_supported).toEqual(
       expect.arrayContaining(['client_secret_basic', 'client_secret_post', 'none']),
     );
-    expect(oidc.scopes_supported).toEqual(expect.arrayContaining(['openid', 'profile', 'email']));
+    expect(oidc.revocation_endpoint_auth_methods_supported).toEqual(oidc.token_endpoint_auth_methods_supported);
+    expect(oidc.introspection_endpoint_auth_methods_supported).toEqual(
+      oidc.token_endpoint_auth_methods_supported.filter((m: string) => m !== 'none'),
+    );
+    expect(oidc.scopes_supported).toEqual(expect.arrayContaining(['openid', 'profile', 'email', 'offline_access']));
+  });
+
+  it('advertises exactly what is served: every member, every client authentication method and its algorithms', async () => {
+    // GIVEN
+    const t = await newTestWorkspace();
+
+    // WHEN
+    const doc = (await new Agent(t.ws).get('.well-known/openid-configuration')).json();
+
+    // THEN
+    expect(Object.keys(doc).sort()).toEqual(
+      [
+        'issuer',
+        'authorization_endpoint',
+        'token_endpoint',
+        'jwks_uri',
+        'userinfo_endpoint',
+        'pushed_authorization_request_endpoint',
+        'end_session_endpoint',
+        'revocation_endpoint',
+        'introspection_endpoint',
+        'scopes_supported',
+        'claims_supported',
+        'response_types_supported',
+        'response_modes_supported',
+        'grant_types_supported',
+        'subject_types_supported',
+        'id_token_signing_alg_values_supported',
+        'token_endpoint_auth_methods_supported',
+        'token_endpoint_auth_signing_alg_values_supported',
+        'revocation_endpoint_auth_methods_supported',
+        'revocation_endpoint_auth_signing_alg_values_supported',
+        'introspection_endpoint_auth_methods_supported',
+        'introspection_endpoint_auth_signing_alg_values_supported',
+        'code_challenge_methods_supported',
+        'prompt_values_supported',
+        'claims_parameter_supported',
+        'request_parameter_supported',
+        'request_uri_parameter_supported',
+        'require_pushed_authorization_requests',
+        'authorization_response_iss_parameter_supported',
+      ].sort(),
+    );
+    expect(doc).toMatchObject({
+      pushed_authorization_request_endpoint: `${t.ws.issuer}/oauth2/par`,
+      end_session_endpoint: `${t.ws.issuer}/oauth2/logout`,
+      require_pushed_authorization_requests: false,
+    });
+    expect([...doc.token_endpoint_auth_methods_supported].sort()).toEqual(
+      ['client_secret_basic', 'client_secret_post', 'none', 'private_key_jwt'].sort(),
+    );
+    for (const endpoint of ['token', 'revocation', 'introspection']) {
+      const algs = doc[`${endpoint}_endpoint_auth_signing_alg_values_supported`];
+      expect(algs, endpoint).toEqual(expect.arrayContaining(['RS256', 'PS256', 'ES256', 'EdDSA']));
+      expect(
+        algs.filter((a: string) => a === 'none' || a.startsWith('HS')),
+        endpoint,
+      ).toEqual([]);
+    }
+    // No member that promises nothing (an empty list says the feature exists with no way to use it).
+    expect(Object.entries(doc).filter(([, v]) => Array.isArray(v) && v.length === 0)).toEqual([]);
   });
 
   it('every advertised endpoint is served by a handler in the manifest', async () => {

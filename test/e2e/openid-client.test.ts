@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { DEMO_BACKEND_SECRET, DEMO_USERS } from '../../lambdas/local/config.js';
 import { startLocalServer, type LocalServer } from '../../lambdas/local/server.js';
 import { Browser } from '../support/browser.js';
+import { untilCallback } from './sign-in.js';
 
 let server: LocalServer;
 let issuer: URL;
@@ -16,34 +17,6 @@ beforeAll(async () => {
 afterAll(() => server?.stop());
 
 const alice = DEMO_USERS[0]!;
-
-/** Like a browser, but stops at the redirect back to the client and returns its URL. */
-async function untilCallback(browser: Browser, start: URL, redirectUri: string) {
-  let res = await browser.get(start);
-  let url = start;
-  let sawLogin = false;
-  let sawConsent = false;
-  for (let hops = 0; hops < 10; hops++) {
-    if (res.status >= 300 && res.status < 400) {
-      url = new URL(res.headers.get('location')!, url);
-      if (url.href.startsWith(redirectUri)) return { callback: url, sawLogin, sawConsent };
-      res = await browser.get(url);
-      continue;
-    }
-    const html = await res.text();
-    expect(res.status, html.slice(0, 300)).toBe(200);
-    if (html.includes('name="password"')) {
-      sawLogin = true;
-      res = await browser.submit({ url: url.href, html }, { username: alice.username, password: alice.password });
-    } else if (html.includes('name="decision"')) {
-      sawConsent = true;
-      res = await browser.submit({ url: url.href, html }, { decision: 'allow' });
-    } else {
-      throw new Error(`unexpected page: ${html.slice(0, 200)}`);
-    }
-  }
-  throw new Error('too many hops');
-}
 
 async function runFlow(config: oidc.Configuration, browser: Browser, redirectUri: string) {
   const verifier = oidc.randomPKCECodeVerifier();

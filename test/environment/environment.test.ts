@@ -48,11 +48,24 @@ describe('workspaceFromEnvironment', () => {
 
   it('overrides settings from their derived variables', () => {
     // WHEN
-    const ws = workspaceFromEnvironment({ ...env, CODE_TTL: '30', ACCESS_TOKEN_TTL: '900', SESSION_TTL: '' });
+    const ws = workspaceFromEnvironment({
+      ...env,
+      CODE_TTL: '30',
+      ACCESS_TOKEN_TTL: '900',
+      SESSION_TTL: '',
+      REFRESH_TOKEN_IDLE_TTL: '3600',
+      REFRESH_TOKEN_ABSOLUTE_TTL: '86400',
+    });
 
     // THEN
     expect(settingVariable('accessTokenTtl')).toBe('ACCESS_TOKEN_TTL');
-    expect(ws.settings).toEqual({ ...defaultSettings, codeTtl: 30, accessTokenTtl: 900 });
+    expect(ws.settings).toEqual({
+      ...defaultSettings,
+      codeTtl: 30,
+      accessTokenTtl: 900,
+      refreshTokenIdleTtl: 3600,
+      refreshTokenAbsoluteTtl: 86400,
+    });
   });
 
   it('reads a yes/no setting as the construct writes it', () => {

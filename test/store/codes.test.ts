@@ -92,7 +92,7 @@ describe('issueCode', () => {
 });
 
 describe('redeemCode', () => {
-  it('consumes the code and writes the grant with a ttl', async () => {
+  it('consumes the code and writes the grant with a ttl two days past its end, for its last access tokens', async () => {
     const { record } = newCode();
     await t.stores.grants.issueCode(record, {}, NOW);
     const issuance = issuanceFor(record);
@@ -101,7 +101,7 @@ describe('redeemCode', () => {
 
     expect(await t.stores.grants.getCode(record.codeHash)).toEqual({ ...record, consumed: true });
     const grant = await rawItem(t, keys.grant(record.grantId));
-    expect(grant).toMatchObject({ ...issuance.grant, ttl: issuance.grant.expiresAt });
+    expect(grant).toMatchObject({ ...issuance.grant, ttl: issuance.grant.expiresAt + 2 * 86_400 });
     expect(await grantRevoked(t, record.grantId)).toBe(false);
   });
 
@@ -173,7 +173,7 @@ describe('revokeGrant', () => {
     expect(await rawItem(t, keys.grant(record.grantId))).toEqual({
       ...issuance.grant,
       pk: keys.grant(record.grantId),
-      ttl: issuance.grant.expiresAt,
+      ttl: issuance.grant.expiresAt + 2 * 86_400,
       revokedAt: NOW + 5,
     });
   });

@@ -38,6 +38,8 @@ export function issuanceFor(code: CodeRecord, now = NOW): Issuance {
       clientId: code.clientId,
       sub: code.sub,
       scopes: code.scopes,
+      audience: code.audience,
+      authTime: code.authTime,
       createdAt: now,
       expiresAt: now + 30 * 86_400,
     },

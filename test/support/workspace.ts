@@ -74,6 +74,36 @@ export const nativeClient: ClientRegistration = {
   redirectUris: ['http://127.0.0.1/callback', 'http://[::1]:8000/cb'],
 };
 
+/** A public client that gets refresh tokens (with `offline_access` for OpenID requests), for two APIs. */
+export const offlineClient: ClientRegistration = {
+  clientId: 'offline',
+  clientName: 'Offline app',
+  tokenEndpointAuthMethod: 'none',
+  redirectUris: ['https://offline.example.com/cb'],
+  grantTypes: ['authorization_code', 'refresh_token'],
+  scopes: ['openid', 'profile', 'email', 'offline_access', 'orders:read', 'orders:write'],
+  audience: ['https://api.example.com', 'https://billing.example.com'],
+};
+
+/** A confidential client that gets refresh tokens. */
+export const offlineBackend: ClientRegistration = {
+  ...offlineClient,
+  clientId: 'offline-backend',
+  clientName: 'Offline backend',
+  tokenEndpointAuthMethod: 'client_secret_basic',
+};
+
+/** A resource server: it may introspect tokens and does nothing else. */
+export const resourceServer: ClientRegistration = {
+  clientId: 'orders-api',
+  clientName: 'Orders API',
+  tokenEndpointAuthMethod: 'client_secret_basic',
+  redirectUris: [],
+  grantTypes: ['client_credentials'],
+  scopes: [],
+  introspection: true,
+};
+
 export interface TestWorkspace extends TestStore {
   readonly ws: Workspace;
   readonly clock: { now(): number; advance(seconds: number): void };
@@ -113,8 +143,9 @@ export async function newTestWorkspace(
     audit: { emit: (type, fields) => void audit.push({ type, fields: { ...fields } }) },
     clientKeys: new RemoteJwks({ clock }),
   };
-  for (const c of [publicClient, firstPartyClient, nativeClient]) await testStore.stores.directory.putClient(c);
-  for (const c of [confidentialClient, postClient, classicClient, pushingClient])
+  for (const c of [publicClient, firstPartyClient, nativeClient, offlineClient])
+    await testStore.stores.directory.putClient(c);
+  for (const c of [confidentialClient, postClient, classicClient, pushingClient, offlineBackend, resourceServer])
     await testStore.stores.directory.putClient({ ...c, secretHash: hashClientSecret(TEST_SECRET) });
   const aliceSub = newId();
   const passwordHash = await hashPassword(TEST_PASSWORD);

@@ -9,7 +9,12 @@ import { PARTITION_KEY } from './table-contract.js';
 import { subOf } from './users.js';
 
 /** Listed rather than taken from the object, so a caller's extra fields can never overwrite others. */
-const USER_CHANGES = ['passwordHash', 'disabled', 'claims'] as const satisfies readonly (keyof UserChanges)[];
+const USER_CHANGES = [
+  'passwordHash',
+  'disabled',
+  'claims',
+  'signedOutAt',
+] as const satisfies readonly (keyof UserChanges)[];
 
 export class DynamoDirectory implements Directory {
   constructor(

@@ -6,6 +6,7 @@ import {
   TransactionConflictException,
 } from '@aws-sdk/client-dynamodb';
 import {
+  BatchGetCommand,
   DeleteCommand,
   type DynamoDBDocumentClient,
   GetCommand,
@@ -21,6 +22,8 @@ import { PARTITION_KEY, TTL_ATTRIBUTE } from './table-contract.js';
 
 /** A write that loses a race against a concurrent transaction is retried, so it ends in its condition's verdict. */
 const CONFLICT_ATTEMPTS = 4;
+/** Rounds of a batch read that DynamoDB answers only in part (throttling) before it counts as failed. */
+const BATCH_ATTEMPTS = 5;
 
 export type Item = Record<string, unknown>;
 /** An item as DynamoDB returns it with a failed condition (`ReturnValuesOnConditionCheckFailure`), not unmarshalled. */
@@ -58,14 +61,17 @@ export function recordOf<T>(item: Item | undefined, ...internal: string[]): T | 
 }
 
 type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
-type Part<K extends 'Put' | 'Update' | 'Delete'> = Omit<NonNullable<TransactItem[K]>, 'TableName'>;
+type Part<K extends 'Put' | 'Update' | 'Delete' | 'ConditionCheck'> = Omit<NonNullable<TransactItem[K]>, 'TableName'>;
 
 /** An update of one item, without the table and key. */
 export type UpdateSpec = Omit<Part<'Update'>, 'Key'>;
 
-/** One item's write without the table: sent on its own, or as one item of a transaction. */
+/** One item's write without the table: sent on its own, or as one item of a transaction (a condition check only there). */
 export type ItemWrite =
-  { readonly Put: Part<'Put'> } | { readonly Update: Part<'Update'> } | { readonly Delete: Part<'Delete'> };
+  | { readonly Put: Part<'Put'> }
+  | { readonly Update: Part<'Update'> }
+  | { readonly Delete: Part<'Delete'> }
+  | { readonly ConditionCheck: Part<'ConditionCheck'> };
 
 const keyOf = (pk: string) => ({ [PARTITION_KEY]: pk });
 
@@ -76,6 +82,10 @@ export const putOf = (item: Item, spec: Omit<Part<'Put'>, 'Item'> = {}): ItemWri
 export const updateOf = (pk: string, spec: UpdateSpec): ItemWrite => ({ Update: { ...spec, Key: keyOf(pk) } });
 export const deleteOf = (pk: string, spec: Omit<Part<'Delete'>, 'Key'> = {}): ItemWrite => ({
   Delete: { ...spec, Key: keyOf(pk) },
+});
+/** A condition another item must meet for a transaction to commit; the item is not written. */
+export const conditionCheckOf = (pk: string, spec: Omit<Part<'ConditionCheck'>, 'Key'>): ItemWrite => ({
+  ConditionCheck: { ...spec, Key: keyOf(pk) },
 });
 
 /** Which condition failed, if that is why the write was refused. */
@@ -140,6 +150,25 @@ export class Table {
     return result.Item;
   }
 
+  /**
+   * Several items in one round trip (BatchGetItem), strongly consistent, by key; missing ones are absent from
+   * the map. Keys DynamoDB leaves unprocessed under load are asked for again.
+   */
+  async getMany(pks: readonly string[]): Promise<Map<string, Item>> {
+    const found = new Map<string, Item>();
+    let pending = [...new Set(pks)].map(keyOf);
+    for (let attempt = 1; pending.length > 0; attempt++) {
+      if (attempt > BATCH_ATTEMPTS) throw new Error('BatchGetItem left keys unprocessed');
+      if (attempt > 1) await pause(attempt * 20);
+      const result = await this.doc.send(
+        new BatchGetCommand({ RequestItems: { [this.name]: { Keys: pending, ConsistentRead: true } } }),
+      );
+      for (const item of result.Responses?.[this.name] ?? []) found.set(item[PARTITION_KEY] as string, item);
+      pending = (result.UnprocessedKeys?.[this.name]?.Keys ?? []) as typeof pending;
+    }
+    return found;
+  }
+
   /** Every record whose key starts with `prefix`. */
   async scan<T>(prefix: string): Promise<T[]> {
     const records: T[] = [];
@@ -170,7 +199,7 @@ export class Table {
     const writes = Object.values(items);
     const [only] = writes;
     const send = () =>
-      writes.length === 1 && only !== undefined
+      writes.length === 1 && only !== undefined && !('ConditionCheck' in only)
         ? this.sendOne(only)
         : this.doc.send(new TransactWriteCommand({ TransactItems: writes.map((w) => this.withTable(w)) }));
     await write<unknown>(send, (index, old) => onConditionFailed(names[index] ?? '', old));
@@ -186,7 +215,7 @@ export class Table {
     return (await write(send, (_, old) => onConditionFailed(old))).Attributes;
   }
 
-  private sendOne(w: ItemWrite): Promise<unknown> {
+  private sendOne(w: Exclude<ItemWrite, { ConditionCheck: unknown }>): Promise<unknown> {
     if ('Put' in w) return this.doc.send(new PutCommand({ ...w.Put, TableName: this.name }));
     if ('Update' in w) return this.doc.send(new UpdateCommand({ ...w.Update, TableName: this.name }));
     return this.doc.send(new DeleteCommand({ ...w.Delete, TableName: this.name }));
@@ -195,6 +224,7 @@ export class Table {
   private withTable(w: ItemWrite): TransactItem {
     if ('Put' in w) return { Put: { ...w.Put, TableName: this.name } };
     if ('Update' in w) return { Update: { ...w.Update, TableName: this.name } };
+    if ('ConditionCheck' in w) return { ConditionCheck: { ...w.ConditionCheck, TableName: this.name } };
     return { Delete: { ...w.Delete, TableName: this.name } };
   }
 }

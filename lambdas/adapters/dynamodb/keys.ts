@@ -13,6 +13,10 @@ export const keys = {
   code: (codeHash: string) => `CODE#${codeHash}`,
   /** A grant (token family), by its id. */
   grant: (grantId: string) => `GRANT#${grantId}`,
+  /** A refresh token, by the SHA-256 of the token. */
+  refreshToken: (tokenHash: string) => `RT#${tokenHash}`,
+  /** An access token revoked before its expiry (RFC 7009), by its `jti`. */
+  revokedAccessToken: (jti: string) => `REVOKED#${jti}`,
   /** A browser session, by the SHA-256 of the session cookie value. */
   session: (idHash: string) => `SESSION#${idHash}`,
   /** The scopes a user granted a client. */

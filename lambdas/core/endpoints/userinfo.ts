@@ -1,10 +1,10 @@
 // GET/POST /userinfo (OIDC Core §5.3): claims of the access token's subject, released by its scopes.
-import { jwtVerify } from 'jose';
 import { releasedClaims } from '../claims.js';
 import { accessTokenRequired, insufficientScope, invalidRequest, invalidToken } from '../errors.js';
 import { header, isFormBody, noStoreJson, parseForm, type CoreRequest, type CoreResponse } from '../http.js';
-import { signingAlgs, verificationKeys } from '../jwt/key-set.js';
+import { verifyAccessToken } from '../jwt/access-token.js';
 import { optional, parseScope } from '../params.js';
+import { stillSignedIn } from '../user-status.js';
 import type { Workspace } from '../workspace.js';
 
 /** RFC 6750 §2.1 header, or §2.2 form body on POST; never both. */
@@ -20,28 +20,17 @@ function bearerToken(req: CoreRequest): string {
 }
 
 export async function userinfo(req: CoreRequest, ws: Workspace): Promise<CoreResponse> {
-  const token = bearerToken(req);
-  // Outside the try: a key that cannot be loaded is the server's failure, not the token's.
-  const keys = await verificationKeys(ws);
-  let payload;
-  try {
-    ({ payload } = await jwtVerify(token, keys, {
-      issuer: ws.issuer,
-      typ: 'at+jwt',
-      algorithms: signingAlgs(ws),
-      currentDate: new Date(ws.clock.now()),
-    }));
-  } catch (err) {
-    throw invalidToken(
-      'The access token is invalid or expired.',
-      `verification failed: ${(err as { code?: string }).code ?? 'unknown'}`,
-    );
-  }
+  const verified = await verifyAccessToken(ws, bearerToken(req));
+  if ('failure' in verified) throw invalidToken('The access token is invalid or expired.', verified.failure);
+  const { payload } = verified;
   const scopes = parseScope(typeof payload.scope === 'string' ? payload.scope : '');
   if (!scopes.includes('openid')) {
     throw insufficientScope('The access token does not carry the openid scope.', 'openid', 'openid scope missing');
   }
   const user = payload.sub ? await ws.users.findBySub(payload.sub) : undefined;
-  if (!user || user.disabled) throw invalidToken('The access token is invalid or expired.', 'user disabled or removed');
+  // The user is read anyway, so a sign-out is honoured here at no cost; a jti revoked by RFC 7009 is not (see README).
+  const authTime = typeof payload.auth_time === 'number' ? payload.auth_time : 0;
+  if (!stillSignedIn(user, authTime))
+    throw invalidToken('The access token is invalid or expired.', 'user disabled, removed or signed out');
   return noStoreJson(200, { ...releasedClaims(user.claims, scopes), sub: user.sub });
 }

@@ -1,6 +1,8 @@
-// RFC 9068 JWT access tokens.
+// RFC 9068 JWT access tokens: signed here, and verified here against the workspace's own keys.
+import { type JWTPayload, jwtVerify } from 'jose';
 import { newId } from '../crypto.js';
 import type { Workspace } from '../workspace.js';
+import { signingAlgs, verificationKeys } from './key-set.js';
 import { signJwt } from './sign.js';
 
 export interface AccessTokenClaims {
@@ -9,11 +11,17 @@ export interface AccessTokenClaims {
   readonly scopes: readonly string[];
   readonly audience: readonly string[];
   readonly authTime?: number;
+  /** The grant (token family) it is issued under, carried as the private claim `gid`. */
+  readonly grantId?: string;
 }
 
 const single = (values: readonly string[]): string | readonly string[] => (values.length === 1 ? values[0]! : values);
 
-/** Signs an access token issued at `iat` (epoch seconds) that lives `accessTokenTtl` seconds. */
+/**
+ * Signs an access token issued at `iat` (epoch seconds) that lives `accessTokenTtl` seconds. `gid` names its
+ * grant, so that introspection can tell a token of a revoked family (a replayed code or refresh token) from
+ * a good one without a record per token; it is an opaque id and tells a resource server nothing else.
+ */
 export function signAccessToken(
   ws: Pick<Workspace, 'issuer' | 'keys' | 'settings'>,
   claims: AccessTokenClaims,
@@ -32,6 +40,30 @@ export function signAccessToken(
       exp: iat + ws.settings.accessTokenTtl,
       jti: newId(),
       ...(claims.authTime !== undefined && { auth_time: claims.authTime }),
+      ...(claims.grantId !== undefined && { gid: claims.grantId }),
     },
   );
+}
+
+/**
+ * The payload of an access token this workspace signed and that has not expired; for anything else (malformed,
+ * another issuer's or key's, expired, not an access token) why it failed, for the logs. A key that cannot be
+ * loaded throws: that is the server's failure, not the token's.
+ */
+export async function verifyAccessToken(
+  ws: Pick<Workspace, 'issuer' | 'keys' | 'clock'>,
+  token: string,
+): Promise<{ payload: JWTPayload } | { failure: string }> {
+  const keys = await verificationKeys(ws);
+  try {
+    const { payload } = await jwtVerify(token, keys, {
+      issuer: ws.issuer,
+      typ: 'at+jwt',
+      algorithms: signingAlgs(ws),
+      currentDate: new Date(ws.clock.now()),
+    });
+    return { payload };
+  } catch (err) {
+    return { failure: `verification failed: ${(err as { code?: string }).code ?? 'unknown'}` };
+  }
 }

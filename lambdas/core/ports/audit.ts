@@ -7,7 +7,9 @@ export type AuditEventType =
   | 'consent.granted'
   | 'consent.denied'
   | 'token.issued'
+  | 'token.revoked'
   | 'code.replayed'
+  | 'refresh.replayed'
   | 'assertion.replayed'
   | 'session.ended';
 

@@ -3,7 +3,9 @@ import type {
   ClientRecord,
   CodeRecord,
   ConsentRecord,
+  GrantRecord,
   Issuance,
+  RefreshTokenRecord,
   SessionRecord,
   TransactionRecord,
   UserRecord,
@@ -41,8 +43,8 @@ export interface InteractionStore {
 }
 
 /**
- * Authorization codes and the grants they are redeemed into. A grant is a token family: whatever is issued
- * under it later (rotated refresh tokens) refers to its id, and revoking it revokes the whole family.
+ * Authorization codes, the grants they are redeemed into, and what is issued under a grant. A grant is a token
+ * family: its rotated refresh tokens and its access tokens refer to its id, and revoking it revokes them all.
  */
 export interface GrantStore {
   /**
@@ -55,15 +57,45 @@ export interface GrantStore {
   /** Reads a code (consumed or not) so its bindings can be checked before anything is signed. */
   getCode(codeHash: string): Promise<(CodeRecord & { consumed: boolean }) | undefined>;
   /**
-   * Consumes a code and writes what was issued from it, atomically. `AlreadyConsumed` (with the
-   * code's grant id) on a second redemption; `ConditionFailed` if missing or expired.
+   * Consumes a code and writes what was issued from it (the grant, and its first refresh token if any),
+   * atomically. `AlreadyConsumed` (with the code's grant id) on a second redemption; `ConditionFailed` if
+   * missing or expired, or if the grant was revoked before it was written.
    */
   redeemCode(codeHash: string, issuance: Issuance, now: number): Promise<void>;
   /**
-   * Marks a grant revoked (also before the grant record exists, so a racing redemption loses). Today the
-   * record only stops that redemption; refresh tokens and introspection will consult it when they land.
+   * Marks a grant revoked (also before the grant record exists, so a racing redemption loses). From then on
+   * its refresh tokens cannot be rotated and its access tokens stand no more (`tokenStanding`).
    */
   revokeGrant(grantId: string, now: number): Promise<void>;
+
+  /** Reads a refresh token (consumed, expired or not) so its bindings can be checked before anything is signed. */
+  getRefreshToken(tokenHash: string): Promise<(RefreshTokenRecord & { consumed: boolean }) | undefined>;
+  /**
+   * Rotation, in one atomic write: consumes the presented token, writes its `successor` (same grant and
+   * client), and checks that the grant exists, has not expired and was not revoked. `AlreadyConsumed` (with
+   * the grant id) when the presented token was used already, however long ago; `ConditionFailed` when it is
+   * missing or expired, or the grant is revoked or over.
+   */
+  rotateRefreshToken(presentedHash: string, successor: RefreshTokenRecord, now: number): Promise<void>;
+  /** Revokes one access token by its `jti` until `expiresAt`, its `exp`; revoking it again changes nothing. */
+  revokeAccessToken(jti: string, expiresAt: number): Promise<void>;
+  /** What decides whether an issued token still stands, read together in one round trip. */
+  tokenStanding(refs: TokenRefs): Promise<TokenStanding>;
+}
+
+/** What a token names: its `jti` (access tokens), its grant and its user; only what is given is read. */
+export interface TokenRefs {
+  readonly jti?: string;
+  readonly grantId?: string;
+  readonly sub?: string;
+}
+
+export interface TokenStanding {
+  /** Whether the `jti` was revoked (RFC 7009). */
+  readonly jtiRevoked: boolean;
+  /** The grant as stored, `revokedAt` set once revoked; undefined when not asked for or gone. */
+  readonly grant?: Partial<GrantRecord> & { readonly revokedAt?: number };
+  readonly user?: UserRecord;
 }
 
 /** Failed-login counters, per key (e.g. `user:<hash>`, `ip:1.2.3.4`), each counting within its own window. */
@@ -107,6 +139,8 @@ export interface UserChanges {
   readonly passwordHash?: string;
   readonly disabled?: boolean;
   readonly claims?: Readonly<Record<string, unknown>>;
+  /** Signs the user out everywhere as of this time (epoch seconds), see `UserRecord.signedOutAt`. */
+  readonly signedOutAt?: number;
 }
 
 /** The admin side: clients and users as the deploy-time sync, the admin CLI and the local seed write them. */

@@ -19,6 +19,7 @@ const REGISTRATION_FIELDS = {
   requirePkce: 'optional',
   requirePar: 'optional',
   postLogoutRedirectUris: 'optional',
+  introspection: 'optional',
 } as const satisfies Record<keyof ClientRegistration, 'required' | 'optional'>;
 
 type RegistrationField = keyof typeof REGISTRATION_FIELDS;
@@ -258,6 +259,7 @@ export function checkClientRegistration(
   c.boolean(f.firstParty, `${path}.firstParty`);
   c.boolean(f.requirePkce, `${path}.requirePkce`);
   c.boolean(f.requirePar, `${path}.requirePar`);
+  c.boolean(f.introspection, `${path}.introspection`);
 
   const grantTypes = c.array(f.grantTypes, `${path}.grantTypes`);
   if (Array.isArray(f.grantTypes) && grantTypes.length === 0)
@@ -288,6 +290,12 @@ export function checkClientRegistration(
     c.report(
       `${path}.grantTypes`,
       'client_credentials needs an authenticated client, not tokenEndpointAuthMethod "none"',
+    );
+  }
+  if (method === 'none' && f.introspection === true) {
+    c.report(
+      `${path}.introspection`,
+      'introspection needs an authenticated client (a resource server), not tokenEndpointAuthMethod "none"',
     );
   }
   // Without PKCE only client authentication binds a code to its client: a public client has none.

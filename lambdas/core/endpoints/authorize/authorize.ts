@@ -13,6 +13,7 @@ import { redirect, type CoreRequest, type CoreResponse } from '../../http.js';
 import type { AuthorizationRequest, ClientRecord, TransactionRecord } from '../../model.js';
 import { errorPage } from '../../pages/html.js';
 import type { Params } from '../../params.js';
+import { stillSignedIn } from '../../user-status.js';
 import { nowSeconds, type Workspace } from '../../workspace.js';
 import { checkClientRegistered, checkRedirectUriRegistered, checkStateSingleAndBounded } from './checks.js';
 import { takePushedRequest } from './pushed-requests.js';
@@ -38,9 +39,9 @@ async function answerFromSessionOrStartInteraction(
     found &&
     !request.prompt.includes('login') &&
     (request.maxAge === undefined || now - found.authTime <= request.maxAge);
-  // A session outlives changes to its user: one disabled or removed since signing in no longer counts.
+  // A session outlives changes to its user: one disabled, removed or signed out since signing in no longer counts.
   const user = fresh ? await ws.users.findBySub(found.sub) : undefined;
-  const session = user && !user.disabled ? found : undefined;
+  const session = fresh && stillSignedIn(user, found.authTime) ? found : undefined;
   if (session && !(await consentNeeded(ws, client, request, session.sub))) {
     return issueCodeAndRedirect(ws, client, request, session, { status: 302 });
   }

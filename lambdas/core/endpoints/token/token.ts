@@ -1,25 +1,24 @@
 // POST /oauth2/token: authenticates the client and dispatches to the grant named by grant_type.
 import { authenticateClient } from '../../client-auth/client-auth.js';
-import { invalidRequest, unauthorizedClient, unsupportedGrantType } from '../../errors.js';
-import { isFormBody, noStoreJson, parseForm, type CoreRequest, type CoreResponse } from '../../http.js';
+import { unauthorizedClient, unsupportedGrantType } from '../../errors.js';
+import { noStoreJson, type CoreRequest, type CoreResponse } from '../../http.js';
 import type { GrantType } from '../../model.js';
-import { required } from '../../params.js';
+import { formParams, required } from '../../params.js';
 import type { Workspace } from '../../workspace.js';
 import { authorizationCodeGrant } from './grants/authorization-code.js';
 import { clientCredentialsGrant } from './grants/client-credentials.js';
+import { refreshTokenGrant } from './grants/refresh-token.js';
 import type { GrantHandler } from './grant.js';
 
 /** Adding a grant is adding a file and a line here. */
 export const grants: Partial<Record<GrantType, GrantHandler>> = {
   authorization_code: authorizationCodeGrant,
+  refresh_token: refreshTokenGrant,
   client_credentials: clientCredentialsGrant,
 };
 
 export async function token(req: CoreRequest, ws: Workspace): Promise<CoreResponse> {
-  if (!isFormBody(req)) {
-    throw invalidRequest('The token request must be application/x-www-form-urlencoded.', 'body not form-urlencoded');
-  }
-  const params = parseForm(req.body);
+  const params = formParams(req, 'token');
   const grantType = required(params, 'grant_type');
   const client = await authenticateClient(req, params, ws);
   // Own properties only: `constructor` or `toString` is an unsupported grant type, not a member of Object.prototype.

@@ -1,24 +1,23 @@
 // grant_type=authorization_code (RFC 6749 §4.1.3, RFC 7636 §4.6): the code is consumed only if tokens can be issued.
 import { hashToken, s256, safeEqual } from '../../../crypto.js';
 import { AlreadyConsumed, ConditionFailed, invalidGrant } from '../../../errors.js';
-import type { ClientRecord, CodeRecord } from '../../../model.js';
+import type { ClientRecord, CodeRecord, GrantRecord } from '../../../model.js';
 import { optional, required, type Params } from '../../../params.js';
-import { nowSeconds, type Workspace } from '../../../workspace.js';
+import { nowSeconds } from '../../../workspace.js';
 import type { GrantHandler } from '../grant.js';
-import { issueTokens, tokenResponse } from '../grant-steps.js';
+import {
+  activeUser,
+  issueTokens,
+  issuesRefreshToken,
+  newRefreshToken,
+  revokeReplayedGrant,
+  tokenResponse,
+} from '../grant-steps.js';
 
 /** RFC 7636 §4.1: 43–128 characters from the unreserved set. */
 const VERIFIER = /^[A-Za-z0-9._~-]{43,128}$/;
 
-/**
- * A second use of a code means it leaked (RFC 6749 §4.1.2): the grant it was issued under is marked
- * revoked, the record that refresh-token rotation and introspection consult once those grants exist.
- */
-async function revokeReplayedGrant(ws: Workspace, code: Pick<CodeRecord, 'grantId' | 'clientId'>): Promise<never> {
-  await ws.grants.revokeGrant(code.grantId, nowSeconds(ws));
-  ws.audit.emit('code.replayed', { clientId: code.clientId, grantId: code.grantId });
-  throw invalidGrant('The authorization code is invalid, expired or already used.', 'code replay');
-}
+const UNUSABLE_CODE = 'The authorization code is invalid, expired or already used.';
 
 function checkBindings(code: CodeRecord, client: ClientRecord, params: Params): void {
   const redirectUri = optional(params, 'redirect_uri');
@@ -51,35 +50,31 @@ export const authorizationCodeGrant: GrantHandler = async (params, client, ws) =
   const codeHash = hashToken(required(params, 'code'));
   const code = await ws.grants.getCode(codeHash);
   const now = nowSeconds(ws);
-  if (!code) throw invalidGrant('The authorization code is invalid, expired or already used.', 'unknown code');
-  if (code.consumed) return revokeReplayedGrant(ws, code);
-  if (code.expiresAt <= now)
-    throw invalidGrant('The authorization code is invalid, expired or already used.', 'expired');
+  if (!code) throw invalidGrant(UNUSABLE_CODE, 'unknown code');
+  if (code.consumed) return revokeReplayedGrant(ws, 'code.replayed', code, UNUSABLE_CODE);
+  if (code.expiresAt <= now) throw invalidGrant(UNUSABLE_CODE, 'expired');
   checkBindings(code, client, params);
 
-  const user = await ws.users.findBySub(code.sub);
-  if (!user || user.disabled)
-    throw invalidGrant('The user of this authorization is no longer active.', 'user disabled or removed');
+  const user = await activeUser(ws, code.sub, code.authTime);
+  const refresh = issuesRefreshToken(client, code.scopes);
+  const grant: GrantRecord = {
+    grantId: code.grantId,
+    clientId: client.clientId,
+    sub: code.sub,
+    scopes: code.scopes,
+    audience: code.audience,
+    authTime: code.authTime,
+    createdAt: now,
+    // Without a refresh token the family is just this access token.
+    expiresAt: now + (refresh ? ws.settings.refreshTokenAbsoluteTtl : ws.settings.accessTokenTtl),
+  };
+  const refreshToken = refresh ? newRefreshToken(ws, { ...grant, grantExpiresAt: grant.expiresAt }, now) : undefined;
   const tokens = await issueTokens(ws, { ...code, userClaims: user.claims });
   try {
-    await ws.grants.redeemCode(
-      codeHash,
-      {
-        grant: {
-          grantId: code.grantId,
-          clientId: client.clientId,
-          sub: code.sub,
-          scopes: code.scopes,
-          createdAt: now,
-          expiresAt: now + ws.settings.accessTokenTtl,
-        },
-      },
-      now,
-    );
+    await ws.grants.redeemCode(codeHash, { grant, ...(refreshToken && { refreshToken: refreshToken.record }) }, now);
   } catch (err) {
-    if (err instanceof AlreadyConsumed) return revokeReplayedGrant(ws, code);
-    if (err instanceof ConditionFailed)
-      throw invalidGrant('The authorization code is invalid, expired or already used.', 'lost race or expired');
+    if (err instanceof AlreadyConsumed) return revokeReplayedGrant(ws, 'code.replayed', code, UNUSABLE_CODE);
+    if (err instanceof ConditionFailed) throw invalidGrant(UNUSABLE_CODE, 'lost race or expired');
     throw err;
   }
   ws.audit.emit('token.issued', {
@@ -88,5 +83,5 @@ export const authorizationCodeGrant: GrantHandler = async (params, client, ws) =
     grantType: 'authorization_code',
     grantId: code.grantId,
   });
-  return tokenResponse(tokens, code.scopes);
+  return tokenResponse(tokens, code.scopes, refreshToken?.token);
 };
