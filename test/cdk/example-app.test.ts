@@ -5,19 +5,25 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { type App, Stack } from 'aws-cdk-lib';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it, vi } from 'vitest';
 import { AuthorizationServer } from '../../lib/index.js';
 import { ENV, settingVariable } from '../../lambdas/handlers/environment-contract.js';
 import { type HandlerName, handlerNames } from '../../lambdas/handlers/manifest.js';
 import { defaultSettings, type WorkspaceSettings } from '../../lambdas/core/workspace.js';
-import { createLocalJWKSet, jwtVerify } from 'jose';
-import { hashPassword } from '../../lambdas/core/crypto.js';
+import { createLocalJWKSet, decodeJwt, jwtVerify } from 'jose';
+import { hashClientSecret, hashPassword, hashToken } from '../../lambdas/core/crypto.js';
+import type { ClientRegistration } from '../../lambdas/core/model.js';
+import { clientRegistrationProblems } from '../../lambdas/core/registration/registration.js';
 import { Agent, type RoutedHandler } from '../support/agent.js';
-import { newTestStore } from '../support/dynamo.js';
-import { obtainCode, tokenForm, validRequest } from '../support/flow.js';
-import { startKmsStandIn } from '../support/kms-stand-in.js';
-import { TEST_PASSWORD } from '../support/workspace.js';
+import { expectSecurityHeaders } from '../support/assertions.js';
+import { type ClientKey, JWT_BEARER, newClientKey, signAssertion } from '../support/client-keys.js';
+import { type DynamoCounter, startDynamoCounter, WRITE_OPERATIONS } from '../support/dynamo-counter.js';
+import { newTestStore, type TestStore } from '../support/dynamo.js';
+import { authorizeUrl, basicAuth, follow, obtainCode, submitLogin, tokenForm, validRequest } from '../support/flow.js';
+import { type KmsStandIn, startKmsStandIn } from '../support/kms-stand-in.js';
+import { TEST_PASSWORD, TEST_SECRET } from '../support/workspace.js';
 import { backend, baseProps, spa, unbundledApp } from './support.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -186,75 +192,505 @@ describe('example app (bin/app.ts)', () => {
       expect(Object.fromEntries(loaded)).toEqual(Object.fromEntries(loaded.map(([name]) => [name, 'function'])));
     });
 
-    it('drive a full code flow against DynamoDB Local and a KMS stand-in, exactly as deployed', async () => {
-      // GIVEN: the bundles' own SDK clients pointed at DynamoDB Local and the KMS stand-in by the
-      // standard endpoint variables, and the environment the construct sets (values of this test run)
-      const kms = await startKmsStandIn({ 'key-1': 'RS256' });
-      const { stores, tableName } = await newTestStore();
-      const fn = resourcesOfType('AWS::Lambda::Function').find(([id]) =>
-        id.startsWith('acmecustomersTokenHandlerFunction'),
-      )![1];
-      const declared = Object.keys(fn.Properties.Environment.Variables);
+    describe('driven against DynamoDB Local and a KMS stand-in, exactly as deployed', () => {
       const issuer = 'https://auth.example.com/prod/acme/customers';
-      const values: Record<string, string> = {
-        [ENV.tableName]: tableName,
-        [ENV.tenantId]: 'acme',
-        [ENV.workspaceId]: 'customers',
-        [ENV.issuer]: issuer,
-        [ENV.signingAlg]: 'RS256',
-        [ENV.signingKeyIds]: 'key-1',
-        [ENV.activeSigningKeyId]: 'key-1',
+      const SPA_CALLBACK = 'https://spa.example.com/callback';
+      const OFFLINE_CALLBACK = 'https://offline.example.com/cb';
+      const SIGNED_OUT = 'https://offline.example.com/signed-out';
+      const API = 'https://api.acme.example';
+      const REQUEST_URI = /^urn:ietf:params:oauth:request_uri:[A-Za-z0-9_-]{43}$/;
+
+      /** A public client that gets refresh tokens and may return somewhere after signing out. */
+      const offline: ClientRegistration = {
+        clientId: 'offline',
+        clientName: 'Offline app',
+        tokenEndpointAuthMethod: 'none',
+        redirectUris: [OFFLINE_CALLBACK],
+        grantTypes: ['authorization_code', 'refresh_token'],
+        scopes: ['openid', 'profile', 'email', 'offline_access'],
+        audience: [API],
+        postLogoutRedirectUris: [SIGNED_OUT],
       };
-      expect(declared.sort()).toEqual(Object.keys(values).sort());
-      Object.assign(process.env, values, {
-        AWS_ENDPOINT_URL_DYNAMODB: inject('dynamoDbEndpoint'),
-        AWS_ENDPOINT_URL_KMS: kms.endpoint,
-        AWS_REGION: 'eu-west-1',
-        AWS_ACCESS_KEY_ID: 'local',
-        AWS_SECRET_ACCESS_KEY: 'local',
+      /** A resource server: it may introspect tokens. */
+      const ordersApi: ClientRegistration = {
+        clientId: 'orders-api',
+        tokenEndpointAuthMethod: 'client_secret_basic',
+        redirectUris: [],
+        grantTypes: ['client_credentials'],
+        scopes: [],
+        introspection: true,
+      };
+      /** Machine clients, one with a secret and one with a key pair. */
+      const service: ClientRegistration = {
+        clientId: 'svc',
+        tokenEndpointAuthMethod: 'client_secret_basic',
+        redirectUris: [],
+        grantTypes: ['client_credentials'],
+        scopes: ['orders:read'],
+        audience: [API],
+      };
+      const keyHolder = (key: ClientKey): ClientRegistration => ({
+        ...service,
+        clientId: 'svc-jwt',
+        tokenEndpointAuthMethod: 'private_key_jwt',
+        jwks: { keys: [key.jwk] },
       });
-      await stores.directory.putClient({
-        ...spa,
-        redirectUris: ['https://spa.example.com/callback'],
-        scopes: ['openid', 'profile', 'email'],
-      });
-      await stores.directory.createUser({
-        sub: 'sub-alice',
-        username: 'alice',
-        passwordHash: await hashPassword(TEST_PASSWORD),
-        claims: { email: 'alice@example.com' },
-      });
-      const handlers: RoutedHandler[] = await Promise.all(
-        Object.entries(bundles())
-          .filter(([name]) => name !== 'clients')
-          .map(async ([, file]) => (await import(/* @vite-ignore */ pathToFileURL(file).href)).handler),
-      );
-      const agent = new Agent({ issuer, handlers });
-      const { params, verifier } = validRequest(spa.clientId, 'https://spa.example.com/callback');
-      const code = (await obtainCode(agent, params)).searchParams.get('code')!;
-      const form = { ...tokenForm(code, verifier), client_id: spa.clientId };
 
-      // WHEN: KMS fails for one token request, then works
-      kms.failNextSigns(1);
-      const failed = await agent.post('oauth2/token', { form });
-      const res = await agent.post('oauth2/token', { form });
+      let kms: KmsStandIn;
+      let dynamo: DynamoCounter;
+      let store: TestStore;
+      let handlers: RoutedHandler[];
+      let machineKey: ClientKey;
+      /** The variables the construct declares, by the handler whose function declares them. */
+      let declared: Record<string, string[]>;
+      /** This run's values of the variables the construct sets. */
+      let values: Record<string, string>;
+      /** What the bundles logged during the current test, parsed. */
+      let logged: Record<string, any>[];
 
-      // THEN: the failure is a clean server_error that consumed nothing; the retry gets tokens that verify against the bundled JWKS
-      expect(failed.status).toBe(500);
-      expect(failed.json().error).toBe('server_error');
-      expect(res.status).toBe(200);
-      const { keys } = (await agent.get('.well-known/jwks.json')).json();
-      const jwks = createLocalJWKSet({ keys });
-      const id = await jwtVerify(res.json().id_token, jwks, { issuer, audience: spa.clientId });
-      expect(id.payload).toMatchObject({ sub: 'sub-alice', nonce: params.nonce, email: 'alice@example.com' });
-      const info = await agent.get('userinfo', { headers: { Authorization: `Bearer ${res.json().access_token}` } });
-      expect(info.json()).toEqual({ sub: 'sub-alice', email: 'alice@example.com' });
-      expect((await agent.post('oauth2/token', { form })).json().error).toBe('invalid_grant');
-      // two signatures per token response; the public key fetched once per function that needs it
-      expect(kms.calls.get('Sign')).toBe(1 + 2);
-      expect(kms.calls.get('GetPublicKey')).toBeLessThanOrEqual(3);
-      await kms.stop();
-    }, 60_000);
+      beforeAll(async () => {
+        kms = await startKmsStandIn({ 'key-1': 'RS256' });
+        dynamo = await startDynamoCounter(inject('dynamoDbEndpoint'));
+        store = await newTestStore();
+        declared = {};
+        for (const name of handlerNames) {
+          const pascal = name.charAt(0).toUpperCase() + name.slice(1);
+          const fn = resourcesOfType('AWS::Lambda::Function').find(([id]) =>
+            id.startsWith(`acmecustomers${pascal}HandlerFunction`),
+          )![1];
+          declared[name] = Object.keys(fn.Properties.Environment?.Variables ?? {});
+        }
+        values = {
+          [ENV.tableName]: store.tableName,
+          [ENV.tenantId]: 'acme',
+          [ENV.workspaceId]: 'customers',
+          [ENV.issuer]: issuer,
+          [ENV.signingAlg]: 'RS256',
+          [ENV.signingKeyIds]: 'key-1',
+          [ENV.activeSigningKeyId]: 'key-1',
+        };
+        // The bundles' own SDK clients pointed at DynamoDB Local (through a counter) and the KMS stand-in by the
+        // standard endpoint variables, and the environment the construct sets (values of this test run).
+        Object.assign(process.env, values, {
+          AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+          AWS_ENDPOINT_URL_KMS: kms.endpoint,
+          AWS_REGION: 'eu-west-1',
+          AWS_ACCESS_KEY_ID: 'local',
+          AWS_SECRET_ACCESS_KEY: 'local',
+        });
+        await store.stores.directory.putClient({
+          ...spa,
+          redirectUris: [SPA_CALLBACK],
+          scopes: ['openid', 'profile', 'email'],
+        });
+        machineKey = await newClientKey('ES256');
+        // Registrations the construct, the config file and the admin tooling would all accept; the confidential
+        // ones with a hashed secret, as the client sync stores them.
+        for (const client of [offline, ordersApi, service, keyHolder(machineKey)]) {
+          expect(clientRegistrationProblems(client), client.clientId).toEqual([]);
+          const withSecret = client.tokenEndpointAuthMethod.startsWith('client_secret_');
+          await store.stores.directory.putClient({
+            ...client,
+            ...(withSecret && { secretHash: hashClientSecret(TEST_SECRET) }),
+          });
+        }
+        await store.stores.directory.createUser({
+          sub: 'sub-alice',
+          username: 'alice',
+          passwordHash: await hashPassword(TEST_PASSWORD),
+          claims: { email: 'alice@example.com' },
+        });
+        handlers = await Promise.all(
+          Object.entries(bundles())
+            .filter(([name]) => name !== 'clients')
+            .map(async ([, file]) => (await import(/* @vite-ignore */ pathToFileURL(file).href)).handler),
+        );
+      }, 120_000);
+
+      afterAll(async () => {
+        await kms?.stop();
+        await dynamo?.stop();
+      });
+
+      beforeEach(() => {
+        logged = [];
+        vi.spyOn(console, 'log').mockImplementation((line: unknown) => {
+          try {
+            logged.push(JSON.parse(String(line)));
+          } catch {
+            logged.push({ line });
+          }
+        });
+      });
+
+      afterEach(() => {
+        vi.restoreAllMocks();
+        vi.unstubAllEnvs();
+      });
+
+      /** A browser (or a client's HTTP stack): its own cookies, the bundled handlers behind it. */
+      const browser = () => new Agent({ issuer, handlers });
+
+      /** The audit events the bundles logged in this test of `event`, without the workspace's names. */
+      const audited = (event: string) =>
+        logged
+          .filter((l) => l.message === 'audit' && l.event === event)
+          .map(({ level: _l, message: _m, time: _t, event: _e, tenantId: _ti, workspaceId: _w, ...fields }) => fields);
+
+      /** What the bundles logged as the reason they refused a request in this test. */
+      const refusals = () =>
+        logged
+          .filter((l) => l.message === 'request refused')
+          .map(({ route, status, error, detail }) => ({ route, status, error, detail }));
+
+      /** The KMS and DynamoDB calls made from here on. */
+      function meter() {
+        const before = { kms: new Map(kms.calls), dynamo: new Map(dynamo.calls) };
+        const since = (service: 'kms' | 'dynamo') => {
+          const now = service === 'kms' ? kms.calls : dynamo.calls;
+          return Object.fromEntries(
+            [...now].map(([op, n]) => [op, n - (before[service].get(op) ?? 0)]).filter(([, n]) => n !== 0),
+          ) as Record<string, number>;
+        };
+        return {
+          kms: (op: string) => since('kms')[op] ?? 0,
+          writes: () => WRITE_OPERATIONS.reduce((n, op) => n + (since('dynamo')[op] ?? 0), 0),
+          figures: () => ({ kms: since('kms'), dynamodb: since('dynamo') }),
+        };
+      }
+
+      /** The key set the bundled JWKS endpoint publishes. */
+      const bundledJwks = async () => createLocalJWKSet((await browser().get('.well-known/jwks.json')).json());
+
+      interface Tokens {
+        readonly access_token: string;
+        readonly id_token: string;
+        readonly refresh_token?: string;
+        /** The nonce of the authorization request. */
+        readonly nonce: string;
+      }
+
+      /** alice signs in at `clientId` in `agent`'s browser, and the client redeems the code it gets back. */
+      async function signIn(agent: Agent, clientId: string, redirectUri: string, scope: string) {
+        const { params, verifier } = validRequest(clientId, redirectUri, scope);
+        const code = (await obtainCode(agent, params)).searchParams.get('code')!;
+        const res = await agent.post('oauth2/token', {
+          form: {
+            grant_type: 'authorization_code',
+            code,
+            code_verifier: verifier,
+            redirect_uri: redirectUri,
+            client_id: clientId,
+          },
+        });
+        expect(res.status, res.body).toBe(200);
+        return { ...res.json(), nonce: params.nonce } as Tokens;
+      }
+
+      const refresh = (refreshToken: string) =>
+        browser().post('oauth2/token', {
+          form: { grant_type: 'refresh_token', refresh_token: refreshToken, client_id: offline.clientId },
+        });
+
+      /** What the resource server learns of `token`. */
+      async function introspect(token: string): Promise<Record<string, unknown>> {
+        const res = await browser().post('oauth2/introspect', {
+          form: { token },
+          headers: { Authorization: basicAuth(ordersApi.clientId, TEST_SECRET) },
+        });
+        expect(res.status, res.body).toBe(200);
+        expect(res.headers['cache-control']).toBe('no-store');
+        return res.json();
+      }
+
+      const table = async () =>
+        (await store.doc.send(new ScanCommand({ TableName: store.tableName, ConsistentRead: true }))).Items ?? [];
+
+      it('drive a full code flow against DynamoDB Local and a KMS stand-in, exactly as deployed', async () => {
+        // GIVEN: the environment every handler function of the workspace declares is the one set above
+        expect(declared.token!.sort()).toEqual(Object.keys(values).sort());
+        for (const [name, variables] of Object.entries(declared))
+          expect(variables.sort(), name).toEqual(Object.keys(values).sort());
+        const used = meter();
+        const agent = browser();
+        const { params, verifier } = validRequest(spa.clientId, SPA_CALLBACK);
+        const code = (await obtainCode(agent, params)).searchParams.get('code')!;
+        const form = { ...tokenForm(code, verifier), client_id: spa.clientId };
+
+        // WHEN: KMS fails for one token request, then works
+        kms.failNextSigns(1);
+        const failed = await agent.post('oauth2/token', { form });
+        const res = await agent.post('oauth2/token', { form });
+
+        // THEN: the failure is a clean server_error that consumed nothing; the retry gets tokens that verify against the bundled JWKS
+        expect(failed.status).toBe(500);
+        expect(failed.json().error).toBe('server_error');
+        expect(res.status).toBe(200);
+        const { keys } = (await agent.get('.well-known/jwks.json')).json();
+        const jwks = createLocalJWKSet({ keys });
+        const id = await jwtVerify(res.json().id_token, jwks, { issuer, audience: spa.clientId });
+        expect(id.payload).toMatchObject({ sub: 'sub-alice', nonce: params.nonce, email: 'alice@example.com' });
+        const info = await agent.get('userinfo', { headers: { Authorization: `Bearer ${res.json().access_token}` } });
+        expect(info.json()).toEqual({ sub: 'sub-alice', email: 'alice@example.com' });
+        expect((await agent.post('oauth2/token', { form })).json().error).toBe('invalid_grant');
+        // two signatures per token response; the public key fetched once per function that needs it
+        expect(used.kms('Sign')).toBe(1 + 2);
+        expect(used.kms('GetPublicKey')).toBeLessThanOrEqual(3);
+        console.info('code flow', used.figures());
+      }, 60_000);
+
+      it('take a pushed authorization request once: the sign-in it starts keeps its state, nonce and PKCE; a second use gets the invalid_request_uri page', async () => {
+        // GIVEN: spa pushes its request
+        vi.stubEnv('AUTHZ_LOG_LEVEL', 'debug');
+        const used = meter();
+        const { params, verifier } = validRequest(spa.clientId, SPA_CALLBACK);
+        const pushed = await browser().post('oauth2/par', { form: params as Record<string, string> });
+        expect(pushed.status, pushed.body).toBe(201);
+        expect(pushed.headers['cache-control']).toBe('no-store');
+        expect(pushed.json()).toEqual({ request_uri: expect.stringMatching(REQUEST_URI), expires_in: 60 });
+        const byReference = { client_id: spa.clientId, request_uri: pushed.json().request_uri };
+
+        // WHEN: the browser comes with nothing but client_id and request_uri, alice signs in, spa redeems the code
+        const agent = browser();
+        const started = await agent.get(authorizeUrl(byReference));
+        const login = await follow(agent, started);
+        let res = await submitLogin(agent, login);
+        while (res.location?.pathname.endsWith('/consent')) res = await follow(agent, res);
+        const back = res.location!;
+        const tokens = await agent.post('oauth2/token', {
+          form: { ...tokenForm(back.searchParams.get('code')!, verifier), client_id: spa.clientId },
+        });
+        // WHEN: the request_uri comes again
+        const again = await browser().get(authorizeUrl(byReference));
+
+        // THEN: the sign-in ran on the pushed parameters, and tokens came of it
+        expect(started.location?.pathname).toBe('/prod/acme/customers/consent');
+        expect(login.body).toContain('name="password"');
+        expect(`${back.origin}${back.pathname}`).toBe(SPA_CALLBACK);
+        expect(back.searchParams.get('state')).toBe(params.state);
+        expect(back.searchParams.get('iss')).toBe(issuer);
+        expect(tokens.status, tokens.body).toBe(200);
+        const id = await jwtVerify(tokens.json().id_token, await bundledJwks(), { issuer, audience: spa.clientId });
+        expect(id.payload).toMatchObject({ sub: 'sub-alice', nonce: params.nonce });
+        // THEN: the second use is a page, never a redirect, and the reason logged is invalid_request_uri
+        expect(again.status).toBe(400);
+        expect(again.location).toBeUndefined();
+        expect(again.headers['content-type']).toMatch(/^text\/html/);
+        expectSecurityHeaders(again.headers);
+        expect(again.body).toContain('This sign-in request has expired or was already used.');
+        expect(refusals()).toEqual([
+          {
+            route: 'GET /oauth2/authorize',
+            status: 400,
+            error: 'invalid_request_uri',
+            detail: 'request_uri already used',
+          },
+        ]);
+        // only the token response signs: two signatures
+        expect(used.kms('Sign')).toBe(2);
+        console.info('pushed authorization request', used.figures());
+      }, 60_000);
+
+      it('rotate refresh tokens, revoke the family on replay, and let a resource server introspect and a client revoke', async () => {
+        // GIVEN: alice signed in at offline with offline_access
+        const used = meter();
+        const agent = browser();
+        const first = await signIn(agent, offline.clientId, OFFLINE_CALLBACK, 'openid profile offline_access');
+        const grantId = decodeJwt(first.access_token).gid;
+        const activeFirst = await introspect(first.access_token);
+
+        // WHEN: offline refreshes, then the first refresh token is replayed, then the successor is used
+        const rotated = await refresh(first.refresh_token!);
+        const second = rotated.json();
+        const liveSuccessor = await introspect(second.refresh_token);
+        const afterRotation = meter();
+        const replayed = await refresh(first.refresh_token!);
+        const signedForReplay = afterRotation.kms('Sign');
+        const successor = await refresh(second.refresh_token);
+        const signedForSuccessor = afterRotation.kms('Sign') - signedForReplay;
+
+        // THEN: the rotation gave new tokens of the same grant, the refreshed ID token keeps auth_time and drops the nonce
+        expect(first.refresh_token).toMatch(/^[A-Za-z0-9_-]{43,}$/);
+        expect(rotated.status, rotated.body).toBe(200);
+        expect(rotated.headers['cache-control']).toBe('no-store');
+        expect(second).toMatchObject({
+          token_type: 'Bearer',
+          expires_in: 3600,
+          scope: 'openid profile offline_access',
+        });
+        expect(second.refresh_token).not.toBe(first.refresh_token);
+        expect(second.access_token).not.toBe(first.access_token);
+        const jwks = await bundledJwks();
+        const access = await jwtVerify(second.access_token, jwks, { issuer, typ: 'at+jwt', audience: API });
+        expect(access.payload).toMatchObject({ sub: 'sub-alice', client_id: offline.clientId, gid: grantId });
+        const original = await jwtVerify(first.id_token, jwks, { issuer, audience: offline.clientId });
+        const reissued = await jwtVerify(second.id_token, jwks, { issuer, audience: offline.clientId });
+        expect(original.payload.nonce).toBe(first.nonce);
+        expect(reissued.payload.nonce).toBeUndefined();
+        expect(reissued.payload.auth_time).toBe(original.payload.auth_time);
+        // THEN: the replay and the successor are invalid_grant, and the first access token no longer stands
+        expect(replayed.status).toBe(400);
+        expect(replayed.json()).toMatchObject({ error: 'invalid_grant' });
+        expect(successor.status).toBe(400);
+        expect(successor.json()).toMatchObject({ error: 'invalid_grant' });
+        expect(audited('refresh.replayed')).toEqual([{ clientId: offline.clientId, grantId }]);
+        const claims = decodeJwt(first.access_token);
+        expect(activeFirst).toEqual({
+          active: true,
+          token_type: 'Bearer',
+          scope: 'openid profile offline_access',
+          client_id: offline.clientId,
+          sub: 'sub-alice',
+          aud: API,
+          iss: issuer,
+          exp: claims.exp,
+          iat: claims.iat,
+          jti: claims.jti,
+        });
+        expect(liveSuccessor).toMatchObject({ active: true, token_type: 'refresh_token', client_id: offline.clientId });
+        expect(await introspect(first.access_token)).toEqual({ active: false });
+        expect(await introspect(second.access_token)).toEqual({ active: false });
+        expect(await introspect(second.refresh_token)).toEqual({ active: false });
+
+        // WHEN: alice signs in again (her session skips the login) and offline revokes the new access token
+        const third = await signIn(agent, offline.clientId, OFFLINE_CALLBACK, 'openid profile offline_access');
+        const activeThird = await introspect(third.access_token);
+        const revoked = await browser().post('oauth2/revoke', {
+          form: { token: third.access_token, client_id: offline.clientId },
+        });
+
+        // THEN: 200 with nothing in it; the access token introspects inactive, the refresh token of its grant stands
+        expect(activeThird.active).toBe(true);
+        expect(revoked.status).toBe(200);
+        expect(revoked.body).toBe('');
+        expect(revoked.headers['cache-control']).toBe('no-store');
+        expect(await introspect(third.access_token)).toEqual({ active: false });
+        expect((await introspect(third.refresh_token!)).active).toBe(true);
+        expect(audited('token.revoked')).toEqual([
+          { clientId: offline.clientId, jti: decodeJwt(third.access_token).jti, tokenType: 'access_token' },
+        ]);
+        // two signatures per token response (code, refresh, code); the replay, revocation and introspection sign
+        // nothing, and verify with a public key each function (token, userinfo, jwks) fetched at most once
+        expect(signedForReplay).toBe(0);
+        // the successor's family is found revoked by the conditional write of its rotation, after its tokens
+        // were signed (a read of the token alone cannot tell): two signatures for nothing
+        expect(signedForSuccessor).toBe(2);
+        expect(used.kms('Sign')).toBe(2 + 2 + 2 + signedForSuccessor);
+        expect(used.kms('GetPublicKey')).toBeLessThanOrEqual(3);
+        console.info('token lifecycle', used.figures());
+      }, 60_000);
+
+      it('issue client_credentials tokens to a client_secret_basic and a private_key_jwt client, a client assertion taken once', async () => {
+        // GIVEN
+        vi.stubEnv('AUTHZ_LOG_LEVEL', 'debug');
+        const jwks = await bundledJwks();
+        const items = (await table()).length;
+        const used = meter();
+        const request = (form: Record<string, string>, headers: Record<string, string> = {}) =>
+          browser().post('oauth2/token', { form: { grant_type: 'client_credentials', ...form }, headers });
+
+        // WHEN: svc authenticates with its secret, then with a wrong one
+        const withSecret = await request({ scope: 'orders:read' }, { Authorization: basicAuth('svc', TEST_SECRET) });
+        const writesWithSecret = used.writes();
+        const wrongSecret = await request({}, { Authorization: basicAuth('svc', 'not-the-secret') });
+        // WHEN: svc-jwt authenticates with an assertion signed by its registered key, then replays it
+        const assertion = await signAssertion(machineKey, {
+          now: Date.now(),
+          clientId: 'svc-jwt',
+          aud: `${issuer}/oauth2/token`,
+        });
+        const byAssertion = { client_assertion_type: JWT_BEARER, client_assertion: assertion };
+        const withKey = await request(byAssertion);
+        const replayed = await request(byAssertion);
+
+        // THEN: both got a token for themselves that verifies against the bundled JWKS
+        for (const [res, clientId] of [
+          [withSecret, 'svc'],
+          [withKey, 'svc-jwt'],
+        ] as const) {
+          expect(res.status, res.body).toBe(200);
+          expect(res.headers['cache-control']).toBe('no-store');
+          expect(res.json()).toEqual({
+            access_token: expect.any(String),
+            token_type: 'Bearer',
+            expires_in: 3600,
+            scope: 'orders:read',
+          });
+          const { payload } = await jwtVerify(res.json().access_token, jwks, { issuer, typ: 'at+jwt', audience: API });
+          expect(payload).toMatchObject({ sub: clientId, client_id: clientId, aud: API, scope: 'orders:read' });
+          expect(payload).not.toHaveProperty('gid');
+          expect(payload).not.toHaveProperty('auth_time');
+        }
+        // THEN: the wrong secret and the replayed assertion are invalid_client, with the challenge
+        for (const res of [wrongSecret, replayed]) {
+          expect(res.status).toBe(401);
+          expect(res.json()).toEqual({ error: 'invalid_client', error_description: expect.any(String) });
+          expect(res.headers['www-authenticate']).toMatch(/^Basic /);
+        }
+        expect(refusals().map((r) => r.detail)).toEqual([expect.any(String), 'assertion jti replayed']);
+        expect(audited('assertion.replayed')).toEqual([{ clientId: 'svc-jwt' }]);
+        expect(JSON.stringify(logged)).not.toContain(assertion);
+        // THEN: a token for a secret writes nothing; the assertion's jti is the one item written
+        expect(writesWithSecret).toBe(0);
+        expect((await table()).length).toBe(items + 1);
+        expect(used.kms('Sign')).toBe(2);
+        console.info('client credentials', used.figures());
+      }, 60_000);
+
+      it('end the session on RP-initiated logout with an id_token_hint and return with the state; prompt=none then needs a login', async () => {
+        // GIVEN: alice signed in at offline in a browser, whose session answers prompt=none
+        const used = meter();
+        const agent = browser();
+        const scope = 'openid profile';
+        const { id_token: idToken } = await signIn(agent, offline.clientId, OFFLINE_CALLBACK, scope);
+        const sid = agent.cookies.get('authz_session')!;
+        const silent = () =>
+          agent.get(
+            authorizeUrl({ ...validRequest(offline.clientId, OFFLINE_CALLBACK, scope).params, prompt: 'none' }),
+          );
+        const before = await silent();
+        const session = async () =>
+          (
+            await store.doc.send(
+              new GetCommand({ TableName: store.tableName, Key: { pk: `SESSION#${hashToken(sid)}` } }),
+            )
+          ).Item;
+        const stored = await session();
+
+        // WHEN
+        const state = 'a b+c/d?e=&f%20g<h>';
+        const res = await agent.get(
+          `oauth2/logout?${new URLSearchParams({ id_token_hint: idToken, post_logout_redirect_uri: SIGNED_OUT, state })}`,
+        );
+        const after = await silent();
+
+        // THEN: redirected to the registered URI with the state as sent, the session gone and its cookie cleared
+        expect(before.location?.searchParams.get('code')).toBeTruthy();
+        expect(stored).toBeDefined();
+        expect(res.status).toBe(302);
+        expect(res.location!.href.startsWith(`${SIGNED_OUT}?state=`)).toBe(true);
+        expect(res.location!.searchParams.get('state')).toBe(state);
+        expect(res.headers['cache-control']).toBe('no-store');
+        expect(res.setCookies).toEqual([
+          'authz_session=; Path=/prod/acme/customers/; HttpOnly; SameSite=Lax; Max-Age=0; Secure',
+        ]);
+        expect(agent.cookies.has('authz_session')).toBe(false);
+        expect(await session()).toBeUndefined();
+        expect(audited('session.ended')).toEqual([{ sub: 'sub-alice', clientId: offline.clientId }]);
+        // THEN: prompt=none finds no session, even with the old cookie replayed
+        expect(after.location?.searchParams.get('error')).toBe('login_required');
+        const replay = browser();
+        replay.cookies.set('authz_session', sid);
+        const replayed = await replay.get(
+          authorizeUrl({ ...validRequest(offline.clientId, OFFLINE_CALLBACK, scope).params, prompt: 'none' }),
+        );
+        expect(replayed.location?.searchParams.get('error')).toBe('login_required');
+        // the code exchange signs twice; the hint is verified with a public key, the logout signs nothing
+        expect(used.kms('Sign')).toBe(2);
+        expect(used.kms('GetPublicKey')).toBeLessThanOrEqual(2);
+        console.info('logout', used.figures());
+      }, 60_000);
+    });
 
     it('uses the same bundle for a handler in every workspace', () => {
       // THEN
