@@ -2,9 +2,8 @@
 import type { AuditSink } from './ports/audit.js';
 import type { ClientKeysFetcher } from './ports/client-keys.js';
 import type { Clock } from './ports/clock.js';
-import type { IdentitySource } from './ports/identity.js';
 import type { KeyRing } from './ports/signing.js';
-import type { ClientStore, GrantStore, InteractionStore, LoginThrottle, SingleUse } from './ports/storage.js';
+import type { RuntimeStores } from './ports/storage.js';
 
 export interface WorkspaceSettings {
   /** Authorization code lifetime, seconds. @default 60 */
@@ -48,18 +47,13 @@ export const defaultSettings: WorkspaceSettings = {
   refreshTokenAbsoluteTtl: 30 * 86_400,
 };
 
-export interface Workspace {
+/** A workspace reaches its storage through the runtime ports (clients, interactions, grants, throttle, …). */
+export interface Workspace extends RuntimeStores {
   readonly tenantId: string;
   readonly workspaceId: string;
   /** `{base}/{tenantId}/{workspaceId}`, no trailing slash. */
   readonly issuer: string;
   readonly settings: WorkspaceSettings;
-  readonly clients: ClientStore;
-  readonly interactions: InteractionStore;
-  readonly grants: GrantStore;
-  readonly throttle: LoginThrottle;
-  readonly singleUse: SingleUse;
-  readonly users: IdentitySource;
   readonly keys: KeyRing;
   readonly clock: Clock;
   readonly audit: AuditSink;

@@ -64,7 +64,8 @@ export function workspaceFromEnvironment(env: Env = process.env): Workspace {
   const signers = keyIds.map((keyId) => new KmsSigner({ client: kms, keyId, alg }));
   const active = signers[keyIds.indexOf(activeId)];
   if (!active) throw new Error(`Environment variable ${ENV.activeSigningKeyId} must be one of ${ENV.signingKeyIds}.`);
-  const { clients, interactions, grants, throttle, singleUse, users } = dynamoStores({
+  // The directory is for the admin tooling only: the endpoints get the runtime ports and nothing else.
+  const { directory: _adminOnly, ...stores } = dynamoStores({
     client: dynamo,
     tableName: required(env, ENV.tableName),
   });
@@ -73,12 +74,7 @@ export function workspaceFromEnvironment(env: Env = process.env): Workspace {
     workspaceId,
     issuer: required(env, ENV.issuer).replace(/\/+$/, ''),
     settings: settingsFrom(env),
-    clients,
-    interactions,
-    grants,
-    throttle,
-    singleUse,
-    users,
+    ...stores,
     keys: { active, all: signers },
     clock: systemClock,
     audit: auditLog(tenantId, workspaceId),

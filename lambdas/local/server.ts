@@ -150,7 +150,7 @@ async function openWorkspace(
 ): Promise<LocalWorkspace> {
   const tableName = `local-${ctx.apiId}.${ws.tenantId}.${ws.workspaceId}`;
   await createTable(ctx.client, tableName);
-  const { clients, interactions, grants, throttle, singleUse, users, directory } = dynamoStores({
+  const { directory, ...stores } = dynamoStores({
     client: createDocumentClient(ctx.client),
     tableName,
     clientCacheSeconds: CLIENT_CACHE_SECONDS,
@@ -169,12 +169,7 @@ async function openWorkspace(
     workspaceId: ws.workspaceId,
     issuer: `${ctx.url}/${ws.tenantId}/${ws.workspaceId}`,
     settings: defaultSettings,
-    clients,
-    interactions,
-    grants,
-    throttle,
-    singleUse,
-    users,
+    ...stores,
     keys: { active: signer, all: [signer] },
     clock: systemClock,
     audit: auditLog(ws.tenantId, ws.workspaceId),

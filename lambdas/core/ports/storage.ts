@@ -158,13 +158,17 @@ export interface Directory {
   listUsers(): Promise<UserRecord[]>;
 }
 
-/** Every storage port of one workspace, as a storage adapter builds them together. */
-export interface Stores {
+/** The storage ports the endpoints use: everything but the admin-only directory. */
+export interface RuntimeStores {
   readonly clients: ClientStore;
   readonly interactions: InteractionStore;
   readonly grants: GrantStore;
   readonly throttle: LoginThrottle;
   readonly singleUse: SingleUse;
   readonly users: IdentitySource;
+}
+
+/** Every storage port of one workspace, as a storage adapter builds them together. */
+export interface Stores extends RuntimeStores {
   readonly directory: Directory;
 }

@@ -135,23 +135,25 @@ const scopeProblem = (scope: string) =>
 const clientNameProblem = (name: string) =>
   name.length > MAX_CLIENT_NAME_LENGTH ? `must be at most ${MAX_CLIENT_NAME_LENGTH} characters` : undefined;
 
+/** An absolute URI without fragment, parsed; otherwise what is wrong with it. */
+function absoluteUri(uri: string): URL | string {
+  if (!URL.canParse(uri)) return 'must be an absolute URI';
+  if (uri.includes('#')) return 'must not contain a fragment (#)';
+  return new URL(uri);
+}
+
+const isHttpsOrLoopback = (url: URL): boolean =>
+  url.protocol === 'https:' || (url.protocol === 'http:' && LOOPBACK_HOSTS.includes(url.hostname));
+
 /**
  * RFC 6749 §3.1.2 and OAuth 2.1 §2.3.1: absolute, no fragment; https, loopback http, or for a native app a
  * private-use scheme, which RFC 8252 §7.1 makes a reverse domain name. The dot that requires is also what
  * keeps out schemes that run or read something in the browser instead (javascript:, data:, vbscript:, file:).
  */
 function redirectUriProblem(uri: string, native: boolean): string | undefined {
-  let url: URL;
-  try {
-    url = new URL(uri);
-  } catch {
-    return 'must be an absolute URI';
-  }
-  if (uri.includes('#')) return 'must not contain a fragment (#)';
-  const allowed =
-    url.protocol === 'https:' ||
-    (url.protocol === 'http:' && LOOPBACK_HOSTS.includes(url.hostname)) ||
-    (native && url.protocol.includes('.'));
+  const url = absoluteUri(uri);
+  if (typeof url === 'string') return url;
+  const allowed = isHttpsOrLoopback(url) || (native && url.protocol.includes('.'));
   return allowed
     ? undefined
     : 'must be https, http on localhost / 127.0.0.1 / [::1], or for a native client a private-use scheme like com.example.app:';
@@ -159,15 +161,9 @@ function redirectUriProblem(uri: string, native: boolean): string | undefined {
 
 /** https, or http on loopback: the keys that authenticate a client must not travel in plain text over a network. */
 function jwksUriProblem(uri: string): string | undefined {
-  let url: URL;
-  try {
-    url = new URL(uri);
-  } catch {
-    return 'must be an absolute URI';
-  }
-  if (uri.includes('#')) return 'must not contain a fragment (#)';
-  const allowed = url.protocol === 'https:' || (url.protocol === 'http:' && LOOPBACK_HOSTS.includes(url.hostname));
-  return allowed ? undefined : 'must be https, or http on localhost / 127.0.0.1 / [::1]';
+  const url = absoluteUri(uri);
+  if (typeof url === 'string') return url;
+  return isHttpsOrLoopback(url) ? undefined : 'must be https, or http on localhost / 127.0.0.1 / [::1]';
 }
 
 /** The private members `jwk` carries, if any: a key with them must never be stored or trusted as a public key. */
