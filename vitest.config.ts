@@ -1,11 +1,12 @@
-// Test runner configuration: every suite runs in Node against one DynamoDB Local started for the whole run.
+// Test runner configuration: every suite runs in Node against one DynamoDB Local started for the whole run,
+// with the Lambda and CLI bundles the package ships built once before any test (test/setup/bundles.ts).
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
     environment: 'node',
     include: ['test/**/*.test.ts'],
-    globalSetup: ['test/setup/dynamodb-local.ts'],
+    globalSetup: ['test/setup/bundles.ts', 'test/setup/dynamodb-local.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
   },
