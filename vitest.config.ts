@@ -1,11 +1,14 @@
-// Test runner configuration: every suite runs in Node against one DynamoDB Local started for the whole run.
-import { defineConfig } from 'vitest/config';
+// Test runner configuration: every suite runs in Node against one DynamoDB Local started for the whole run,
+// with the Lambda and CLI bundles the package ships built once before any test (test/setup/bundles.ts).
+import { configDefaults, defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
     environment: 'node',
     include: ['test/**/*.test.ts'],
-    globalSetup: ['test/setup/dynamodb-local.ts'],
+    // The packaging test installs from the npm registry: `npm run test:package` (vitest.package.config.ts).
+    exclude: [...configDefaults.exclude, 'test/package/**'],
+    globalSetup: ['test/setup/bundles.ts', 'test/setup/dynamodb-local.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
   },

@@ -4,7 +4,7 @@ import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
-import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as wafv2 from 'aws-cdk-lib/aws-wafv2';
@@ -230,7 +230,7 @@ export class AuthorizationServer extends Construct {
   readonly signingKeys: Readonly<Record<string, kms.Key>>;
   readonly signingAlgorithm: SigningAlgorithm;
   /** One function per handler module of the manifest, by handler name. */
-  readonly functions: Readonly<Record<HandlerName, NodejsFunction>>;
+  readonly functions: Readonly<Record<HandlerName, lambda.Function>>;
   /** The web ACL, unless `waf` is off. */
   readonly webAcl?: wafv2.CfnWebACL;
   /** Secrets Manager secrets of the confidential clients, by client id; grant owners read on them. */
@@ -332,12 +332,12 @@ export class AuthorizationServer extends Construct {
       if (value !== undefined) environment[settingVariable(setting)] = settingText(value);
     }
 
-    const functions = {} as Record<HandlerName, NodejsFunction>;
+    const functions = {} as Record<HandlerName, lambda.Function>;
     const integrations = {} as Record<HandlerName, apigw.LambdaIntegration>;
     for (const name of handlerNames) {
       const access = handlerAccess[name];
       const fn = new BundledFunction(this, `${pascal(name)}Handler`, {
-        entry: `lambdas/handlers/${name}.ts`,
+        asset: name,
         description: `${name} endpoints of workspace ${label}`,
         environment,
         memorySize: access.memorySize,

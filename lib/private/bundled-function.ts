@@ -1,28 +1,17 @@
-// A Lambda function bundled from one TypeScript entry with local esbuild, with its own role and log group.
-import { fileURLToPath } from 'node:url';
+// A Lambda function that runs one prebuilt bundle of the package's assets/, with its own role and log group.
 import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-
-/** The repository root: entries and the lock file are resolved from it, never from the caller's cwd. */
-const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+import { type LambdaAssetName, lambdaAssetDir } from './lambda-assets.js';
 
 /** The newest Node.js runtime this aws-cdk-lib knows; cdk-nag's AwsSolutions-L1 asks for exactly this. */
 export const NODE_RUNTIME = lambda.Runtime.NODEJS_24_X;
 
-/**
- * ESM output cannot `require`, but some CommonJS dependencies bundled into it still call it for
- * Node built-ins; this gives them one.
- */
-const ESM_REQUIRE_BANNER =
-  "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);";
-
 export interface BundledFunctionProps {
-  /** Entry module relative to the repository root, e.g. `lambdas/handlers/token.ts`; it exports `handler`. */
-  readonly entry: string;
+  /** The bundle to run: `assets/<asset>/index.mjs`, whose `handler` export is the Lambda handler. */
+  readonly asset: LambdaAssetName;
   readonly description: string;
   /** Non-secret configuration only: the environment is visible in the template and the console. @default - none */
   readonly environment?: Record<string, string>;
@@ -37,12 +26,13 @@ export interface BundledFunctionProps {
 }
 
 /**
- * Node.js (latest runtime), arm64, one minified, tree-shaken ESM bundle per entry built by the
- * local esbuild (never Docker). The AWS SDK is bundled too, so what runs is the version we test.
+ * Node.js (latest runtime), arm64, running a minified ESM bundle that scripts/build.ts built with esbuild
+ * against this repository's lock file, the AWS SDK included: nothing is bundled at synth, so consumers
+ * need neither esbuild nor Docker, and what runs is byte for byte what this project tested.
  * The role starts empty except for writing to the function's own log group: callers grant the rest.
  */
 export class BundledFunction extends Construct {
-  readonly function: NodejsFunction;
+  readonly function: lambda.Function;
   readonly role: iam.Role;
   readonly logGroup: logs.LogGroup;
 
@@ -58,11 +48,9 @@ export class BundledFunction extends Construct {
       description: props.description,
     });
     this.logGroup.grantWrite(this.role);
-    this.function = new NodejsFunction(this, 'Function', {
-      entry: `${PROJECT_ROOT}${props.entry}`,
-      handler: 'handler',
-      projectRoot: PROJECT_ROOT,
-      depsLockFilePath: `${PROJECT_ROOT}package-lock.json`,
+    this.function = new lambda.Function(this, 'Function', {
+      code: lambda.Code.fromAsset(lambdaAssetDir(props.asset)),
+      handler: 'index.handler',
       runtime: NODE_RUNTIME,
       architecture: lambda.Architecture.ARM_64,
       memorySize: props.memorySize ?? 512,
@@ -71,17 +59,6 @@ export class BundledFunction extends Construct {
       role: this.role,
       logGroup: this.logGroup,
       environment: props.environment,
-      bundling: {
-        forceDockerBundling: false,
-        format: OutputFormat.ESM,
-        // `module` first: the ES module builds of the SDK and jose are what tree-shaking can prune.
-        mainFields: ['module', 'main'],
-        minify: true,
-        sourceMap: false,
-        externalModules: [],
-        banner: ESM_REQUIRE_BANNER,
-        logLevel: LogLevel.WARNING,
-      },
     });
   }
 }

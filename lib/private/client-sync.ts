@@ -15,6 +15,7 @@ import {
   type DeclaredClient,
 } from '../../lambdas/custom-resources/client-sync-contract.js';
 import { BundledFunction } from './bundled-function.js';
+import { CLIENT_SYNC_ASSET } from './lambda-assets.js';
 import { acknowledgeNagRule } from './nag.js';
 import { clientSyncTableActions } from './handler-access.js';
 
@@ -53,7 +54,7 @@ export class ClientSync extends Construct {
   ) {
     super(scope, id);
     this.function = new BundledFunction(this, 'Handler', {
-      entry: 'lambdas/custom-resources/client-sync.ts',
+      asset: CLIENT_SYNC_ASSET,
       description: `Writes the declared clients of ${props.workspaceLabel} into its table`,
       // One Secrets Manager read and one put per client; generous for workspaces with many clients.
       timeout: Duration.minutes(1),

@@ -1,11 +1,12 @@
-// The real `authz-admin` bin as a subprocess against DynamoDB Local: proof that parsing, wiring and exit codes hold together.
+// The shipped `authz-admin` bin (the self-contained bundle the test setup builds) as a subprocess against DynamoDB Local:
+// proof that parsing, wiring and exit codes hold together.
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, expect, inject, it } from 'vitest';
 import { hashClientSecret, verifyClientSecret, verifyPassword } from '../../lambdas/core/crypto.js';
 import { type TestStore, newTestStore } from '../support/dynamo.js';
 
-const BIN = fileURLToPath(new URL('../../bin/authz-admin.mjs', import.meta.url));
+const BIN = fileURLToPath(new URL('../../dist/bin/authz-admin.mjs', import.meta.url));
 const PASSWORD = 'correct horse battery';
 
 interface Run {

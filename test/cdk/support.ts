@@ -27,11 +27,15 @@ export const backend: ClientRegistration = {
 export const baseProps: AuthorizationServerProps = { tenantId: 'acme', workspaceId: 'customers' };
 
 /**
- * An app that skips asset bundling and the built-in CloudFormation schema validation (seconds per synth):
- * these tests look at the template; the example-app test synthesizes everything the way `cdk synth` does.
+ * An app that skips asset bundling, the copying of the prebuilt bundles into its assembly and the built-in
+ * CloudFormation schema validation (seconds per synth): these tests look at the template; the example-app
+ * test synthesizes everything the way `cdk synth` does.
  */
 export const unbundledApp = (): App =>
-  new App({ context: { 'aws:cdk:bundling-stacks': [] }, builtinCloudFormationValidation: false });
+  new App({
+    context: { 'aws:cdk:bundling-stacks': [], 'aws:cdk:disable-asset-staging': true },
+    builtinCloudFormationValidation: false,
+  });
 
 /** One workspace in a stack of its own; `configure` runs before synthesis (e.g. to call `addClient`). */
 export function workspaceStack(

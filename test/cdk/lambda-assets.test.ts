@@ -1,0 +1,66 @@
+// Where the construct finds its prebuilt Lambda bundles: assets/ at the package root, in this checkout (ESM sources)
+// and in the installed package (dist/lib/index.js, CommonJS), found by the package's own package.json.
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { handlerNames } from '../../lambdas/handlers/manifest.js';
+import {
+  BUNDLE_FILE,
+  CLIENT_SYNC_ASSET,
+  type LambdaAssetName,
+  PACKAGE_NAME,
+  lambdaAssetDir,
+  lambdaAssetEntries,
+  packageRootAbove,
+} from '../../lib/private/lambda-assets.js';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url)).replace(/\/$/, '');
+
+describe('the Lambda bundles', () => {
+  it('are one per handler module of the manifest plus the client sync, each built from an entry that exists', () => {
+    // WHEN
+    const entries = lambdaAssetEntries();
+
+    // THEN
+    expect(Object.keys(entries).sort()).toEqual([...handlerNames, CLIENT_SYNC_ASSET].sort());
+    for (const entry of Object.values(entries)) expect(existsSync(join(ROOT, entry)), entry).toBe(true);
+  });
+
+  it('are found under assets/ at the root of this checkout (built by the test setup)', () => {
+    for (const name of Object.keys(lambdaAssetEntries()) as LambdaAssetName[]) {
+      expect(lambdaAssetDir(name)).toBe(join(ROOT, 'assets', name));
+      expect(existsSync(join(lambdaAssetDir(name), BUNDLE_FILE))).toBe(true);
+    }
+  });
+
+  it('refuses a bundle that was never built, and says how to build it', () => {
+    expect(() => lambdaAssetDir('nonexistent' as LambdaAssetName)).toThrow(/is missing.*npm run build:bundles/);
+  });
+});
+
+describe('the package root', () => {
+  const scratch = mkdtempSync(join(tmpdir(), 'authz-root-'));
+  afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+  it("is this checkout's root from the library's sources", () => {
+    expect(packageRootAbove(join(ROOT, 'lib', 'private'))).toBe(ROOT);
+  });
+
+  it('is found above dist/lib of an installed package, past the nameless dist/package.json', () => {
+    // GIVEN: node_modules/cdk-authorization-server/{package.json, dist/package.json, dist/lib/}
+    const installed = join(scratch, 'node_modules', PACKAGE_NAME);
+    mkdirSync(join(installed, 'dist', 'lib'), { recursive: true });
+    writeFileSync(join(scratch, 'package.json'), JSON.stringify({ name: 'consumer-app' }));
+    writeFileSync(join(installed, 'package.json'), JSON.stringify({ name: PACKAGE_NAME }));
+    writeFileSync(join(installed, 'dist', 'package.json'), JSON.stringify({ type: 'commonjs' }));
+
+    // THEN
+    expect(packageRootAbove(join(installed, 'dist', 'lib'))).toBe(installed);
+  });
+
+  it('is an error outside the package', () => {
+    expect(() => packageRootAbove(scratch)).toThrow(`No package.json of ${PACKAGE_NAME} above`);
+  });
+});
