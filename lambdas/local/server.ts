@@ -115,7 +115,7 @@ function printBanner(
     lines.push(
       `  ${ws.issuer}`,
       `    discovery: ${ws.issuer}/.well-known/openid-configuration`,
-      `    admin:     npx authz-admin --endpoint ${dynamoEndpoint} --table ${ws.tableName} users list`,
+      `    admin:     npm run admin -- --endpoint ${dynamoEndpoint} --table ${ws.tableName} users list`,
     );
   }
   if (demo) {

@@ -83,7 +83,7 @@ describe('npm start', () => {
       expect((await res.json()).issuer).toBe(`http://localhost:${port}/globex/staging`);
 
       // the printed admin command reaches the running server's users
-      const admin = /admin: +npx authz-admin (.*) users list/.exec(output())![1]!.split(' ');
+      const admin = /admin: +npm run admin -- (.*) users list/.exec(output())![1]!.split(' ');
       const users = execFileSync(TSX, ['bin/admin.ts', ...admin, 'users', 'list'], { encoding: 'utf8' });
       expect(users).toContain('carol');
 
