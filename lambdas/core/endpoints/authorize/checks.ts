@@ -118,7 +118,7 @@ export function checkScopeAllowed(draft: AuthorizationRequestDraft, _params: Par
   const refused = (draft.scopes ?? []).filter((s) => !client.scopes.includes(s));
   if (refused.length)
     throw invalidScope(
-      `The client may not request: ${refused.join(' ')}.`,
+      'The client may not request one or more of these scopes.',
       `scope not registered for client ${client.clientId}`,
     );
 }
@@ -152,7 +152,7 @@ const PROMPTS: ReadonlySet<string> = new Set(['none', 'login', 'consent', 'selec
 export function checkPromptValuesKnown(draft: AuthorizationRequestDraft, params: Params): void {
   const values = splitSpaceDelimited(optional(params, 'prompt'));
   const unknown = values.filter((p) => !PROMPTS.has(p));
-  if (unknown.length) throw invalidRequest(`Unsupported prompt value: ${unknown.join(' ')}.`, 'prompt value unknown');
+  if (unknown.length) throw invalidRequest('The prompt parameter has an unsupported value.', 'prompt value unknown');
   // One account per browser session here, so select_account asks for nothing beyond a login.
   draft.prompt = [...new Set(values.map((p) => (p === 'select_account' ? 'login' : p)))] as Prompt[];
 }
