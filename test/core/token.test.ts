@@ -34,7 +34,7 @@ describe('a successful exchange', () => {
     });
     expect(at.payload).toMatchObject({
       sub: t.aliceSub,
-      aud: 'https://api.example.com',
+      aud: ['https://api.example.com', t.ws.issuer],
       client_id: 'spa',
       scope: 'openid profile email',
     });
@@ -55,7 +55,7 @@ describe('a successful exchange', () => {
     expect(t.audit.some((e) => e.type === 'token.issued')).toBe(true);
   });
 
-  it('sets aud from the resource indicator', async () => {
+  it('sets aud from the resource indicator, beside the issuer for openid (UserInfo)', async () => {
     const t = await newTestWorkspace();
     const { params, verifier } = validRequest();
     const loc = await obtainCode(new Agent(t.ws), { ...params, resource: 'https://api.example.com' });
@@ -63,7 +63,10 @@ describe('a successful exchange', () => {
       form: tokenForm(loc.searchParams.get('code')!, verifier),
     });
     const [, payload] = res.json().access_token.split('.');
-    expect(JSON.parse(Buffer.from(payload, 'base64url').toString()).aud).toBe('https://api.example.com');
+    expect(JSON.parse(Buffer.from(payload, 'base64url').toString()).aud).toEqual([
+      'https://api.example.com',
+      t.ws.issuer,
+    ]);
   });
 });
 
