@@ -110,7 +110,10 @@ export interface TransactionRecord {
   /** Set once the user has logged in for this transaction. */
   readonly sub?: string;
   readonly authTime?: number;
-  /** The session cookie's hash when the user came in with (or got) a session. */
+  /**
+   * The hash of the session the login rests on (the one the user came in with, or the one the login created): set
+   * with `sub`. The code is issued only while this browser still holds that session and it is live.
+   */
   readonly sessionHash?: string;
   readonly expiresAt: number;
 }

@@ -33,6 +33,11 @@ export interface InteractionStore {
    * atomic write. Throws `ConditionFailed` if the transaction is gone or expired.
    */
   recordLogin(txnId: string, session: SessionRecord, now: number): Promise<void>;
+  /**
+   * Takes the recorded login off a live transaction (`sub`, `authTime`, `sessionHash`), so that it asks for a
+   * sign-in again; `ConditionFailed` if it is gone or expired.
+   */
+  forgetLogin(txnId: string, now: number): Promise<void>;
   /** Deletes a live transaction (a `deny`); `ConditionFailed` if it was already gone. */
   discardTransaction(txnId: string, now: number): Promise<void>;
 
