@@ -155,9 +155,15 @@ export interface Directory {
   /** Removes a client; removing an unknown one is not an error, so a sync can be re-run. */
   deleteClient(clientId: string): Promise<void>;
   listClients(): Promise<ClientRecord[]>;
-  /** Writes the user and reserves its username together; `ConditionFailed` if the username or sub is taken. */
+  /**
+   * Writes the user and reserves its username together; `ConditionFailed` if the sub is taken, or the username by
+   * `usernameKey` (usernames are case-insensitive).
+   */
   createUser(user: UserRecord): Promise<void>;
-  /** Applies the given changes and returns the updated user; `ConditionFailed` if there is no such user. */
+  /**
+   * Applies the given changes to the user `username` names (by `usernameKey`) and returns the updated user;
+   * `ConditionFailed` if there is no such user.
+   */
   updateUser(username: string, changes: UserChanges): Promise<UserRecord>;
   /** Every user, password hashes included: for the admin tooling only. */
   listUsers(): Promise<UserRecord[]>;

@@ -8,7 +8,7 @@ import type { ClientRecord, SessionRecord, TransactionRecord, UserRecord } from 
 import { errorPage } from '../../pages/html.js';
 import { consentPage, loginPage, type FormContext } from '../../pages/interaction.js';
 import { optional, type Params } from '../../params.js';
-import { MAX_USERNAME_BYTES } from '../../registration/registration.js';
+import { MAX_USERNAME_BYTES, usernameKey } from '../../registration/registration.js';
 import { stillSignedIn } from '../../user-status.js';
 import { nowSeconds, type Workspace } from '../../workspace.js';
 
@@ -64,8 +64,9 @@ async function login(req: CoreRequest, ws: Workspace, interaction: Interaction, 
   // The address first: an attempt refused for its address never reaches the password check, so it must not count
   // against the username it names either, or one address could lock anyone out.
   // The username is keyed by its hash: fixed length, and what people type there (sometimes a password) is not stored.
+  // Hashed from the username key, so every spelling that signs in as one user counts against that user alone.
   const addressKey = `ip:${req.sourceIp}`;
-  const userKey = `user:${hashToken(username.toLowerCase())}`;
+  const userKey = `user:${hashToken(usernameKey(username))}`;
   const audit = { clientId: interaction.client.clientId, sourceIp: req.sourceIp };
   const throttled = () => {
     ws.audit.emit('login.throttled', audit);
