@@ -95,6 +95,8 @@ export interface AuthorizationRequest {
   /** Seconds. */
   readonly maxAge?: number;
   readonly loginHint?: string;
+  /** The user a verified `id_token_hint` names (OIDC Core §3.1.2.1): a session of anyone else does not answer. */
+  readonly idTokenHintSub?: string;
   /** RFC 8707 resource indicators. */
   readonly resources: readonly string[];
 }
