@@ -6,6 +6,7 @@ import type { Signer } from '../../lambdas/core/ports/signing.js';
 import { atHash } from '../../lambdas/core/jwt/id-token.js';
 import { Agent } from '../support/agent.js';
 import { obtainCode, tokenForm, validRequest } from '../support/flow.js';
+import { introspect, refresh, signIn } from '../support/lifecycle.js';
 import { confidentialClient, newTestWorkspace, TEST_SECRET, type TestWorkspace } from '../support/workspace.js';
 
 async function codeFor(t: TestWorkspace, clientId = 'spa', redirectUri = 'https://spa.example.com/callback') {
@@ -101,6 +102,48 @@ describe('code binding and single use', () => {
     expect(bad.status).toBe(400);
     expect(bad.json().error).toBe('invalid_grant');
     expect((await agent.post('oauth2/token', { form: tokenForm(code, verifier) })).status).toBe(200);
+  });
+
+  it.each([
+    ['by another client', { client_id: 'spa' }],
+    ['with a wrong verifier', { code_verifier: 'x'.repeat(43) }],
+    ['with another redirect_uri', { redirect_uri: 'https://offline.example.com/other' }],
+  ])(
+    'a used code presented %s is invalid_grant and revokes nothing: the grant and its refresh token stand (I-9)',
+    async (_name, change) => {
+      const t = await newTestWorkspace();
+      const tokens = await signIn(t);
+      const replay = await new Agent(t.ws).post('oauth2/token', {
+        form: {
+          grant_type: 'authorization_code',
+          code: tokens.code,
+          code_verifier: tokens.verifier,
+          redirect_uri: tokens.redirectUri,
+          client_id: 'offline',
+          ...change,
+        },
+      });
+      expect(replay.status).toBe(400);
+      expect(replay.json().error).toBe('invalid_grant');
+      expect(t.audit.some((e) => e.type === 'code.replayed')).toBe(false);
+      expect((await introspect(t, tokens.access_token)).active).toBe(true);
+      expect((await refresh(t, tokens.refresh_token)).status).toBe(200);
+    },
+  );
+
+  it('a used code presented again by its client, with its verifier, revokes the grant and its refresh token', async () => {
+    const t = await newTestWorkspace();
+    const tokens = await signIn(t);
+    const form = {
+      grant_type: 'authorization_code',
+      code: tokens.code,
+      code_verifier: tokens.verifier,
+      redirect_uri: tokens.redirectUri,
+      client_id: 'offline',
+    };
+    expect((await new Agent(t.ws).post('oauth2/token', { form })).json().error).toBe('invalid_grant');
+    expect(t.audit.some((e) => e.type === 'code.replayed')).toBe(true);
+    expect((await refresh(t, tokens.refresh_token)).json().error).toBe('invalid_grant');
   });
 
   it('a code is bound to the client it was issued to', async () => {
