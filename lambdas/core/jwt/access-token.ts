@@ -23,7 +23,7 @@ const single = (values: readonly string[]): string | readonly string[] => (value
  * a token asked for another resource alone is never good there; one granted `openid` says so in its own `aud`.
  * Decided at signing, so every grant (code, refresh, client credentials) follows the same rule.
  */
-export function accessTokenAudience(
+function accessTokenAudience(
   ws: Pick<Workspace, 'issuer'>,
   audience: readonly string[],
   scopes: readonly string[],

@@ -1,5 +1,5 @@
 // GET/POST /consent: the hosted login and consent pages of an authorization transaction.
-import { consentNeeded, errorRedirect, issueCodeAndRedirect } from '../authorize/respond.js';
+import { consentNeeded, errorRedirect, issueCodeAndRedirect, type Authentication } from '../authorize/respond.js';
 import { BROWSER_COOKIE, SESSION_COOKIE, readCookie, sessionCookie } from '../../cookies.js';
 import { hashToken, randomToken, safeEqual, verifyPassword } from '../../crypto.js';
 import { ConditionFailed, OAuthError, accessDenied, responseError } from '../../errors.js';
@@ -121,15 +121,15 @@ async function heldSession(
  * whole transaction. A code issued right after a login needs no such check: that login is the authentication.
  */
 function lapsedAuthentication(
-  txn: TransactionRecord & { readonly sub: string; readonly authTime: number },
+  signedIn: Authentication,
+  maxAge: number | undefined,
   session: SessionRecord | undefined,
   user: UserRecord,
   now: number,
 ): string | undefined {
-  if (session?.sub !== txn.sub) return "session ended, expired, or not this browser's";
-  if (!stillSignedIn(user, txn.authTime)) return 'user signed out since the sign-in';
-  const { maxAge } = txn.request;
-  if (maxAge !== undefined && now - txn.authTime > maxAge) return 'max_age elapsed since the sign-in';
+  if (session?.sub !== signedIn.sub) return "session ended, expired, or not this browser's";
+  if (!stillSignedIn(user, signedIn.authTime)) return 'user signed out since the sign-in';
+  if (maxAge !== undefined && now - signedIn.authTime > maxAge) return 'max_age elapsed since the sign-in';
   return undefined;
 }
 
@@ -171,6 +171,7 @@ async function decide(
       },
     );
   }
+  const signedIn: Authentication = { sub: txn.sub, authTime: txn.authTime };
   // Read again beside the consent: the user (one disabled since the consent page was shown gets no code) and the
   // session the login rests on.
   const [earlier, user, session] = await Promise.all([
@@ -179,7 +180,7 @@ async function decide(
     heldSession(req, ws, txn, now),
   ]);
   if (!user || user.disabled) return expiredPage('user disabled or removed before allow');
-  const lapsed = lapsedAuthentication({ ...txn, sub: txn.sub, authTime: txn.authTime }, session, user, now);
+  const lapsed = lapsedAuthentication(signedIn, txn.request.maxAge, session, user, now);
   if (lapsed !== undefined) return signInAgain(ws, interaction, lapsed, now);
   const consent = {
     sub: txn.sub,
@@ -187,17 +188,11 @@ async function decide(
     scopes: [...new Set([...(earlier?.scopes ?? []), ...txn.request.scopes])],
     updatedAt: now,
   };
-  const res = await issueCodeAndRedirect(
-    ws,
-    client,
-    txn.request,
-    { sub: txn.sub, authTime: txn.authTime },
-    {
-      transactionId: txn.id,
-      consent,
-      status: 303,
-    },
-  );
+  const res = await issueCodeAndRedirect(ws, client, txn.request, signedIn, {
+    transactionId: txn.id,
+    consent,
+    status: 303,
+  });
   ws.audit.emit('consent.granted', { clientId: client.clientId, sub: txn.sub, scope: txn.request.scopes.join(' ') });
   return res;
 }
