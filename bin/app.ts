@@ -21,7 +21,7 @@ interface TenantExample {
   readonly spaOrigin: string;
 }
 
-const tenants: readonly TenantExample[] = [
+export const tenants: readonly TenantExample[] = [
   {
     tenantId: 'acme',
     workspaceId: 'customers',
@@ -36,18 +36,34 @@ const tenants: readonly TenantExample[] = [
   },
 ];
 
-function clientsOf(t: TenantExample): ClientRegistration[] {
+/**
+ * A tenant's clients. Development URIs never go on a production client: a first-party client never asks for
+ * consent, so any page could send a signed-in user to it with a loopback redirect URI, and whatever listens on
+ * that port would get a code (RFC 9700 §2.1, RFC 8252 §8.3). The dev client has them instead, and asks for consent,
+ * naming itself; leave it out of production deployments.
+ */
+export function clientsOf(t: TenantExample): ClientRegistration[] {
+  const spa = {
+    tokenEndpointAuthMethod: 'none',
+    grantTypes: ['authorization_code'],
+    scopes: ['openid', 'profile', 'email', 'orders:read'],
+    audience: [t.audience],
+  } as const satisfies Partial<ClientRegistration>;
   return [
     {
       // A browser app: public, so PKCE is its only proof of possession of the code.
+      ...spa,
       clientId: `${t.tenantId}-spa`,
       clientName: `${t.tenantId} web app`,
-      tokenEndpointAuthMethod: 'none',
-      redirectUris: [`${t.spaOrigin}/callback`, 'http://127.0.0.1:5173/callback'],
-      grantTypes: ['authorization_code'],
-      scopes: ['openid', 'profile', 'email', 'orders:read'],
-      audience: [t.audience],
+      redirectUris: [`${t.spaOrigin}/callback`],
       firstParty: true,
+    },
+    {
+      // The same app on a developer's machine (a Vite dev server): not first-party, so the user always sees its name.
+      ...spa,
+      clientId: `${t.tenantId}-spa-dev`,
+      clientName: `${t.tenantId} web app (development)`,
+      redirectUris: ['http://127.0.0.1:5173/callback'],
     },
     {
       // A server-side web backend: confidential, its secret generated at deploy time and kept in Secrets Manager.

@@ -37,6 +37,7 @@ the server assigns "sub". Lists never show password hashes or secret hashes.
 users sign-out ends what the user's earlier sign-ins gave: browser sessions no longer count at
 /oauth2/authorize, refresh tokens stop working, access tokens introspect as inactive and userinfo
 refuses them (an API that only checks signatures accepts an access token until it expires).
+users set-password, users disable and users enable sign the user out the same way.
 
 clients rotate-secret makes a new 256-bit secret and stores only its hash. The secret is printed once,
 alone on stdout; with --secret-arn it is written into that Secrets Manager secret instead (a JSON object

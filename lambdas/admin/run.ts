@@ -33,13 +33,13 @@ export async function runAction(action: Action, { stores, io, secretsManager }: 
     }
     case 'users set-password':
       await setPassword(stores, action.username, () => readNewPassword(io, action.passwordStdin));
-      stdout.write(`Changed the password of ${action.username}.\n`);
+      stdout.write(`Changed the password of ${action.username} and signed them out everywhere.\n`);
       return;
     case 'users disable':
     case 'users enable': {
       const disabled = action.kind === 'users disable';
       await setDisabled(stores, action.username, disabled);
-      stdout.write(`${disabled ? 'Disabled' : 'Enabled'} user ${action.username}.\n`);
+      stdout.write(`${disabled ? 'Disabled' : 'Enabled'} user ${action.username} and signed them out everywhere.\n`);
       return;
     }
     case 'users sign-out':

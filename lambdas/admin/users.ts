@@ -53,24 +53,38 @@ export async function addUser(
   return viewOf(record);
 }
 
+/** The current time in the epoch seconds of `signedOutAt`. */
+const nowSeconds = (): number => Math.floor(Date.now() / 1000);
+
+/**
+ * Sets a new password and, in the same write, signs the user out everywhere as of `at` (ASVS V3.3.3): whatever
+ * the old password opened (browser sessions, grants and their refresh tokens) ends with it.
+ */
 export async function setPassword(
   stores: Pick<Stores, 'directory' | 'users'>,
   username: string,
   readPassword: PasswordReader,
+  at?: number,
 ): Promise<void> {
   if (!(await stores.users.findByUsername(username))) throw noSuchUser(username);
   const password = await readPassword();
   checkPassword(password);
-  await update(stores, username, { passwordHash: await hashPassword(password) });
+  await update(stores, username, { passwordHash: await hashPassword(password), signedOutAt: at ?? nowSeconds() });
 }
 
-/** Disabling refuses the user's next sign-in, consent, code redemption and userinfo call; nothing is deleted. */
+/**
+ * Disabling refuses the user's next sign-in, consent, code redemption and userinfo call; nothing is deleted. Both
+ * disabling and enabling sign the user out everywhere as of `at`, in the same write: what was opened before a
+ * disable (a compromised account's sessions and grants) stays ended once the user is enabled again, also for a
+ * user disabled by a version that did not sign out.
+ */
 export async function setDisabled(
   stores: Pick<Stores, 'directory'>,
   username: string,
   disabled: boolean,
+  at?: number,
 ): Promise<void> {
-  await update(stores, username, { disabled });
+  await update(stores, username, { disabled, signedOutAt: at ?? nowSeconds() });
 }
 
 /**
@@ -81,7 +95,7 @@ export async function setDisabled(
 export async function signOutUser(
   stores: Pick<Stores, 'directory'>,
   username: string,
-  at: number = Math.floor(Date.now() / 1000),
+  at: number = nowSeconds(),
 ): Promise<void> {
   await update(stores, username, { signedOutAt: at });
 }

@@ -33,7 +33,20 @@ export interface OAuthErrorOptions {
   headers?: Record<string, string>;
 }
 
+/**
+ * RFC 6749 §4.1.2.1 and §5.2: an `error_description` holds only `%x20-21 / %x23-5B / %x5D-7E`, printable ASCII but
+ * `"` and `\`. Every description passes through here (the one constructor all factories call), so nothing else
+ * ever reaches a client, whichever serializer sends it: redirect, JSON, Bearer challenge or page.
+ */
+export const errorDescription = (text: string): string => text.replace(/[^\x20\x21\x23-\x5b\x5d-\x7e]/g, '');
+
 export class OAuthError extends Error {
+  /**
+   * Client-safe, human-readable description (`error_description`), restricted to the characters RFC 6749 allows.
+   * A fixed text: the client knows what it sent, and repeating a request value would let anyone who crafts a link
+   * put words of their choosing on the client's error page.
+   */
+  readonly description: string;
   readonly status: number;
   readonly detail: string | undefined;
   readonly headers: Record<string, string>;
@@ -42,12 +55,13 @@ export class OAuthError extends Error {
 
   constructor(
     readonly error: OAuthErrorCode,
-    /** Client-safe, human-readable description (`error_description`). */
-    readonly description: string,
+    description: string,
     opts: OAuthErrorOptions = {},
   ) {
-    super(`${error}: ${description}`);
+    const safe = errorDescription(description);
+    super(`${error}: ${safe}`);
     this.name = 'OAuthError';
+    this.description = safe;
     this.status = opts.status ?? 400;
     this.detail = opts.detail;
     this.headers = opts.headers ?? {};
@@ -114,7 +128,7 @@ export const invalidToken = (description: string, detail?: string) =>
     status: 401,
     detail,
     headers: {
-      'www-authenticate': `Bearer error="invalid_token", error_description="${description.replace(/["\\]/g, '')}"`,
+      'www-authenticate': `Bearer error="invalid_token", error_description="${errorDescription(description)}"`,
     },
   });
 

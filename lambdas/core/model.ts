@@ -95,6 +95,8 @@ export interface AuthorizationRequest {
   /** Seconds. */
   readonly maxAge?: number;
   readonly loginHint?: string;
+  /** The user a verified `id_token_hint` names (OIDC Core §3.1.2.1): a session of anyone else does not answer. */
+  readonly idTokenHintSub?: string;
   /** RFC 8707 resource indicators. */
   readonly resources: readonly string[];
 }
@@ -110,7 +112,10 @@ export interface TransactionRecord {
   /** Set once the user has logged in for this transaction. */
   readonly sub?: string;
   readonly authTime?: number;
-  /** The session cookie's hash when the user came in with (or got) a session. */
+  /**
+   * The hash of the session the login rests on (the one the user came in with, or the one the login created): set
+   * with `sub`. The code is issued only while this browser still holds that session and it is live.
+   */
   readonly sessionHash?: string;
   readonly expiresAt: number;
 }

@@ -6,6 +6,7 @@ import {
   checkClientRegistration,
   idProblem,
   isAuthMethod,
+  usernameKey,
   usernameProblem,
   usesClientSecret,
 } from '../core/registration/registration.js';
@@ -99,7 +100,10 @@ function checkWorkspace(c: FieldChecker, value: unknown, path: string): void {
   users.forEach((user, i) => checkUser(c, user, `${path}.users[${i}]`));
   c.unique(
     users,
-    (x) => stringField(x, 'username'),
+    (x) => {
+      const username = stringField(x, 'username');
+      return username === undefined ? undefined : usernameKey(username);
+    },
     (i) => `${path}.users[${i}].username`,
     'username',
   );

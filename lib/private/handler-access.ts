@@ -33,7 +33,8 @@ export interface HandlerAccess {
 export const handlerAccess: Readonly<Record<HandlerName, HandlerAccess>> = {
   // clients.get, getSession, getConsent; putTransaction, and issueCode without a transaction (a plain put).
   // PAR: singleUse.put of the pushed request (a conditional put), singleUse.consume of it (a conditional update).
-  authorize: { table: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], keys: 'none' },
+  // Verifies an id_token_hint with the public keys.
+  authorize: { table: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], keys: 'verify' },
   // Transaction, client, user and consent reads; login-attempt counters (conditional updates);
   // recordLogin (update + put), issueCode (delete transaction + put code + put consent), discardTransaction.
   // Logout: getSession, clients.get, endSession (delete); verifies the id_token_hint with the public keys.

@@ -58,10 +58,13 @@ it('sets a new password: the new one verifies, the old one no longer does', asyn
   await addUser(t.stores, { username: 'alice', claims }, password(PASSWORD));
   const before = await t.stores.users.findByUsername('alice');
 
+  const start = Math.floor(Date.now() / 1000);
   await setPassword(t.stores, 'alice', password('a brand new passphrase'));
 
+  // Signed out in the same write: what the old password opened ends with it.
   const after = await t.stores.users.findByUsername('alice');
-  expect(after).toEqual({ ...before, passwordHash: expect.any(String) });
+  expect(after).toEqual({ ...before, passwordHash: expect.any(String), signedOutAt: expect.any(Number) });
+  expect(after!.signedOutAt).toBeGreaterThanOrEqual(start);
   expect(await verifyPassword('a brand new passphrase', after?.passwordHash)).toBe(true);
   expect(await verifyPassword(PASSWORD, after?.passwordHash)).toBe(false);
 });
@@ -78,13 +81,13 @@ it('refuses to set the password of an unknown user before asking for it, or a pa
   expect(await verifyPassword(PASSWORD, (await t.stores.users.findByUsername('alice'))?.passwordHash)).toBe(true);
 });
 
-it('disables and enables a user, and refuses an unknown one', async () => {
+it('disables and enables a user, signing them out each time, and refuses an unknown one', async () => {
   await addUser(t.stores, { username: 'alice', claims }, password(PASSWORD));
 
-  await setDisabled(t.stores, 'alice', true);
-  expect((await t.stores.users.findByUsername('alice'))?.disabled).toBe(true);
-  await setDisabled(t.stores, 'alice', false);
-  expect((await t.stores.users.findByUsername('alice'))?.disabled).toBe(false);
+  await setDisabled(t.stores, 'alice', true, 1_000);
+  expect(await t.stores.users.findByUsername('alice')).toMatchObject({ disabled: true, signedOutAt: 1_000 });
+  await setDisabled(t.stores, 'alice', false, 2_000);
+  expect(await t.stores.users.findByUsername('alice')).toMatchObject({ disabled: false, signedOutAt: 2_000 });
 
   await expect(setDisabled(t.stores, 'bob', true)).rejects.toThrow(
     new AdminError('There is no user "bob" in this workspace.'),

@@ -51,6 +51,13 @@ describe('AuthorizationServer with default props', () => {
     });
   });
 
+  it('serves the authorization endpoint by GET and POST from the authorize function', () => {
+    // THEN
+    const routes = routesOf(template);
+    expect(routes['GET /acme/customers/oauth2/authorize']).toBe(logicalId(server.functions.authorize));
+    expect(routes['POST /acme/customers/oauth2/authorize']).toBe(logicalId(server.functions.authorize));
+  });
+
   it('serves revocation from the token function and introspection from the userinfo function', () => {
     // THEN
     const routes = routesOf(template);

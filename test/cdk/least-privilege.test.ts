@@ -33,7 +33,10 @@ describe('least privilege', () => {
   it('grants each endpoint exactly the table actions and key operations it uses', () => {
     // GIVEN
     const expected: Record<HandlerName, unknown[]> = {
-      authorize: [tableStatement('dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem')],
+      authorize: [
+        tableStatement('dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'),
+        { Effect: 'Allow', Action: 'kms:GetPublicKey', Resource: [key('old'), key('current')] },
+      ],
       consent: [
         tableStatement('dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'),
         { Effect: 'Allow', Action: 'kms:GetPublicKey', Resource: [key('old'), key('current')] },

@@ -1,9 +1,14 @@
 // The authorization request pipeline on its own: parameters and a client in, a request or the first rule's error out.
-import { describe, expect, it } from 'vitest';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { LocalSigner } from '../../lambdas/adapters/key-file/signer.js';
 import { UnverifiedRedirectError } from '../../lambdas/core/errors.js';
+import { signIdToken } from '../../lambdas/core/jwt/id-token.js';
 import type { ClientRecord } from '../../lambdas/core/model.js';
 import type { Params } from '../../lambdas/core/params.js';
-import type { Workspace } from '../../lambdas/core/workspace.js';
+import { defaultSettings, type Workspace } from '../../lambdas/core/workspace.js';
 import { checkClientRegistered, checkRedirectUriRegistered } from '../../lambdas/core/endpoints/authorize/checks.js';
 import {
   AUTHORIZATION_REQUEST_CHECKS,
@@ -23,6 +28,20 @@ const client: ClientRecord = {
 };
 
 const target = { redirectUri: 'https://spa.example.com/callback', redirectUriSent: true };
+
+/** What the checks read of a workspace: its issuer and keys, which verify an id_token_hint. */
+let keysWs: Workspace;
+beforeAll(async () => {
+  const signer = await LocalSigner.load({
+    file: join(mkdtempSync(join(tmpdir(), 'authz-keys-')), 'k.pem'),
+    alg: 'ES256',
+  });
+  keysWs = {
+    issuer: 'https://auth.example.com/acme/main',
+    keys: { active: signer, all: [signer] },
+    settings: defaultSettings,
+  } as unknown as Workspace;
+});
 
 /** A valid request, changed by `change`: a string replaces the single value, an array gives every value, undefined drops it. */
 function paramsOf(change: Record<string, string | string[] | undefined> = {}): Params {
@@ -44,7 +63,7 @@ function paramsOf(change: Record<string, string | string[] | undefined> = {}): P
 
 function validate(params: Params, as: ClientRecord = client) {
   const draft = authorizationRequestDraft(as, target);
-  return { draft, result: validateAuthorizationRequest(params, as, draft) };
+  return { draft, result: validateAuthorizationRequest(params, as, draft, keysWs) };
 }
 
 /** The name of the check that refuses `params`, and its error, running the pipeline one check at a time. */
@@ -52,7 +71,7 @@ async function firstFailure(params: Params, as: ClientRecord = client) {
   const draft = authorizationRequestDraft(as, target);
   for (const check of AUTHORIZATION_REQUEST_CHECKS) {
     try {
-      await check(draft, params, as);
+      await check(draft, params, as, keysWs);
     } catch (err) {
       return { check: check.name, err: err as { error: string; description: string } };
     }
@@ -71,6 +90,7 @@ describe('the pipeline', () => {
       'checkResponseModeIsQuery',
       'checkScopeSingleAndBounded',
       'checkScopeAllowed',
+      'checkRedirectUriSentForOpenId',
       'checkPkceS256',
       'checkPromptValuesKnown',
       'checkPromptNoneAlone',
@@ -78,6 +98,7 @@ describe('the pipeline', () => {
       'checkMaxAgeNonNegativeInteger',
       'checkNonceSingleAndBounded',
       'checkLoginHintSingleAndBounded',
+      'checkIdTokenHintOurs',
     ]);
   });
 
@@ -150,12 +171,29 @@ describe('the pipeline', () => {
     ['checkMaxAgeNonNegativeInteger', 'a fractional max_age', { max_age: '1.5' }, 'invalid_request'],
     ['checkNonceSingleAndBounded', 'an oversized nonce', { nonce: oversized }, 'invalid_request'],
     ['checkLoginHintSingleAndBounded', 'a repeated login_hint', { login_hint: ['a', 'b'] }, 'invalid_request'],
+    ['checkIdTokenHintOurs', 'an id_token_hint that is no ID token', { id_token_hint: 'a.b.c' }, 'invalid_request'],
   ];
 
   it.each(BROKEN_RULES)('%s refuses %s with %s', async (name, _case, change, error) => {
     const params = paramsOf(change);
     expect(await firstFailure(params)).toMatchObject({ check: name, err: { error } });
     await expect(validate(params).result).rejects.toMatchObject({ error });
+  });
+
+  it('checkRedirectUriSentForOpenId refuses an openid request that left redirect_uri out', async () => {
+    const draft = authorizationRequestDraft(client, { ...target, redirectUriSent: false });
+    await expect(validateAuthorizationRequest(paramsOf(), client, draft, keysWs)).rejects.toMatchObject({
+      error: 'invalid_request',
+    });
+    const plain = authorizationRequestDraft(client, { ...target, redirectUriSent: false });
+    expect(await validateAuthorizationRequest(paramsOf({ scope: 'profile' }), client, plain, keysWs)).toMatchObject({
+      redirectUriSent: false,
+    });
+  });
+
+  it('checkIdTokenHintOurs keeps the user of an ID token of the workspace', async () => {
+    const hint = await signIdToken(keysWs, { clientId: 'spa', sub: 'sub-1', scopes: ['openid'] }, 'at', 1);
+    expect(await validate(paramsOf({ id_token_hint: hint })).result).toMatchObject({ idTokenHintSub: 'sub-1' });
   });
 
   it('checkClientMayUseCodeGrant refuses a client without the code grant with unauthorized_client', async () => {
@@ -168,7 +206,11 @@ describe('the pipeline', () => {
   });
 
   it('has a broken-rule test for every check', () => {
-    const tested = new Set([...BROKEN_RULES.map(([name]) => name), 'checkClientMayUseCodeGrant']);
+    const tested = new Set([
+      ...BROKEN_RULES.map(([name]) => name),
+      'checkClientMayUseCodeGrant',
+      'checkRedirectUriSentForOpenId',
+    ]);
     expect(AUTHORIZATION_REQUEST_CHECKS.map((c) => c.name).filter((name) => !tested.has(name))).toEqual([]);
   });
 

@@ -43,10 +43,10 @@ describe('requests that must never redirect', () => {
     expectErrorPage(await new Agent(t.ws).get(authorizeUrl(params)));
   });
 
-  it('requires redirect_uri when more than one is registered, and uses the only one otherwise', async () => {
+  it('requires redirect_uri when more than one is registered, and uses the only one otherwise (plain OAuth)', async () => {
     const { params } = validRequest();
     expectErrorPage(await new Agent(t.ws).get(authorizeUrl({ ...params, redirect_uri: undefined })));
-    const single = validRequest('backend', 'https://backend.example.com/cb');
+    const single = validRequest('backend', 'https://backend.example.com/cb', 'profile');
     const res = await new Agent(t.ws).get(authorizeUrl({ ...single.params, redirect_uri: undefined }));
     expect(res.status).toBe(302);
     expect(res.location?.pathname).toBe('/acme/main/consent');

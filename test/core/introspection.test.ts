@@ -38,7 +38,7 @@ describe('an active token', () => {
       scope: 'openid profile offline_access',
       client_id: 'offline',
       sub: t.aliceSub,
-      aud: ['https://api.example.com', 'https://billing.example.com'],
+      aud: ['https://api.example.com', 'https://billing.example.com', t.ws.issuer],
       iss: t.ws.issuer,
       exp: claims.exp,
       iat: claims.iat,

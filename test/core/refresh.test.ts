@@ -71,7 +71,7 @@ describe('rotation', () => {
       sub: t.aliceSub,
       client_id: 'offline',
       gid: claimsOf(first.access_token).gid,
-      aud: ['https://api.example.com', 'https://billing.example.com'],
+      aud: ['https://api.example.com', 'https://billing.example.com', t.ws.issuer],
     });
     expect(await rawItem(t, keys.refreshToken(hashToken(first.refresh_token)))).toHaveProperty('consumedAt');
 
@@ -157,9 +157,13 @@ describe('what a refresh request may ask', () => {
     expect(mixed.json().error).toBe('invalid_target');
 
     const billing = (await refresh(t, refresh_token, { resource: 'https://billing.example.com' })).json();
-    expect(claimsOf(billing.access_token).aud).toBe('https://billing.example.com');
+    expect(claimsOf(billing.access_token).aud).toEqual(['https://billing.example.com', t.ws.issuer]);
     const next = (await refresh(t, billing.refresh_token)).json();
-    expect(claimsOf(next.access_token).aud).toEqual(['https://api.example.com', 'https://billing.example.com']);
+    expect(claimsOf(next.access_token).aud).toEqual([
+      'https://api.example.com',
+      'https://billing.example.com',
+      t.ws.issuer,
+    ]);
   });
 
   it('is refused when the grant was narrowed to one resource at the authorization endpoint and asks for another', async () => {

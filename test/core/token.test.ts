@@ -6,6 +6,7 @@ import type { Signer } from '../../lambdas/core/ports/signing.js';
 import { atHash } from '../../lambdas/core/jwt/id-token.js';
 import { Agent } from '../support/agent.js';
 import { obtainCode, tokenForm, validRequest } from '../support/flow.js';
+import { introspect, refresh, signIn } from '../support/lifecycle.js';
 import { confidentialClient, newTestWorkspace, TEST_SECRET, type TestWorkspace } from '../support/workspace.js';
 
 async function codeFor(t: TestWorkspace, clientId = 'spa', redirectUri = 'https://spa.example.com/callback') {
@@ -34,7 +35,7 @@ describe('a successful exchange', () => {
     });
     expect(at.payload).toMatchObject({
       sub: t.aliceSub,
-      aud: 'https://api.example.com',
+      aud: ['https://api.example.com', t.ws.issuer],
       client_id: 'spa',
       scope: 'openid profile email',
     });
@@ -55,7 +56,7 @@ describe('a successful exchange', () => {
     expect(t.audit.some((e) => e.type === 'token.issued')).toBe(true);
   });
 
-  it('sets aud from the resource indicator', async () => {
+  it('sets aud from the resource indicator, beside the issuer for openid (UserInfo)', async () => {
     const t = await newTestWorkspace();
     const { params, verifier } = validRequest();
     const loc = await obtainCode(new Agent(t.ws), { ...params, resource: 'https://api.example.com' });
@@ -63,7 +64,10 @@ describe('a successful exchange', () => {
       form: tokenForm(loc.searchParams.get('code')!, verifier),
     });
     const [, payload] = res.json().access_token.split('.');
-    expect(JSON.parse(Buffer.from(payload, 'base64url').toString()).aud).toBe('https://api.example.com');
+    expect(JSON.parse(Buffer.from(payload, 'base64url').toString()).aud).toEqual([
+      'https://api.example.com',
+      t.ws.issuer,
+    ]);
   });
 });
 
@@ -98,6 +102,48 @@ describe('code binding and single use', () => {
     expect(bad.status).toBe(400);
     expect(bad.json().error).toBe('invalid_grant');
     expect((await agent.post('oauth2/token', { form: tokenForm(code, verifier) })).status).toBe(200);
+  });
+
+  it.each([
+    ['by another client', { client_id: 'spa' }],
+    ['with a wrong verifier', { code_verifier: 'x'.repeat(43) }],
+    ['with another redirect_uri', { redirect_uri: 'https://offline.example.com/other' }],
+  ])(
+    'a used code presented %s is invalid_grant and revokes nothing: the grant and its refresh token stand (I-9)',
+    async (_name, change) => {
+      const t = await newTestWorkspace();
+      const tokens = await signIn(t);
+      const replay = await new Agent(t.ws).post('oauth2/token', {
+        form: {
+          grant_type: 'authorization_code',
+          code: tokens.code,
+          code_verifier: tokens.verifier,
+          redirect_uri: tokens.redirectUri,
+          client_id: 'offline',
+          ...change,
+        },
+      });
+      expect(replay.status).toBe(400);
+      expect(replay.json().error).toBe('invalid_grant');
+      expect(t.audit.some((e) => e.type === 'code.replayed')).toBe(false);
+      expect((await introspect(t, tokens.access_token)).active).toBe(true);
+      expect((await refresh(t, tokens.refresh_token)).status).toBe(200);
+    },
+  );
+
+  it('a used code presented again by its client, with its verifier, revokes the grant and its refresh token', async () => {
+    const t = await newTestWorkspace();
+    const tokens = await signIn(t);
+    const form = {
+      grant_type: 'authorization_code',
+      code: tokens.code,
+      code_verifier: tokens.verifier,
+      redirect_uri: tokens.redirectUri,
+      client_id: 'offline',
+    };
+    expect((await new Agent(t.ws).post('oauth2/token', { form })).json().error).toBe('invalid_grant');
+    expect(t.audit.some((e) => e.type === 'code.replayed')).toBe(true);
+    expect((await refresh(t, tokens.refresh_token)).json().error).toBe('invalid_grant');
   });
 
   it('a code is bound to the client it was issued to', async () => {

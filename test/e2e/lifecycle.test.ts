@@ -118,7 +118,7 @@ describe('a refresh token, driven by oauth4webapi', () => {
       active: true,
       token_type: 'Bearer',
       client_id: 'app',
-      aud: 'https://orders.example.com',
+      aud: ['https://orders.example.com', server.issuers[0]],
       scope: 'openid profile offline_access',
     });
     expect(await introspect(second.refresh_token!)).toMatchObject({ active: true, token_type: 'refresh_token' });

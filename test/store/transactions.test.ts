@@ -61,6 +61,20 @@ describe('transactions', () => {
     expect(await rawItem(t, keys.transaction(txn.id))).not.toHaveProperty('sub');
   });
 
+  it('takes the recorded login off a live transaction, keeping the rest; an expired or missing one fails', async () => {
+    const txn = newTransaction();
+    await t.stores.interactions.putTransaction(txn);
+    const { record: session } = newSession();
+    await t.stores.interactions.recordLogin(txn.id, session, NOW);
+
+    await t.stores.interactions.forgetLogin(txn.id, NOW);
+
+    expect(await t.stores.interactions.getTransaction(txn.id, NOW)).toEqual(txn);
+    expect(await t.stores.interactions.getSession(session.idHash, NOW)).toEqual(session);
+    await expect(t.stores.interactions.forgetLogin(txn.id, txn.expiresAt)).rejects.toBeInstanceOf(ConditionFailed);
+    await expect(t.stores.interactions.forgetLogin('no-such-txn', NOW)).rejects.toBeInstanceOf(ConditionFailed);
+  });
+
   it('discards a live transaction once; a second discard or an expired one fails', async () => {
     const live = newTransaction();
     const expired = newTransaction({ expiresAt: NOW - 1 });

@@ -19,13 +19,14 @@ beforeEach(async () => {
   t = await newTestStore();
 });
 
-it('finds a user by username and by sub, as written', async () => {
+it('finds a user by sub, and by username in any case', async () => {
   const alice = user('alice');
   await t.stores.directory.createUser(alice);
 
   expect(await t.stores.users.findByUsername('alice')).toEqual(alice);
   expect(await t.stores.users.findBySub(alice.sub)).toEqual(alice);
-  expect(await t.stores.users.findByUsername('Alice')).toBeUndefined();
+  expect(await t.stores.users.findByUsername('Alice')).toEqual(alice);
+  expect(await t.stores.users.findByUsername('bob')).toBeUndefined();
   expect(await t.stores.users.findBySub('nobody')).toBeUndefined();
 });
 

@@ -39,7 +39,10 @@ export class DynamoDirectory implements Directory {
     return this.table.scan<ClientRecord>(prefixes.client);
   }
 
-  /** Writes the user and its username index together; `ConditionFailed` if the username or sub is taken. */
+  /**
+   * Writes the user and its username index together; `ConditionFailed` if the sub is taken, or the username in any
+   * case or Unicode form (the index is keyed by `usernameKey`).
+   */
   async createUser(user: UserRecord): Promise<void> {
     await this.table.write(
       {
@@ -53,14 +56,17 @@ export class DynamoDirectory implements Directory {
     );
   }
 
-  /** Applies the given changes and returns the updated user; `ConditionFailed` if there is no such user. */
+  /**
+   * Applies the given changes to the user `username` names (case-insensitively) and returns the updated user;
+   * `ConditionFailed` if there is no such user. The username as registered is left as it was.
+   */
   async updateUser(username: string, changes: UserChanges): Promise<UserRecord> {
     const sub = await subOf(this.table, username);
     if (sub === undefined) throw new ConditionFailed('no such user');
-    // Setting the username to itself keeps the expression valid when nothing else changes.
-    const names: Record<string, string> = { '#username': 'username' };
-    const values: Item = { ':username': username };
-    const sets = ['#username = :username'];
+    // Setting the sub to itself keeps the expression valid when nothing else changes.
+    const names: Record<string, string> = { '#sub': 'sub' };
+    const values: Item = { ':sub': sub };
+    const sets = ['#sub = :sub'];
     for (const name of USER_CHANGES) {
       if (changes[name] === undefined) continue;
       names[`#${name}`] = name;
@@ -69,7 +75,7 @@ export class DynamoDirectory implements Directory {
     }
     const updated = await this.table.update(keys.user(sub), {
       UpdateExpression: `SET ${sets.join(', ')}`,
-      ConditionExpression: `${ITEM_EXISTS} AND #username = :username`,
+      ConditionExpression: `${ITEM_EXISTS} AND #sub = :sub`,
       ExpressionAttributeNames: names,
       ExpressionAttributeValues: values,
       ReturnValues: 'ALL_NEW',

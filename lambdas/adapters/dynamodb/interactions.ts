@@ -33,6 +33,17 @@ export class DynamoInteractionStore implements InteractionStore {
     });
   }
 
+  async forgetLogin(txnId: string, now: number): Promise<void> {
+    await this.table.write({
+      transaction: updateOf(keys.transaction(txnId), {
+        UpdateExpression: 'REMOVE #sub, authTime, sessionHash',
+        ConditionExpression: ITEM_LIVE,
+        ExpressionAttributeNames: { '#sub': 'sub' },
+        ExpressionAttributeValues: { ':now': now },
+      }),
+    });
+  }
+
   async discardTransaction(txnId: string, now: number): Promise<void> {
     await this.table.write({
       transaction: deleteOf(keys.transaction(txnId), {

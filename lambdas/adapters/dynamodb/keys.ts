@@ -1,4 +1,5 @@
 // Every partition key of the workspace table is built here, so the layout can be read in one place.
+import { usernameKey } from '../../core/registration/registration.js';
 
 /**
  * Escapes the separator inside a key component. Only composite keys need it: without it,
@@ -24,8 +25,8 @@ export const keys = {
   client: (clientId: string) => `CLIENT#${clientId}`,
   /** A user, by the stable subject identifier. */
   user: (sub: string) => `USER#${sub}`,
-  /** Username → sub; its conditional put is what keeps usernames unique. */
-  username: (username: string) => `USERNAME#${username}`,
+  /** Username → sub, by `usernameKey` (case-insensitive); its conditional put is what keeps usernames unique. */
+  username: (username: string) => `USERNAME#${usernameKey(username)}`,
   /** A failed-login counter, by throttle key (`user:…`, `ip:…`). */
   throttle: (key: string) => `THROTTLE#${key}`,
   /** A single-use item, by its kind (`par`, `jti`, …) and its id within that kind. */

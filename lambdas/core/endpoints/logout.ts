@@ -1,10 +1,9 @@
 // GET/POST /oauth2/logout (OpenID Connect RP-Initiated Logout 1.0): ends the browser's session, then returns to the client or says so.
-import { compactVerify } from 'jose';
 import { SESSION_COOKIE, clearedSessionCookie, readCookie } from '../cookies.js';
 import { hashToken, keyedHash, safeEqual } from '../crypto.js';
 import { OAuthError, invalidRequest, responseError } from '../errors.js';
 import { isFormBody, parseForm, redirect, type CoreRequest, type CoreResponse } from '../http.js';
-import { signingAlgs, verificationKeys } from '../jwt/key-set.js';
+import { verifyIdTokenHint } from '../jwt/id-token-hint.js';
 import type { ClientRecord, SessionRecord } from '../model.js';
 import { errorPage } from '../pages/html.js';
 import { logoutConfirmPage, signedOutPage } from '../pages/logout.js';
@@ -31,36 +30,13 @@ const workspaceName = (ws: Workspace): string => `${ws.tenantId}/${ws.workspaceI
 /** The confirmation form's token: only this browser's session cookie yields it, and it dies with that session. */
 const logoutCsrf = (sessionId: string): string => keyedHash(sessionId, 'logout confirmation');
 
-/**
- * The user and client an id_token_hint names, if this workspace issued it as an ID token. Its expiry is not
- * checked: RP-Initiated Logout §2 accepts an expired ID token as a hint, and it only ever names, never grants.
- */
-async function verifyHint(ws: Workspace, hint: string): Promise<{ sub: string; clientId: string }> {
-  // Outside the try: a key that cannot be loaded is the server's failure, not the hint's.
-  const keys = await verificationKeys(ws);
-  const refused = (why: string) => invalidRequest('The id_token_hint is not an ID token of this server.', why);
-  let claims: Record<string, unknown>;
-  try {
-    const { payload, protectedHeader } = await compactVerify(hint, keys, { algorithms: signingAlgs(ws) });
-    if (protectedHeader.typ !== 'JWT') throw refused('id_token_hint is not an ID token');
-    claims = JSON.parse(new TextDecoder().decode(payload)) as Record<string, unknown>;
-  } catch (err) {
-    if (err instanceof OAuthError) throw err;
-    throw refused(`id_token_hint verification failed: ${(err as { code?: string }).code ?? 'malformed'}`);
-  }
-  const { iss, sub, aud, azp } = claims ?? {};
-  const clientId = typeof azp === 'string' ? azp : typeof aud === 'string' ? aud : undefined;
-  if (iss !== ws.issuer || typeof sub !== 'string' || clientId === undefined) throw refused('id_token_hint claims');
-  return { sub, clientId };
-}
-
 /** Checks the parameters; the client and `post_logout_redirect_uri` must be registered, or nothing redirects at all. */
 async function readLogoutRequest(ws: Workspace, params: Params): Promise<LogoutRequest> {
   const hint = optional(params, 'id_token_hint');
   const sentClientId = optional(params, 'client_id');
   const postLogoutRedirectUri = optional(params, 'post_logout_redirect_uri');
   const state = optional(params, 'state');
-  const verified = hint === undefined ? undefined : await verifyHint(ws, hint);
+  const verified = hint === undefined ? undefined : await verifyIdTokenHint(ws, hint);
   if (verified && sentClientId !== undefined && sentClientId !== verified.clientId)
     throw invalidRequest('client_id does not match the id_token_hint.', 'client_id differs from the hint audience');
   const clientId = verified?.clientId ?? sentClientId;

@@ -2,7 +2,7 @@
 import { releasedClaims } from '../claims.js';
 import { accessTokenRequired, insufficientScope, invalidRequest, invalidToken } from '../errors.js';
 import { header, isFormBody, noStoreJson, parseForm, type CoreRequest, type CoreResponse } from '../http.js';
-import { verifyAccessToken } from '../jwt/access-token.js';
+import { madeOutToUserInfo, verifyAccessToken } from '../jwt/access-token.js';
 import { optional, parseScope } from '../params.js';
 import { stillSignedIn } from '../user-status.js';
 import type { Workspace } from '../workspace.js';
@@ -27,6 +27,9 @@ export async function userinfo(req: CoreRequest, ws: Workspace): Promise<CoreRes
   if (!scopes.includes('openid')) {
     throw insufficientScope('The access token does not carry the openid scope.', 'openid', 'openid scope missing');
   }
+  // RFC 9068 §4: a token for another resource alone is not one for UserInfo, whoever presents it.
+  if (!madeOutToUserInfo(ws, payload))
+    throw invalidToken('The access token is invalid or expired.', 'aud does not name the issuer');
   const user = payload.sub ? await ws.users.findBySub(payload.sub) : undefined;
   // The user is read anyway, so a sign-out is honoured here at no cost; a jti revoked by RFC 7009 is not (see README).
   const authTime = typeof payload.auth_time === 'number' ? payload.auth_time : 0;

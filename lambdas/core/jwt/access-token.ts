@@ -18,6 +18,25 @@ export interface AccessTokenClaims {
 const single = (values: readonly string[]): string | readonly string[] => (values.length === 1 ? values[0]! : values);
 
 /**
+ * The `aud` of an access token: the audience it was issued for and, when `openid` is among its scopes, the issuer,
+ * which is the identifier of the UserInfo endpoint. UserInfo accepts no token without it (`madeOutToUserInfo`), so
+ * a token asked for another resource alone is never good there; one granted `openid` says so in its own `aud`.
+ * Decided at signing, so every grant (code, refresh, client credentials) follows the same rule.
+ */
+function accessTokenAudience(
+  ws: Pick<Workspace, 'issuer'>,
+  audience: readonly string[],
+  scopes: readonly string[],
+): readonly string[] {
+  return scopes.includes('openid') && !audience.includes(ws.issuer) ? [...audience, ws.issuer] : audience;
+}
+
+/** Whether a verified access token is made out to UserInfo: its `aud` names the issuer. */
+export function madeOutToUserInfo(ws: Pick<Workspace, 'issuer'>, payload: JWTPayload): boolean {
+  return payload.aud === ws.issuer || (Array.isArray(payload.aud) && payload.aud.includes(ws.issuer));
+}
+
+/**
  * Signs an access token issued at `iat` (epoch seconds) that lives `accessTokenTtl` seconds. `gid` names its
  * grant, so that introspection can tell a token of a revoked family (a replayed code or refresh token) from
  * a good one without a record per token; it is an opaque id and tells a resource server nothing else.
@@ -33,7 +52,7 @@ export function signAccessToken(
     {
       iss: ws.issuer,
       sub: claims.sub,
-      aud: single(claims.audience),
+      aud: single(accessTokenAudience(ws, claims.audience, claims.scopes)),
       client_id: claims.clientId,
       scope: claims.scopes.join(' '),
       iat,

@@ -3,6 +3,7 @@ import type { UserRecord } from '../model.js';
 
 /** Where users and their claims come from. */
 export interface IdentitySource {
+  /** The user whose username has the same `usernameKey` (case-insensitive, any Unicode form). */
   findByUsername(username: string): Promise<UserRecord | undefined>;
   findBySub(sub: string): Promise<UserRecord | undefined>;
 }

@@ -33,6 +33,11 @@ export interface InteractionStore {
    * atomic write. Throws `ConditionFailed` if the transaction is gone or expired.
    */
   recordLogin(txnId: string, session: SessionRecord, now: number): Promise<void>;
+  /**
+   * Takes the recorded login off a live transaction (`sub`, `authTime`, `sessionHash`), so that it asks for a
+   * sign-in again; `ConditionFailed` if it is gone or expired.
+   */
+  forgetLogin(txnId: string, now: number): Promise<void>;
   /** Deletes a live transaction (a `deny`); `ConditionFailed` if it was already gone. */
   discardTransaction(txnId: string, now: number): Promise<void>;
 
@@ -150,9 +155,15 @@ export interface Directory {
   /** Removes a client; removing an unknown one is not an error, so a sync can be re-run. */
   deleteClient(clientId: string): Promise<void>;
   listClients(): Promise<ClientRecord[]>;
-  /** Writes the user and reserves its username together; `ConditionFailed` if the username or sub is taken. */
+  /**
+   * Writes the user and reserves its username together; `ConditionFailed` if the sub is taken, or the username by
+   * `usernameKey` (usernames are case-insensitive).
+   */
   createUser(user: UserRecord): Promise<void>;
-  /** Applies the given changes and returns the updated user; `ConditionFailed` if there is no such user. */
+  /**
+   * Applies the given changes to the user `username` names (by `usernameKey`) and returns the updated user;
+   * `ConditionFailed` if there is no such user.
+   */
   updateUser(username: string, changes: UserChanges): Promise<UserRecord>;
   /** Every user, password hashes included: for the admin tooling only. */
   listUsers(): Promise<UserRecord[]>;

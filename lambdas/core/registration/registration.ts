@@ -124,6 +124,14 @@ export function usernameProblem(username: string): string | undefined {
   return undefined;
 }
 
+/**
+ * What identifies a username: its Unicode NFC form in lower case. Usernames are case-insensitive, as in most
+ * identity systems (`Alice` and `alice` are one user, however either is typed or encoded), so uniqueness (the
+ * username index), the sign-in lookup and the per-username login throttle all go by this one key; the username as
+ * registered is kept for display.
+ */
+export const usernameKey = (username: string): string => username.normalize('NFC').toLowerCase();
+
 /** Whether a presented client_id could be registered at all; anything else is refused before a lookup. */
 export const isClientId = (id: string): boolean => CLIENT_ID.test(id);
 

@@ -1,4 +1,4 @@
-// GET /oauth2/authorize: takes a pushed request or validates a plain one, then answers from the SSO session or starts a login/consent transaction.
+// GET and POST /oauth2/authorize: takes a pushed request or validates a plain one, then answers from the SSO session or starts a login/consent transaction.
 import { BROWSER_COOKIE, SESSION_COOKIE, browserCookie, readCookie } from '../../cookies.js';
 import { hashToken, randomToken } from '../../crypto.js';
 import {
@@ -8,8 +8,9 @@ import {
   loginRequired,
   responseError,
   toOAuthError,
+  unverifiedInvalidRequest,
 } from '../../errors.js';
-import { redirect, type CoreRequest, type CoreResponse } from '../../http.js';
+import { isFormBody, parseForm, redirect, type CoreRequest, type CoreResponse } from '../../http.js';
 import type { AuthorizationRequest, ClientRecord, TransactionRecord } from '../../model.js';
 import { errorPage } from '../../pages/html.js';
 import type { Params } from '../../params.js';
@@ -25,6 +26,20 @@ import {
 } from './request.js';
 import { consentNeeded, errorRedirect, issueCodeAndRedirect } from './respond.js';
 
+/**
+ * The parameters of an authorization request: its query, or for a POST its form (OIDC Core §3.1.2.1), never both.
+ * Until the client is verified nothing may redirect, so a POST that is not a form is refused with a page.
+ */
+function requestParams(req: CoreRequest): Params {
+  if (req.method !== 'POST') return req.query;
+  if (!isFormBody(req))
+    throw unverifiedInvalidRequest('The sign-in request must be sent as a form.', 'body not form-urlencoded');
+  return parseForm(req.body);
+}
+
+/** 303 answers a POST, so that the browser follows with a GET; a GET is answered with 302, as it always was. */
+const redirectStatus = (req: CoreRequest): 302 | 303 => (req.method === 'POST' ? 303 : 302);
+
 /** With a usable session and nothing to consent to, the code is issued right away (SSO); otherwise a transaction starts. */
 async function answerFromSessionOrStartInteraction(
   req: CoreRequest,
@@ -33,23 +48,26 @@ async function answerFromSessionOrStartInteraction(
   request: AuthorizationRequest,
 ): Promise<CoreResponse> {
   const now = nowSeconds(ws);
+  const status = redirectStatus(req);
   const sid = readCookie(req, SESSION_COOKIE);
   const found = sid ? await ws.interactions.getSession(hashToken(sid), now) : undefined;
+  // The session answers only for the user an id_token_hint names; for anyone else it is as if there were none.
   const fresh =
     found &&
     !request.prompt.includes('login') &&
-    (request.maxAge === undefined || now - found.authTime <= request.maxAge);
+    (request.maxAge === undefined || now - found.authTime <= request.maxAge) &&
+    (request.idTokenHintSub === undefined || request.idTokenHintSub === found.sub);
   // A session outlives changes to its user: one disabled, removed or signed out since signing in no longer counts.
   const user = fresh ? await ws.users.findBySub(found.sub) : undefined;
   const session = fresh && stillSignedIn(user, found.authTime) ? found : undefined;
   if (session && !(await consentNeeded(ws, client, request, session.sub))) {
-    return issueCodeAndRedirect(ws, client, request, session, { status: 302 });
+    return issueCodeAndRedirect(ws, client, request, session, { status });
   }
   if (request.prompt.includes('none')) {
     const error = session
       ? consentRequired('The user has not consented.', 'prompt=none, consent missing')
       : loginRequired('The user is not signed in.', 'prompt=none, no usable session');
-    return errorRedirect(ws, request, error, 302);
+    return errorRedirect(ws, request, error, status);
   }
   const browser = readCookie(req, BROWSER_COOKIE) ?? randomToken();
   const txn: TransactionRecord = {
@@ -61,7 +79,7 @@ async function answerFromSessionOrStartInteraction(
     ...(session && { sub: session.sub, authTime: session.authTime, sessionHash: session.idHash }),
   };
   await ws.interactions.putTransaction(txn);
-  return redirect(`${ws.issuer}/consent?txn=${encodeURIComponent(txn.id)}`, 302, [browserCookie(req, ws, browser)]);
+  return redirect(`${ws.issuer}/consent?txn=${encodeURIComponent(txn.id)}`, status, [browserCookie(req, ws, browser)]);
 }
 
 /** A request that was not pushed: refused where PAR is required (RFC 9126 §5, §6), otherwise checked (request.ts). */
@@ -83,13 +101,14 @@ async function validatePlainRequest(
 }
 
 export async function authorize(req: CoreRequest, ws: Workspace): Promise<CoreResponse> {
-  const params = req.query;
+  let params: Params;
   let client: ClientRecord;
   let pushed: AuthorizationRequest | undefined;
   let target: RedirectTarget;
   // Stage 1: until the client and its redirect URI are verified, an error is a page, never a redirect. A pushed
   // request had its redirect URI verified when it was pushed; its other parameters are ignored here (RFC 9126 §4).
   try {
+    params = requestParams(req);
     client = await checkClientRegistered(params, ws);
     pushed = await takePushedRequest(params, client, ws);
     target = pushed ?? checkRedirectUriRegistered(params, client);
@@ -107,6 +126,6 @@ export async function authorize(req: CoreRequest, ws: Workspace): Promise<CoreRe
   } catch (err) {
     const e = toOAuthError(err);
     if (!e.expose) throw err;
-    return errorRedirect(ws, pushed ?? draft, e, 302);
+    return errorRedirect(ws, pushed ?? draft, e, redirectStatus(req));
   }
 }

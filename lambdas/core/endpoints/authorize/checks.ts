@@ -11,6 +11,7 @@ import {
   unverifiedInvalidClient,
   unverifiedInvalidRequest,
 } from '../../errors.js';
+import { verifyIdTokenHint } from '../../jwt/id-token-hint.js';
 import type { ClientRecord, Prompt } from '../../model.js';
 import { optional, parseScope, required, splitSpaceDelimited, type Params } from '../../params.js';
 import { isClientId, pkceRequired } from '../../registration/registration.js';
@@ -31,11 +32,16 @@ export async function checkClientRegistered(params: Params, ws: Workspace): Prom
 }
 
 /** `http://127.0.0.1[:port]/…` or `http://[::1][:port]/…`, split so everything but the port can be compared as strings. */
-const LOOPBACK = /^http:\/\/(127\.0\.0\.1|\[::1\])(?::\d{1,5})?([/?][^#]*)?$/;
+const LOOPBACK = /^http:\/\/(127\.0\.0\.1|\[::1\])(?::(\d{1,5}))?([/?][^#]*)?$/;
+/** The highest TCP port: a URI naming a port above it (or port 0) names nothing a native app could listen on. */
+const MAX_PORT = 65_535;
 
 function loopbackParts(uri: string): string | undefined {
   const m = LOOPBACK.exec(uri);
-  return m ? `${m[1]}|${m[2] ?? ''}` : undefined;
+  if (!m) return undefined;
+  const port = m[2] === undefined ? undefined : Number(m[2]);
+  if (port !== undefined && (port < 1 || port > MAX_PORT)) return undefined;
+  return `${m[1]}|${m[3] ?? ''}`;
 }
 
 /** Exact string match; the one exception is the port of a native client's loopback URI (RFC 8252 §7.3). */
@@ -118,9 +124,22 @@ export function checkScopeAllowed(draft: AuthorizationRequestDraft, _params: Par
   const refused = (draft.scopes ?? []).filter((s) => !client.scopes.includes(s));
   if (refused.length)
     throw invalidScope(
-      `The client may not request: ${refused.join(' ')}.`,
+      'The client may not request one or more of these scopes.',
       `scope not registered for client ${client.clientId}`,
     );
+}
+
+/**
+ * OIDC Core §3.1.2.1: redirect_uri is required in an OpenID request, even where OAuth (RFC 6749 §3.1.2.3) lets a
+ * single registered URI stand in for it. Redirected: the one registered URI is the verified target.
+ */
+export function checkRedirectUriSentForOpenId(draft: AuthorizationRequestDraft): void {
+  if (!draft.redirectUriSent && (draft.scopes ?? []).includes('openid')) {
+    throw invalidRequest(
+      'An OpenID Connect request must name its redirect URI (redirect_uri).',
+      'redirect_uri left out of an openid request',
+    );
+  }
 }
 
 /** RFC 7636 §4.2: a challenge is the 43-character base64url of a SHA-256. */
@@ -152,7 +171,7 @@ const PROMPTS: ReadonlySet<string> = new Set(['none', 'login', 'consent', 'selec
 export function checkPromptValuesKnown(draft: AuthorizationRequestDraft, params: Params): void {
   const values = splitSpaceDelimited(optional(params, 'prompt'));
   const unknown = values.filter((p) => !PROMPTS.has(p));
-  if (unknown.length) throw invalidRequest(`Unsupported prompt value: ${unknown.join(' ')}.`, 'prompt value unknown');
+  if (unknown.length) throw invalidRequest('The prompt parameter has an unsupported value.', 'prompt value unknown');
   // One account per browser session here, so select_account asks for nothing beyond a login.
   draft.prompt = [...new Set(values.map((p) => (p === 'select_account' ? 'login' : p)))] as Prompt[];
 }
@@ -188,4 +207,18 @@ export function checkNonceSingleAndBounded(draft: AuthorizationRequestDraft, par
 export function checkLoginHintSingleAndBounded(draft: AuthorizationRequestDraft, params: Params): void {
   const loginHint = optional(params, 'login_hint');
   if (loginHint !== undefined) draft.loginHint = loginHint;
+}
+
+/**
+ * id_token_hint, when sent, is an ID token this workspace issued, of any age (OIDC Core §3.1.2.1); the user it names
+ * is kept, so that a session of anyone else does not answer the request.
+ */
+export async function checkIdTokenHintOurs(
+  draft: AuthorizationRequestDraft,
+  params: Params,
+  _client: ClientRecord,
+  ws: Workspace,
+): Promise<void> {
+  const hint = optional(params, 'id_token_hint');
+  if (hint !== undefined) draft.idTokenHintSub = (await verifyIdTokenHint(ws, hint)).sub;
 }

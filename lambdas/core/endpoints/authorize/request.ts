@@ -5,6 +5,7 @@ import type { Params } from '../../params.js';
 import type { Workspace } from '../../workspace.js';
 import {
   checkClientMayUseCodeGrant,
+  checkIdTokenHintOurs,
   checkLoginHintSingleAndBounded,
   checkMaxAgeNonNegativeInteger,
   checkNoRequestObject,
@@ -13,6 +14,7 @@ import {
   checkPkceS256,
   checkPromptNoneAlone,
   checkPromptValuesKnown,
+  checkRedirectUriSentForOpenId,
   checkResourcesAllowed,
   checkResponseModeIsQuery,
   checkResponseTypeIsCode,
@@ -36,7 +38,7 @@ export type AuthorizationRequestCheck = (
   draft: AuthorizationRequestDraft,
   params: Params,
   client: ClientRecord,
-  ws?: Workspace,
+  ws: Workspace,
 ) => void | Promise<void>;
 
 /**
@@ -52,13 +54,15 @@ export type AuthorizationRequestCheck = (
  *  6. response_mode  checkResponseModeIsQuery       invalid_request
  *  7. scope          checkScopeSingleAndBounded     invalid_request (repeated, oversized); left out: no scopes
  *  8. scope          checkScopeAllowed              invalid_scope
- *  9. PKCE           checkPkceS256                  invalid_request (also when sent by a client that may omit it)
- * 10. prompt         checkPromptValuesKnown         invalid_request
- * 11. prompt         checkPromptNoneAlone           invalid_request
- * 12. resource       checkResourcesAllowed          invalid_target, invalid_request (oversized)
- * 13. max_age        checkMaxAgeNonNegativeInteger  invalid_request
- * 14. nonce          checkNonceSingleAndBounded     invalid_request
- * 15. login_hint     checkLoginHintSingleAndBounded invalid_request
+ *  9. redirect_uri   checkRedirectUriSentForOpenId  invalid_request (left out of an openid request)
+ * 10. PKCE           checkPkceS256                  invalid_request (also when sent by a client that may omit it)
+ * 11. prompt         checkPromptValuesKnown         invalid_request
+ * 12. prompt         checkPromptNoneAlone           invalid_request
+ * 13. resource       checkResourcesAllowed          invalid_target, invalid_request (oversized)
+ * 14. max_age        checkMaxAgeNonNegativeInteger  invalid_request
+ * 15. nonce          checkNonceSingleAndBounded     invalid_request
+ * 16. login_hint     checkLoginHintSingleAndBounded invalid_request
+ * 17. id_token_hint  checkIdTokenHintOurs           invalid_request (not an ID token of this workspace)
  */
 export const AUTHORIZATION_REQUEST_CHECKS: readonly AuthorizationRequestCheck[] = [
   checkStateSingleAndBounded,
@@ -69,6 +73,7 @@ export const AUTHORIZATION_REQUEST_CHECKS: readonly AuthorizationRequestCheck[] 
   checkResponseModeIsQuery,
   checkScopeSingleAndBounded,
   checkScopeAllowed,
+  checkRedirectUriSentForOpenId,
   checkPkceS256,
   checkPromptValuesKnown,
   checkPromptNoneAlone,
@@ -76,6 +81,7 @@ export const AUTHORIZATION_REQUEST_CHECKS: readonly AuthorizationRequestCheck[] 
   checkMaxAgeNonNegativeInteger,
   checkNonceSingleAndBounded,
   checkLoginHintSingleAndBounded,
+  checkIdTokenHintOurs,
 ];
 
 /** The draft of a request by `client` to `target`, before any redirectable check has run. */
@@ -91,7 +97,7 @@ export async function validateAuthorizationRequest(
   params: Params,
   client: ClientRecord,
   draft: AuthorizationRequestDraft,
-  ws?: Workspace,
+  ws: Workspace,
 ): Promise<AuthorizationRequest> {
   for (const check of AUTHORIZATION_REQUEST_CHECKS) await check(draft, params, client, ws);
   const { scopes, prompt, resources } = draft;
@@ -113,5 +119,6 @@ export async function validateAuthorizationRequest(
     ...(draft.nonce !== undefined && { nonce: draft.nonce }),
     ...(draft.maxAge !== undefined && { maxAge: draft.maxAge }),
     ...(draft.loginHint !== undefined && { loginHint: draft.loginHint }),
+    ...(draft.idTokenHintSub !== undefined && { idTokenHintSub: draft.idTokenHintSub }),
   };
 }

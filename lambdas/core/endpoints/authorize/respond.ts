@@ -35,9 +35,9 @@ export function errorRedirect(ws: Workspace, target: Target, err: OAuthError, st
 }
 
 /**
- * Consent is asked unless the client is first-party, the request asks for no scopes (nothing to consent to,
- * whatever `prompt` says), or the user's earlier consent already covers every scope; the remembered consent
- * is read only when that decides it.
+ * Consent is asked when the request says `prompt=consent` (of first-party clients too), and otherwise unless the
+ * client is first-party or the user's earlier consent already covers every scope. A request for no scopes has
+ * nothing to consent to, whatever `prompt` says. The remembered consent is read only when that decides it.
  */
 export async function consentNeeded(
   ws: Workspace,
@@ -45,8 +45,9 @@ export async function consentNeeded(
   request: AuthorizationRequest,
   sub: string,
 ): Promise<boolean> {
-  if (client.firstParty || request.scopes.length === 0) return false;
+  if (request.scopes.length === 0) return false;
   if (request.prompt.includes('consent')) return true;
+  if (client.firstParty) return false;
   const consent = await ws.interactions.getConsent(sub, client.clientId);
   return !request.scopes.every((s) => consent?.scopes.includes(s));
 }

@@ -1,14 +1,15 @@
 // GET/POST /consent: the hosted login and consent pages of an authorization transaction.
-import { consentNeeded, errorRedirect, issueCodeAndRedirect } from '../authorize/respond.js';
-import { BROWSER_COOKIE, readCookie, sessionCookie } from '../../cookies.js';
+import { consentNeeded, errorRedirect, issueCodeAndRedirect, type Authentication } from '../authorize/respond.js';
+import { BROWSER_COOKIE, SESSION_COOKIE, readCookie, sessionCookie } from '../../cookies.js';
 import { hashToken, randomToken, safeEqual, verifyPassword } from '../../crypto.js';
 import { ConditionFailed, OAuthError, accessDenied, responseError } from '../../errors.js';
 import { isFormBody, parseForm, redirect, type CoreRequest, type CoreResponse } from '../../http.js';
-import type { ClientRecord, TransactionRecord } from '../../model.js';
+import type { ClientRecord, SessionRecord, TransactionRecord, UserRecord } from '../../model.js';
 import { errorPage } from '../../pages/html.js';
 import { consentPage, loginPage, type FormContext } from '../../pages/interaction.js';
 import { optional, type Params } from '../../params.js';
-import { MAX_USERNAME_BYTES } from '../../registration/registration.js';
+import { MAX_USERNAME_BYTES, usernameKey } from '../../registration/registration.js';
+import { stillSignedIn } from '../../user-status.js';
 import { nowSeconds, type Workspace } from '../../workspace.js';
 
 const expiredPage = (detail: string) =>
@@ -63,8 +64,9 @@ async function login(req: CoreRequest, ws: Workspace, interaction: Interaction, 
   // The address first: an attempt refused for its address never reaches the password check, so it must not count
   // against the username it names either, or one address could lock anyone out.
   // The username is keyed by its hash: fixed length, and what people type there (sometimes a password) is not stored.
+  // Hashed from the username key, so every spelling that signs in as one user counts against that user alone.
   const addressKey = `ip:${req.sourceIp}`;
-  const userKey = `user:${hashToken(username.toLowerCase())}`;
+  const userKey = `user:${hashToken(usernameKey(username))}`;
   const audit = { clientId: interaction.client.clientId, sourceIp: req.sourceIp };
   const throttled = () => {
     ws.audit.emit('login.throttled', audit);
@@ -101,7 +103,56 @@ async function login(req: CoreRequest, ws: Workspace, interaction: Interaction, 
   });
 }
 
-async function decide(ws: Workspace, { txn, client }: Interaction, params: Params): Promise<CoreResponse> {
+/** The session the transaction's login rests on, if this browser still holds it and it is live. */
+async function heldSession(
+  req: CoreRequest,
+  ws: Workspace,
+  txn: TransactionRecord,
+  now: number,
+): Promise<SessionRecord | undefined> {
+  const sid = readCookie(req, SESSION_COOKIE);
+  if (!sid || txn.sessionHash === undefined || !safeEqual(hashToken(sid), txn.sessionHash)) return undefined;
+  return ws.interactions.getSession(txn.sessionHash, now);
+}
+
+/**
+ * Why the authentication a transaction rests on no longer holds now that its code would be issued, or undefined
+ * while it does: checked here and not only when the request arrived, since the consent page may stay open for the
+ * whole transaction. A code issued right after a login needs no such check: that login is the authentication.
+ */
+function lapsedAuthentication(
+  signedIn: Authentication,
+  maxAge: number | undefined,
+  session: SessionRecord | undefined,
+  user: UserRecord,
+  now: number,
+): string | undefined {
+  if (session?.sub !== signedIn.sub) return "session ended, expired, or not this browser's";
+  if (!stillSignedIn(user, signedIn.authTime)) return 'user signed out since the sign-in';
+  if (maxAge !== undefined && now - signedIn.authTime > maxAge) return 'max_age elapsed since the sign-in';
+  return undefined;
+}
+
+/**
+ * Back to the login form: the transaction's login is taken off, so it asks for a sign-in again (OIDC Core §3.1.2.1:
+ * when max_age has run out, the user is actively re-authenticated; an ended session vouches for nobody).
+ */
+async function signInAgain(ws: Workspace, { txn, form }: Interaction, detail: string, now: number) {
+  await ws.interactions.forgetLogin(txn.id, now);
+  const page = loginPage(form, {
+    username: txn.request.loginHint,
+    error: 'Your sign-in has expired for this application. Sign in again to continue.',
+  });
+  return { ...page, error: { error: 'login_required', detail } };
+}
+
+async function decide(
+  req: CoreRequest,
+  ws: Workspace,
+  interaction: Interaction,
+  params: Params,
+): Promise<CoreResponse> {
+  const { txn, client } = interaction;
   const decision = optional(params, 'decision');
   const now = nowSeconds(ws);
   if (decision === 'deny') {
@@ -120,29 +171,28 @@ async function decide(ws: Workspace, { txn, client }: Interaction, params: Param
       },
     );
   }
-  // The user is read again: one disabled since the consent page was shown gets no code (read beside the consent).
-  const [earlier, user] = await Promise.all([
+  const signedIn: Authentication = { sub: txn.sub, authTime: txn.authTime };
+  // Read again beside the consent: the user (one disabled since the consent page was shown gets no code) and the
+  // session the login rests on.
+  const [earlier, user, session] = await Promise.all([
     ws.interactions.getConsent(txn.sub, client.clientId),
     ws.users.findBySub(txn.sub),
+    heldSession(req, ws, txn, now),
   ]);
   if (!user || user.disabled) return expiredPage('user disabled or removed before allow');
+  const lapsed = lapsedAuthentication(signedIn, txn.request.maxAge, session, user, now);
+  if (lapsed !== undefined) return signInAgain(ws, interaction, lapsed, now);
   const consent = {
     sub: txn.sub,
     clientId: client.clientId,
     scopes: [...new Set([...(earlier?.scopes ?? []), ...txn.request.scopes])],
     updatedAt: now,
   };
-  const res = await issueCodeAndRedirect(
-    ws,
-    client,
-    txn.request,
-    { sub: txn.sub, authTime: txn.authTime },
-    {
-      transactionId: txn.id,
-      consent,
-      status: 303,
-    },
-  );
+  const res = await issueCodeAndRedirect(ws, client, txn.request, signedIn, {
+    transactionId: txn.id,
+    consent,
+    status: 303,
+  });
   ws.audit.emit('consent.granted', { clientId: client.clientId, sub: txn.sub, scope: txn.request.scopes.join(' ') });
   return res;
 }
@@ -183,6 +233,6 @@ export function consentPost(req: CoreRequest, ws: Workspace): Promise<CoreRespon
         detail: 'csrf mismatch',
       });
     }
-    return interaction.txn.sub ? decide(ws, interaction, params) : login(req, ws, interaction, params);
+    return interaction.txn.sub ? decide(req, ws, interaction, params) : login(req, ws, interaction, params);
   });
 }

@@ -23,11 +23,11 @@ export async function token(req: CoreRequest, ws: Workspace): Promise<CoreRespon
   const client = await authenticateClient(req, params, ws);
   // Own properties only: `constructor` or `toString` is an unsupported grant type, not a member of Object.prototype.
   const grant = Object.hasOwn(grants, grantType) ? grants[grantType as GrantType] : undefined;
-  if (!grant) throw unsupportedGrantType(`The grant type ${grantType} is not supported.`, 'grant_type unknown');
+  if (!grant) throw unsupportedGrantType('The grant type is not supported.', 'grant_type unknown');
   if (!client.grantTypes.includes(grantType as GrantType)) {
     throw unauthorizedClient(
-      `The client may not use the ${grantType} grant.`,
-      `grant not registered for client ${client.clientId}`,
+      'The client may not use this grant type.',
+      `grant ${grantType} not registered for client ${client.clientId}`,
     );
   }
   const body = await grant(params, client, ws);

@@ -51,9 +51,12 @@ export const authorizationCodeGrant: GrantHandler = async (params, client, ws) =
   const code = await ws.grants.getCode(codeHash);
   const now = nowSeconds(ws);
   if (!code) throw invalidGrant(UNUSABLE_CODE, 'unknown code');
+  // The bindings first: only the client the code was issued to, holding its verifier, can be replaying it. Anyone
+  // else presenting a used code (read from a log or a Referer) is refused and revokes nothing, so cannot end the
+  // grant; a failed check consumes nothing either, so nobody can burn a code they cannot redeem.
+  checkBindings(code, client, params);
   if (code.consumed) return revokeReplayedGrant(ws, 'code.replayed', code, UNUSABLE_CODE);
   if (code.expiresAt <= now) throw invalidGrant(UNUSABLE_CODE, 'expired');
-  checkBindings(code, client, params);
 
   const user = await activeUser(ws, code.sub, code.authTime);
   const refresh = issuesRefreshToken(client, code.scopes);

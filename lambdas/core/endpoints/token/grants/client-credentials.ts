@@ -13,17 +13,16 @@ const USER_SCOPES: readonly string[] = ['openid', 'offline_access'];
 function grantedScopes(requested: string | undefined, client: ClientRecord): string[] {
   if (requested === undefined) return client.scopes.filter((s) => !USER_SCOPES.includes(s));
   const scopes = parseScope(requested);
-  const forUsers = scopes.filter((s) => USER_SCOPES.includes(s));
-  if (forUsers.length) {
+  if (scopes.some((s) => USER_SCOPES.includes(s))) {
     throw invalidScope(
-      `The client_credentials grant issues no token for a user, so it cannot grant: ${forUsers.join(' ')}.`,
+      'The client_credentials grant issues no token for a user, so it cannot grant openid or offline_access.',
       'user scope requested with client_credentials',
     );
   }
   const refused = scopes.filter((s) => !client.scopes.includes(s));
   if (refused.length) {
     throw invalidScope(
-      `The client may not request: ${refused.join(' ')}.`,
+      'The client may not request one or more of these scopes.',
       `scope not registered for client ${client.clientId}`,
     );
   }
