@@ -541,7 +541,8 @@ describe('example app (bin/app.ts)', () => {
           scope: 'openid profile offline_access',
           client_id: offline.clientId,
           sub: 'sub-alice',
-          aud: API,
+          // granted openid, so the issuer (for UserInfo) stands beside the API in aud
+          aud: [API, issuer],
           iss: issuer,
           exp: claims.exp,
           iat: claims.iat,
