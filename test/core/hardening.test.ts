@@ -62,4 +62,16 @@ describe('the hosted pages', () => {
     expect(page.status).toBe(200);
     expect(page.headers['content-security-policy']).toContain("form-action 'self'");
   });
+
+  it('tell browsers to use https only (HSTS), without reaching other hosts of the domain', async () => {
+    // GIVEN
+    const agent = new Agent(t.ws);
+    const start = await agent.get(authorizeUrl(validRequest().params));
+
+    // WHEN
+    const page = await agent.get(start.location!.href);
+
+    // THEN
+    expect(page.headers['strict-transport-security']).toBe('max-age=31536000');
+  });
 });
