@@ -77,6 +77,9 @@ export function pageShell(style: string, policy: string): PageRenderer {
     'cache-control': 'no-store',
     pragma: 'no-cache',
     'x-content-type-options': 'nosniff',
+    // A year of https only for this host. Not includeSubDomains: the issuer's domain may serve other hosts we
+    // know nothing of. Browsers ignore it over plain http, so local runs are unaffected.
+    'strict-transport-security': 'max-age=31536000',
   };
   return (status, title, content, cookies) => {
     const body = html`<!doctype html>
