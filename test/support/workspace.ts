@@ -114,23 +114,34 @@ export interface TestWorkspace extends TestStore {
 
 let signerDir: string | undefined;
 
+/**
+ * `tenantId`/`workspaceId` (default `acme`/`main`) name the workspace and its issuer; `keyFile` names the signing key
+ * file in the run's key directory (default `<alg>.pem`, so workspaces of one `alg` share a key unless told otherwise).
+ */
 export async function newTestWorkspace(
-  opts: { settings?: Partial<WorkspaceSettings>; alg?: SigningAlg } = {},
+  opts: {
+    settings?: Partial<WorkspaceSettings>;
+    alg?: SigningAlg;
+    tenantId?: string;
+    workspaceId?: string;
+    keyFile?: string;
+  } = {},
 ): Promise<TestWorkspace> {
   const testStore = await newTestStore({ clientCacheSeconds: 0 });
   signerDir ??= mkdtempSync(join(tmpdir(), 'authz-keys-'));
   const signer = await LocalSigner.load({
-    file: join(signerDir, `${opts.alg ?? 'RS256'}.pem`),
+    file: join(signerDir, opts.keyFile ?? `${opts.alg ?? 'RS256'}.pem`),
     alg: opts.alg ?? 'RS256',
   });
   // Real time: DynamoDB Local runs TTL deletion too, and would sweep items dated in the past.
   let now = Date.now();
   const clock = { now: () => now, advance: (s: number) => void (now += s * 1000) };
   const audit: TestWorkspace['audit'] = [];
+  const { tenantId = 'acme', workspaceId = 'main' } = opts;
   const ws: Workspace = {
-    tenantId: 'acme',
-    workspaceId: 'main',
-    issuer: 'https://auth.example.com/acme/main',
+    tenantId,
+    workspaceId,
+    issuer: `https://auth.example.com/${tenantId}/${workspaceId}`,
     settings: { ...defaultSettings, ...opts.settings },
     clients: testStore.stores.clients,
     interactions: testStore.stores.interactions,
