@@ -1,23 +1,13 @@
 // What the handlers log over a whole flow: request lines and audit events, never a secret.
-import { afterEach, beforeEach, expect, it, vi } from 'vitest';
+import { expect, it, vi } from 'vitest';
+import { captureLogs } from '../support/log-capture.js';
 import { Agent, hiddenField } from '../support/agent.js';
 import { authorizeUrl, follow, tokenForm, validRequest } from '../support/flow.js';
 import { introspect, refresh, revoke, signIn } from '../support/lifecycle.js';
 import { newTestWorkspace, TEST_PASSWORD } from '../support/workspace.js';
 import { auditLog } from '../../lambdas/adapters/log.js';
 
-let lines: string[];
-beforeEach(() => {
-  vi.stubEnv('AUTHZ_LOG', 'on');
-  lines = [];
-  const capture = (...args: unknown[]) => void lines.push(args.map(String).join(' '));
-  vi.spyOn(console, 'log').mockImplementation(capture);
-  vi.spyOn(console, 'error').mockImplementation(capture);
-});
-afterEach(() => {
-  vi.restoreAllMocks();
-  vi.unstubAllEnvs();
-});
+const lines = captureLogs();
 
 it('a full flow logs one JSON line per request and audit events, and no code, token, verifier, password, cookie or form token', async () => {
   const t = await newTestWorkspace();

@@ -3,11 +3,12 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { exportJWK, exportSPKI, SignJWT, type JWK } from 'jose';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RemoteJwks } from '../../lambdas/adapters/http/remote-jwks.js';
 import type { ClientJwk, ClientRegistration } from '../../lambdas/core/model.js';
 import { clientRegistrationProblems } from '../../lambdas/core/registration/registration.js';
 import type { Workspace } from '../../lambdas/core/workspace.js';
+import { captureLogs } from '../support/log-capture.js';
 import { Agent, type AgentResponse } from '../support/agent.js';
 import {
   JWT_BEARER,
@@ -79,19 +80,7 @@ afterAll(async () => {
   await new Promise((resolve) => jwksServer.close(resolve));
 });
 
-let lines: string[];
-beforeEach(() => {
-  vi.stubEnv('AUTHZ_LOG', 'on');
-  vi.stubEnv('AUTHZ_LOG_LEVEL', 'debug');
-  lines = [];
-  const capture = (...args: unknown[]) => void lines.push(args.map(String).join(' '));
-  vi.spyOn(console, 'log').mockImplementation(capture);
-  vi.spyOn(console, 'error').mockImplementation(capture);
-});
-afterEach(() => {
-  vi.restoreAllMocks();
-  vi.unstubAllEnvs();
-});
+const lines = captureLogs('debug');
 
 function machineClient(clientId: string, keys: Partial<ClientRegistration>): ClientRegistration {
   return {
