@@ -1,9 +1,12 @@
 // The one converter between API Gateway REST proxy events and the core's request/response.
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { emptyMap, type CoreRequest, type CoreResponse, type Endpoint } from '../core/http.js';
-import { errorResponse, notFound as notFoundError, payloadTooLarge, toOAuthError } from '../core/errors.js';
+import { errorResponse, notFound as notFoundError, payloadTooLarge } from '../core/errors.js';
 import type { Workspace } from '../core/workspace.js';
-import { log } from '../adapters/log.js';
+import { RequestRecord, withinRequest } from '../adapters/request-context.js';
+import { emfRequestLog, type RequestLog } from '../adapters/request-log.js';
+import { workspaceDimension } from '../adapters/metrics-contract.js';
+import { ENV } from './environment-contract.js';
 import { type HandlerName, type handlerManifest, PATH_INSERTED_METADATA } from './manifest.js';
 import { environmentWorkspace, type WorkspaceResolver } from './workspace-resolver.js';
 
@@ -25,19 +28,34 @@ export interface ApiHandler {
   readonly routes: readonly string[];
   /**
    * The same endpoints on another host (the local server, a test): serving the workspaces `resolve` finds,
-   * and taking `X-Forwarded-Proto` for whether the request came over https.
+   * and taking `X-Forwarded-Proto` for whether the request came over https. Each request is logged by
+   * `requestLog`, by default as a deployed Lambda logs it.
    */
-  forWorkspaces(resolve: WorkspaceResolver): ApiHandler;
+  forWorkspaces(resolve: WorkspaceResolver, requestLog?: RequestLog): ApiHandler;
 }
 
-/** Where a handler runs: how it finds an event's workspace, and whether `X-Forwarded-Proto` may be believed. */
+/**
+ * Where a handler runs: how it finds an event's workspace, whether `X-Forwarded-Proto` may be believed, how
+ * each request is logged, and what to call the workspace of a request when it could not be found.
+ */
 interface HandlerHost {
   readonly resolve: WorkspaceResolver;
   readonly trustForwardedProto: boolean;
+  readonly requestLog: RequestLog;
+  readonly unresolvedWorkspace: () => string;
 }
 
-/** A deployed Lambda: the workspace of its environment, behind API Gateway's https-only endpoints. */
-const LAMBDA_HOST: HandlerHost = { resolve: environmentWorkspace, trustForwardedProto: false };
+/**
+ * A deployed Lambda: the workspace of its environment, behind API Gateway's https-only endpoints. A request
+ * that fails before the workspace is built still counts towards its workspace's metrics, named by the environment.
+ */
+const LAMBDA_HOST: HandlerHost = {
+  resolve: environmentWorkspace,
+  trustForwardedProto: false,
+  requestLog: emfRequestLog,
+  unresolvedWorkspace: () =>
+    workspaceDimension(process.env[ENV.tenantId] ?? 'unknown', process.env[ENV.workspaceId] ?? 'unknown'),
+};
 
 /** The path an event addresses, relative to the workspace's issuer, or undefined if it is not the workspace's. */
 export function relativePath(
@@ -110,36 +128,45 @@ export function apiHandler<N extends HandlerName>(
   host: HandlerHost = LAMBDA_HOST,
 ): ApiHandler {
   const endpoints: Readonly<Record<string, Endpoint<Workspace>>> = routes;
-  const handler = async (event: APIGatewayProxyEvent, context?: { awsRequestId?: string }) => {
-    const requestId = context?.awsRequestId ?? event.requestContext?.requestId ?? 'local';
-    const started = Date.now();
-    const method = event.httpMethod.toUpperCase();
-    // The resource until the workspace is known, so a failure to resolve it is still logged with its route.
-    let key = `${method} ${event.resource ?? event.path}`;
-    let res: CoreResponse;
+  /** The response to `event`, noting in `record` the workspace and endpoint as soon as they are known. */
+  const respond = async (event: APIGatewayProxyEvent, record: RequestRecord): Promise<CoreResponse> => {
     try {
       // Inside the try: a misconfigured deployment answers a logged server_error, not API Gateway's bare 502.
       const ws = await host.resolve(event);
-      const path = ws && relativePath(event.resource ?? event.path, ws);
-      key = `${method} ${path}`;
+      if (!ws) return notFound();
+      record.workspace = workspaceDimension(ws.tenantId, ws.workspaceId);
+      const path = relativePath(event.resource ?? event.path, ws);
+      const key = `${event.httpMethod.toUpperCase()} ${path}`;
       const endpoint = Object.hasOwn(endpoints, key) ? endpoints[key] : undefined;
-      res =
-        !ws || path === undefined || !endpoint
-          ? notFound()
-          : await endpoint(toCoreRequest(event, path, host.trustForwardedProto), ws);
+      if (path === undefined || !endpoint) return notFound();
+      record.endpoint = key;
+      // The workspace's audit sink, also counting into this request's metrics the events that are metrics.
+      return await endpoint(toCoreRequest(event, path, host.trustForwardedProto), {
+        ...ws,
+        audit: record.auditing(ws.audit),
+      });
     } catch (err) {
-      const e = toOAuthError(err);
-      if (e.status >= 500) log.error('request failed', { requestId, route: key, error: e.error, detail: e.detail });
-      res = errorResponse(e);
+      return errorResponse(err);
     }
-    // Why a request was refused is for the operator only: the client saw just the error code and description.
-    if (res.error && res.status < 500)
-      log.debug('request refused', { requestId, route: key, status: res.status, ...res.error });
-    log.info('request', { requestId, route: key, status: res.status, ms: Date.now() - started });
+  };
+  const handler = async (event: APIGatewayProxyEvent, context?: { awsRequestId?: string }) => {
+    const record = new RequestRecord(context?.awsRequestId ?? event.requestContext?.requestId ?? 'local');
+    record.workspace = host.unresolvedWorkspace();
+    record.route = `${event.httpMethod.toUpperCase()} ${event.resource ?? event.path}`;
+    const res = await withinRequest(record, () => respond(event, record));
+    // One line per request, built here once: why it was refused is for the operator only, the client saw just the
+    // error code and description.
+    host.requestLog(record, res);
     return toProxyResult(res);
   };
   return Object.assign(handler, {
     routes: Object.keys(endpoints),
-    forWorkspaces: (resolve: WorkspaceResolver) => apiHandler(name, routes, { resolve, trustForwardedProto: true }),
+    forWorkspaces: (resolve: WorkspaceResolver, requestLog: RequestLog = emfRequestLog) =>
+      apiHandler(name, routes, {
+        resolve,
+        trustForwardedProto: true,
+        requestLog,
+        unresolvedWorkspace: () => 'unknown',
+      }),
   });
 }

@@ -9,12 +9,14 @@ import { SIGNING_ALGS, type SigningAlg } from '../core/ports/signing.js';
 import { defaultSettings, type Workspace, type WorkspaceSettings } from '../core/workspace.js';
 import { ENV, settingVariable } from './environment-contract.js';
 import { auditLog } from '../adapters/log.js';
+import { countFailedCalls } from '../adapters/aws-errors.js';
 import type { WorkspaceResolver } from './workspace-resolver.js';
 
 // Module scope: one client per container, reused by every invocation. Region, credentials and
-// endpoint overrides (AWS_ENDPOINT_URL_KMS, AWS_ENDPOINT_URL_DYNAMODB) come from the environment.
-const kms = new KMSClient({});
-const dynamo = createDocumentClient(new DynamoDBClient({}));
+// endpoint overrides (AWS_ENDPOINT_URL_KMS, AWS_ENDPOINT_URL_DYNAMODB) come from the environment. Their failed
+// calls count towards the KmsErrors and DynamoDbErrors metrics of the request that made them.
+const kms = countFailedCalls(new KMSClient({}), 'kms');
+const dynamo = createDocumentClient(countFailedCalls(new DynamoDBClient({}), 'dynamodb'));
 /** Module scope too: published client keys are cached for every invocation the container serves. */
 const clientKeys = new RemoteJwks();
 

@@ -6,6 +6,7 @@ import type { CoreRequest, CoreResponse } from '../core/http.js';
 import type { Workspace } from '../core/workspace.js';
 import { type ApiHandler, toCoreRequest, toProxyResult } from '../handlers/apigw.js';
 import { log } from '../adapters/log.js';
+import { emfRequestLog, type RequestLog } from '../adapters/request-log.js';
 import { handlerManifest, type HandlerName, PATH_INSERTED_METADATA } from '../handlers/manifest.js';
 import type { WorkspaceResolver } from '../handlers/workspace-resolver.js';
 import { BAD_GATEWAY, readBody, toProxyEvent, writeProxyResult } from './proxy-event.js';
@@ -88,11 +89,15 @@ export interface Gateway {
   close(): void;
 }
 
-/** A request listener serving `workspaces` (through the handler modules) and the local routes. */
+/**
+ * A request listener serving `workspaces` (through the handler modules, each request logged by `requestLog`)
+ * and the local routes.
+ */
 export function createGateway(
   apiId: string,
   workspaces: readonly Workspace[],
   local: Readonly<Record<string, LocalRoute>>,
+  requestLog: RequestLog = emfRequestLog,
 ): Gateway {
   const table = routeTable(workspaces, local);
   let open = true;
@@ -100,7 +105,7 @@ export function createGateway(
   const handlers = new Map<HandlerName, ApiHandler>();
   const handlerFor = async (name: HandlerName): Promise<ApiHandler> => {
     let handler = handlers.get(name);
-    if (!handler) handlers.set(name, (handler = (await loadHandler(name)).handler.forWorkspaces(resolve)));
+    if (!handler) handlers.set(name, (handler = (await loadHandler(name)).handler.forWorkspaces(resolve, requestLog)));
     return handler;
   };
 

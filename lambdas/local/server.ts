@@ -9,6 +9,7 @@ import { systemClock } from '../core/ports/clock.js';
 import type { SigningAlg } from '../core/ports/signing.js';
 import { defaultSettings, type Workspace } from '../core/workspace.js';
 import { auditLog } from '../adapters/log.js';
+import { noRequestLog, textRequestLog } from '../adapters/request-log.js';
 import { createDocumentClient, dynamoStores } from '../adapters/dynamodb/stores.js';
 import { createTable } from '../adapters/dynamodb/table.js';
 import { RemoteJwks } from '../adapters/http/remote-jwks.js';
@@ -32,7 +33,11 @@ export interface LocalServerOptions {
   readonly port?: number;
   /** The workspaces to serve. @default the demo workspace, see `demoConfig` */
   readonly config?: LocalConfig;
-  /** Print nothing when ready. @default false */
+  /**
+   * Print nothing when ready, and no line per request (audit events and failures of the server itself are still
+   * logged unless `AUTHZ_LOG=off`). Otherwise each request gets one short line: workspace, route, status, time.
+   * @default false
+   */
   readonly quiet?: boolean;
   /** A DynamoDB (Local) that is already running, e.g. the test run's; otherwise one is started and stopped with the server. */
   readonly dynamoEndpoint?: string;
@@ -239,11 +244,17 @@ export async function startLocalServer(opts: LocalServerOptions = {}): Promise<L
       }),
       ...(opts.config ? {} : { demo: { users: DEMO_USERS, backendSecret: DEMO_BACKEND_SECRET } }),
     });
-    const gateway = createGateway(apiId, workspaces, {
-      'GET /': async () => home,
-      [`GET ${DEMO_START_PATH}`]: rp.start,
-      [`GET ${DEMO_CALLBACK_PATH}`]: rp.callback,
-    });
+    const gateway = createGateway(
+      apiId,
+      workspaces,
+      {
+        'GET /': async () => home,
+        [`GET ${DEMO_START_PATH}`]: rp.start,
+        [`GET ${DEMO_CALLBACK_PATH}`]: rp.callback,
+      },
+      // A terminal is read by a person: one short line per request, not the Lambda's metrics document.
+      opts.quiet ? noRequestLog : textRequestLog,
+    );
     closeGateway = gateway.close;
     serve = (req, res) => void gateway(req, res);
 

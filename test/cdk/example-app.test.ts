@@ -23,6 +23,7 @@ import { type DynamoCounter, startDynamoCounter, WRITE_OPERATIONS } from '../sup
 import { newTestStore, type TestStore } from '../support/dynamo.js';
 import { authorizeUrl, basicAuth, follow, obtainCode, submitLogin, tokenForm, validRequest } from '../support/flow.js';
 import { type KmsStandIn, startKmsStandIn } from '../support/kms-stand-in.js';
+import { captureLines, logRecords } from '../support/log-capture.js';
 import { TEST_PASSWORD, TEST_SECRET } from '../support/workspace.js';
 import { backend, baseProps, spa, unbundledApp } from './support.js';
 
@@ -245,8 +246,10 @@ describe('example app (bin/app.ts)', () => {
       let declared: Record<string, string[]>;
       /** This run's values of the variables the construct sets. */
       let values: Record<string, string>;
-      /** What the bundles logged during the current test, parsed. */
-      let logged: Record<string, any>[];
+      /** What the bundles wrote during the current test. */
+      let lines: string[] = [];
+      /** The same, parsed. */
+      const logged = (): Record<string, any>[] => logRecords(lines);
 
       beforeAll(async () => {
         kms = await startKmsStandIn({ 'key-1': 'RS256' });
@@ -313,14 +316,8 @@ describe('example app (bin/app.ts)', () => {
       });
 
       beforeEach(() => {
-        logged = [];
-        vi.spyOn(console, 'log').mockImplementation((line: unknown) => {
-          try {
-            logged.push(JSON.parse(String(line)));
-          } catch {
-            logged.push({ line });
-          }
-        });
+        lines = [];
+        captureLines(lines);
       });
 
       afterEach(() => {
@@ -333,15 +330,26 @@ describe('example app (bin/app.ts)', () => {
 
       /** The audit events the bundles logged in this test of `event`, without the workspace's names. */
       const audited = (event: string) =>
-        logged
+        logged()
           .filter((l) => l.message === 'audit' && l.event === event)
-          .map(({ level: _l, message: _m, time: _t, event: _e, tenantId: _ti, workspaceId: _w, ...fields }) => fields);
+          .map(
+            ({
+              level: _l,
+              message: _m,
+              time: _t,
+              event: _e,
+              tenantId: _ti,
+              workspaceId: _w,
+              requestId: _r,
+              ...fields
+            }) => fields,
+          );
 
       /** What the bundles logged as the reason they refused a request in this test. */
       const refusals = () =>
-        logged
-          .filter((l) => l.message === 'request refused')
-          .map(({ route, status, error, detail }) => ({ route, status, error, detail }));
+        logged()
+          .filter((l) => l.message === 'request' && l.status >= 400 && l.status < 500)
+          .map((l) => ({ route: l.Endpoint, status: l.status, error: l.Error, detail: l.detail }));
 
       /** The KMS and DynamoDB calls made from here on. */
       function meter() {
@@ -425,6 +433,13 @@ describe('example app (bin/app.ts)', () => {
         // THEN: the failure is a clean server_error that consumed nothing; the retry gets tokens that verify against the bundled JWKS
         expect(failed.status).toBe(500);
         expect(failed.json().error).toBe('server_error');
+        // and its one line counts the KMS failure for the workspace the environment names
+        expect(logged().find((l) => l.message === 'request' && l.status === 500)).toMatchObject({
+          Workspace: `${values.TENANT_ID}/${values.WORKSPACE_ID}`,
+          Endpoint: 'POST /oauth2/token',
+          Error: 'server_error',
+          KmsErrors: 1,
+        });
         expect(res.status).toBe(200);
         const { keys } = (await agent.get('.well-known/jwks.json')).json();
         const jwks = createLocalJWKSet({ keys });
@@ -630,7 +645,7 @@ describe('example app (bin/app.ts)', () => {
         }
         expect(refusals().map((r) => r.detail)).toEqual([expect.any(String), 'assertion jti replayed']);
         expect(audited('assertion.replayed')).toEqual([{ clientId: 'svc-jwt' }]);
-        expect(JSON.stringify(logged)).not.toContain(assertion);
+        expect(lines.join('\n')).not.toContain(assertion);
         // THEN: a token for a secret writes nothing; the assertion's jti is the one item written
         expect(writesWithSecret).toBe(0);
         expect((await table()).length).toBe(items + 1);

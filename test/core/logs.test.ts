@@ -1,6 +1,6 @@
-// What the handlers log over a whole flow: request lines and audit events, never a secret.
+// What the handlers log over a whole flow: one line per request and the audit events, never a secret.
 import { expect, it, vi } from 'vitest';
-import { captureLogs } from '../support/log-capture.js';
+import { captureLogs, logRecords } from '../support/log-capture.js';
 import { Agent, hiddenField } from '../support/agent.js';
 import { authorizeUrl, follow, tokenForm, validRequest } from '../support/flow.js';
 import { introspect, refresh, revoke, signIn } from '../support/lifecycle.js';
@@ -31,8 +31,8 @@ it('a full flow logs one JSON line per request and audit events, and no code, to
   await agent.get('userinfo', { headers: { Authorization: `Bearer ${tokens.access_token}` } });
   await agent.post('oauth2/token', { form: tokenForm(code, verifier) });
 
-  const records = lines.map((l) => JSON.parse(l));
-  expect(records.filter((r) => r.message === 'request').map((r) => r.route)).toEqual([
+  const records = logRecords(lines);
+  expect(records.filter((r) => r.message === 'request').map((r) => r.Endpoint)).toEqual([
     'GET /oauth2/authorize',
     'GET /consent',
     'POST /consent',
@@ -75,7 +75,7 @@ it('refresh, replay, revocation and introspection log request lines and audit ev
   await revoke(t, second.access_token);
   await revoke(t, second.refresh_token);
 
-  const records = lines.map((l) => JSON.parse(l));
+  const records = logRecords(lines);
   expect(records.filter((r) => r.message === 'audit').map((r) => r.event)).toEqual(
     expect.arrayContaining(['token.issued', 'refresh.replayed', 'token.revoked']),
   );

@@ -8,7 +8,7 @@ import { RemoteJwks } from '../../lambdas/adapters/http/remote-jwks.js';
 import type { ClientJwk, ClientRegistration } from '../../lambdas/core/model.js';
 import { clientRegistrationProblems } from '../../lambdas/core/registration/registration.js';
 import type { Workspace } from '../../lambdas/core/workspace.js';
-import { captureLogs } from '../support/log-capture.js';
+import { captureLogs, logRecords } from '../support/log-capture.js';
 import { Agent, type AgentResponse } from '../support/agent.js';
 import {
   JWT_BEARER,
@@ -115,11 +115,8 @@ interface Outcome {
 async function tokenRequest(ws: Workspace, form: Record<string, string>): Promise<Outcome> {
   const before = lines.length;
   const res = await new Agent(ws).post('oauth2/token', { form: { grant_type: 'client_credentials', ...form } });
-  const refused = lines
-    .slice(before)
-    .map((l) => JSON.parse(l))
-    .find((r) => r.message === 'request refused');
-  return { res, detail: refused?.detail };
+  const refused = logRecords(lines.slice(before)).find((r) => r.message === 'request' && Number(r.status) >= 400);
+  return { res, detail: refused?.detail as string | undefined };
 }
 
 /** The form of a request authenticated by `assertion`; a `clientId` of null leaves client_id out. */

@@ -7,6 +7,7 @@ import { hashClientSecret } from '../../lambdas/core/crypto.js';
 import type { ClientRegistration } from '../../lambdas/core/model.js';
 import type { ClientSyncProperties, DeclaredClient } from '../../lambdas/custom-resources/client-sync-contract.js';
 import { newTestStore, type TestStore } from '../support/dynamo.js';
+import { captureLines } from '../support/log-capture.js';
 
 const SECRET_ARN = 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:backend-AbCdEf';
 const SECRET = 'q9TQkS1n4VQ0y3u7pHfX2bL8mZr5cWjE6aGdK0oYtNiRvUx1sB3eC7lM9wJhP2fA';
@@ -87,11 +88,11 @@ describe('client sync', () => {
     // GIVEN
     const lines: string[] = [];
     vi.stubEnv('AUTHZ_LOG', 'on');
-    const log = vi.spyOn(console, 'log').mockImplementation((line: string) => void lines.push(line));
+    const capturing = captureLines(lines);
 
     // WHEN
     const res = await handler(event('Create', props(t.tableName, [spa, backend])));
-    log.mockRestore();
+    capturing.restore();
 
     // THEN
     expect(res.PhysicalResourceId).toBe(`${t.tableName}/clients`);

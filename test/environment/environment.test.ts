@@ -11,6 +11,7 @@ import { DynamoLoginThrottle } from '../../lambdas/adapters/dynamodb/throttle.js
 import { DynamoIdentitySource } from '../../lambdas/adapters/dynamodb/users.js';
 import { RemoteJwks } from '../../lambdas/adapters/http/remote-jwks.js';
 import { defaultSettings } from '../../lambdas/core/workspace.js';
+import { captureLines } from '../support/log-capture.js';
 
 const env = {
   TABLE_NAME: 'ws-table',
@@ -99,12 +100,12 @@ describe('workspaceFromEnvironment', () => {
     // GIVEN
     vi.stubEnv('AUTHZ_LOG', 'on');
     const lines: string[] = [];
-    const spy = vi.spyOn(console, 'log').mockImplementation((line: string) => void lines.push(line));
+    const capturing = captureLines(lines);
     const ws = workspaceFromEnvironment(env);
 
     // WHEN
     ws.audit.emit('login.failed', { username: 'alice', reason: 'bad_password' });
-    spy.mockRestore();
+    capturing.restore();
     vi.unstubAllEnvs();
 
     // THEN

@@ -1,4 +1,5 @@
-// The API Gateway converter: a workspace that cannot be resolved is answered with a logged OAuth server_error.
+// The API Gateway converter: a workspace that cannot be resolved is answered with a logged OAuth server_error, and
+// every request leaves exactly one line.
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { errorResponse, invalidRequest } from '../../lambdas/core/errors.js';
@@ -28,8 +29,9 @@ beforeEach(() => {
   vi.stubEnv('AWS_LAMBDA_LOG_LEVEL', undefined);
   errors = [];
   lines = [];
-  vi.spyOn(console, 'error').mockImplementation((line: string) => void errors.push(line));
-  vi.spyOn(console, 'log').mockImplementation((line: string) => void lines.push(line));
+  // Lines go straight to the streams: stderr for a failed request, stdout for the rest.
+  vi.spyOn(process.stderr, 'write').mockImplementation((line) => errors.push(String(line).trimEnd()) > 0);
+  vi.spyOn(process.stdout, 'write').mockImplementation((line) => lines.push(String(line).trimEnd()) > 0);
 });
 afterEach(() => {
   vi.restoreAllMocks();
@@ -56,13 +58,17 @@ it('answers a resolver that throws with a server_error JSON 500 and logs the det
     error_description: 'The server could not complete the request.',
   });
   expect(res.body).not.toContain('unreachable');
+  expect(lines).toEqual([]);
   expect(errors.map((line) => JSON.parse(line))).toEqual([
     expect.objectContaining({
       level: 'error',
-      message: 'request failed',
+      message: 'request',
       requestId: 'aws-1',
+      Workspace: 'unknown',
+      Endpoint: 'other',
       route: 'GET /acme/main/.well-known/jwks.json',
-      error: 'server_error',
+      status: 500,
+      Error: 'server_error',
       detail: 'Error: the workspace store is unreachable',
     }),
   ]);
@@ -100,7 +106,7 @@ describe('a refused request', () => {
   }).forWorkspaces(async () => workspace);
   const logged = () => lines.map((line) => JSON.parse(line));
 
-  it('logs its internal detail at debug level with the request id, and the client never sees it', async () => {
+  it('logs its internal detail on its one line at debug level, with the request id, and the client never sees it', async () => {
     // GIVEN
     vi.stubEnv('AUTHZ_LOG_LEVEL', 'debug');
 
@@ -110,16 +116,18 @@ describe('a refused request', () => {
     // THEN
     expect(res.statusCode).toBe(400);
     expect(res.body).not.toContain('internal reason');
-    expect(logged()).toContainEqual(
+    expect(logged()).toEqual([
       expect.objectContaining({
-        level: 'debug',
-        message: 'request refused',
+        level: 'info',
+        message: 'request',
         requestId: 'aws-2',
+        Workspace: 'acme/main',
+        Endpoint: 'GET /.well-known/jwks.json',
         status: 400,
-        error: 'invalid_request',
+        Error: 'invalid_request',
         detail: 'the internal reason',
       }),
-    );
+    ]);
   });
 
   it('logs no detail at the default level', async () => {
@@ -127,7 +135,9 @@ describe('a refused request', () => {
     await refusing(event, { awsRequestId: 'aws-3' });
 
     // THEN
-    expect(logged().map((l) => l.level)).toEqual(['info']);
+    expect(logged()).toHaveLength(1);
+    expect(logged()[0]).toMatchObject({ level: 'info', status: 400, Error: 'invalid_request' });
+    expect(logged()[0]).not.toHaveProperty('detail');
   });
 });
 

@@ -8,6 +8,7 @@ import { DEMO_BACKEND_SECRET, DEMO_USERS, type LocalConfig, parseConfig } from '
 import { type LocalServer, PortInUseError, startLocalServer } from '../../lambdas/local/server.js';
 import { hashClientSecret, verifyPassword } from '../../lambdas/core/crypto.js';
 import { handlerManifest } from '../../lambdas/handlers/manifest.js';
+import { captureLines } from '../support/log-capture.js';
 
 const dynamoEndpoint = inject('dynamoDbEndpoint');
 let keyDir: string;
@@ -58,10 +59,11 @@ describe('startLocalServer with the demo workspace', () => {
 
   it('writes audit events as structured log lines with the workspace, as the deployed Lambdas do', () => {
     vi.stubEnv('AUTHZ_LOG', 'on');
-    const log = vi.spyOn(console, 'log').mockImplementation(() => {});
+    const lines: string[] = [];
+    const capturing = captureLines(lines);
     try {
       server.workspaces[0]!.audit.emit('login.failed', { username: 'alice' });
-      expect(JSON.parse(String(log.mock.calls[0]?.[0]))).toMatchObject({
+      expect(JSON.parse(lines[0]!)).toMatchObject({
         level: 'info',
         message: 'audit',
         event: 'login.failed',
@@ -70,9 +72,26 @@ describe('startLocalServer with the demo workspace', () => {
         username: 'alice',
       });
     } finally {
-      log.mockRestore();
+      capturing.restore();
       vi.unstubAllEnvs();
     }
+  });
+
+  it('prints one short line per request for a person at the terminal, not the Lambda metrics document', async () => {
+    vi.stubEnv('AUTHZ_LOG', 'on');
+    const lines: string[] = [];
+    const capturing = captureLines(lines);
+    try {
+      await fetch(`${server.issuers[0]}/.well-known/jwks.json`);
+      await fetch(`${server.issuers[0]}/oauth2/token`, { method: 'POST' });
+    } finally {
+      capturing.restore();
+      vi.unstubAllEnvs();
+    }
+    expect(lines).toEqual([
+      expect.stringMatching(/^demo\/main GET \/\.well-known\/jwks\.json 200 \d+ms$/),
+      expect.stringMatching(/^demo\/main POST \/oauth2\/token 400 \d+ms invalid_request$/),
+    ]);
   });
 
   it('answers an unknown route with a 404 JSON error', async () => {
