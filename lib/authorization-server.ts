@@ -8,6 +8,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as wafv2 from 'aws-cdk-lib/aws-wafv2';
+import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { Construct } from 'constructs';
 import { PARTITION_KEY, TTL_ATTRIBUTE } from '../lambdas/adapters/dynamodb/table-contract.js';
 import { kmsSigningAlgorithm } from '../lambdas/adapters/kms/signing-algorithm.js';
@@ -22,6 +23,14 @@ import {
   handlerNames,
   PATH_INSERTED_METADATA,
 } from '../lambdas/handlers/manifest.js';
+import {
+  type EndpointMetricOptions,
+  metricsEnvironment,
+  type MonitoringOptions,
+  Operations,
+  type TokensIssuedMetricOptions,
+  WorkspaceMetrics,
+} from './monitoring.js';
 import { ApiGatewayAccount } from './private/api-gateway-account.js';
 import { BundledFunction } from './private/bundled-function.js';
 import { ClientSync } from './private/client-sync.js';
@@ -163,6 +172,12 @@ export interface AuthorizationServerProps {
   readonly cloudWatchRole?: boolean;
   /** Retention of the Lambda and access log groups (audit events live there). @default RetentionDays.ONE_YEAR */
   readonly logRetention?: logs.RetentionDays;
+  /**
+   * Metrics namespace, dashboard and alarms. The handlers publish their metrics through their log lines
+   * (Embedded Metric Format), so metrics need no permission and no API call.
+   * @default - namespace `AuthorizationServer`, the stack's dashboard and the alarms on, no alarm actions
+   */
+  readonly monitoring?: MonitoringOptions;
 }
 
 /** Lifetime props and the workspace setting each one overrides. */
@@ -236,7 +251,11 @@ export class AuthorizationServer extends Construct {
   /** Secrets Manager secrets of the confidential clients, by client id; grant owners read on them. */
   readonly clientSecrets: Readonly<Record<string, secretsmanager.ISecret>>;
 
+  /** The workspace's alarms (5xx rate, throttles, KMS errors, replays, failed sign-ins); empty when turned off. */
+  readonly alarms: readonly cloudwatch.IAlarm[];
+
   private readonly clientSync: ClientSync;
+  private readonly metrics: WorkspaceMetrics;
 
   constructor(scope: Construct, id: string, props: AuthorizationServerProps) {
     super(scope, id);
@@ -254,6 +273,7 @@ export class AuthorizationServer extends Construct {
     checkInteger('throttling.burstLimit', props.throttling?.burstLimit, 1, 1_000_000);
     const baseUrl = props.baseUrl === undefined ? undefined : checkBaseUrl('baseUrl', props.baseUrl);
     const keyNames = this.checkKeyNames(props);
+    this.metrics = new WorkspaceMetrics({ ...props, options: props.monitoring });
     const activeKeyName = props.activeSigningKey ?? (keyNames[0] as string);
     if (!keyNames.includes(activeKeyName))
       throw new PropError('activeSigningKey', `"${activeKeyName}" is not one of signingKeys.`);
@@ -322,6 +342,7 @@ export class AuthorizationServer extends Construct {
       [ENV.signingAlg]: this.signingAlgorithm,
       [ENV.signingKeyIds]: keyNames.map((name) => (keys[name] as kms.Key).keyArn).join(','),
       [ENV.activeSigningKeyId]: this.signingKey.keyArn,
+      ...metricsEnvironment(props.monitoring),
     };
     for (const { prop, setting } of LIFETIMES) {
       const value = props[prop];
@@ -381,6 +402,14 @@ export class AuthorizationServer extends Construct {
       );
     }
 
+    this.alarms = new Operations(this, 'Operations', {
+      metrics: this.metrics,
+      api: this.api,
+      ownsApi: !props.api,
+      functions: Object.values(functions),
+      options: props.monitoring,
+    }).alarms;
+
     this.clientSync = new ClientSync(this, 'Clients', {
       table: this.table,
       workspaceLabel: label,
@@ -399,6 +428,56 @@ export class AuthorizationServer extends Construct {
       value: this.table.tableName,
       description: `DynamoDB table of ${label} (admin tooling)`,
     });
+  }
+
+  /** Milliseconds from request to response, of one endpoint or all. @default statistic p99, period 5 minutes */
+  metricLatency(options?: EndpointMetricOptions): cloudwatch.Metric {
+    return this.metrics.latency(options);
+  }
+
+  /** Requests served, of one endpoint or all. @default statistic SampleCount, period 5 minutes */
+  metricRequests(options?: EndpointMetricOptions): cloudwatch.Metric {
+    return this.metrics.requests(options);
+  }
+
+  /** Requests answered with OAuth error `error` (e.g. `invalid_grant`, `server_error`). @default statistic Sum */
+  metricErrors(error: string, options?: EndpointMetricOptions): cloudwatch.Metric {
+    return this.metrics.errors(error, options);
+  }
+
+  /** Token responses, of one grant type or all. @default statistic Sum, period 5 minutes */
+  metricTokensIssued(options?: TokensIssuedMetricOptions): cloudwatch.Metric {
+    return this.metrics.tokensIssued(options);
+  }
+
+  /** Sign-ins refused for a wrong username or password or a disabled user. @default statistic Sum */
+  metricLoginFailures(options?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metrics.count('loginFailures', options);
+  }
+
+  /** Sign-ins refused by the failed-login throttle. @default statistic Sum */
+  metricLoginThrottles(options?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metrics.count('loginThrottles', options);
+  }
+
+  /** Used codes, rotated refresh tokens and used client assertions presented again. @default statistic Sum */
+  metricReplays(options?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metrics.count('replays', options);
+  }
+
+  /** KMS calls that failed after the SDK's retries. @default statistic Sum */
+  metricKmsErrors(options?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metrics.count('kmsErrors', options);
+  }
+
+  /** DynamoDB calls that failed after the SDK's retries (condition refusals aside). @default statistic Sum */
+  metricDynamoDbErrors(options?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metrics.count('dynamoDbErrors', options);
+  }
+
+  /** 5xx answers of the API (all its workspaces when it is shared). @default statistic Sum, period 5 minutes */
+  metricServerErrors(options?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.api.metricServerError({ statistic: 'Sum', period: Duration.minutes(5), ...options });
   }
 
   /** Adds a client to the workspace at deploy time, exactly like an entry of the `clients` prop. */

@@ -5,6 +5,7 @@ export {
   type ApiThrottling,
   type SigningAlgorithm,
 } from './authorization-server.js';
+export type { EndpointMetricOptions, MonitoringOptions, TokensIssuedMetricOptions } from './monitoring.js';
 export { PropError } from './private/validation.js';
 export type { ClientAuthMethod, ClientRegistration, GrantType } from '../lambdas/core/model.js';
 export type { HandlerName } from '../lambdas/handlers/manifest.js';
