@@ -117,10 +117,7 @@ function probeConfig(): LocalConfig {
           client('app', 'Probe app', ['profile']),
           ...[...SINGLE, ...COMBINED].map((c) => client(c.clientId, c.clientName, [...c.scopes])),
         ],
-        users: [
-          { username: 'carol', password: PASSWORD, claims: {} },
-          { username: PAYLOAD_USERNAME, password: PASSWORD, claims: { name: payload(Sink.Username, 0) } },
-        ],
+        users: [{ username: PAYLOAD_USERNAME, password: PASSWORD, claims: {} }],
       },
     ],
   };
@@ -190,11 +187,30 @@ interface Probe {
  * A browser profile that records script the pages run. With `bypassCSP` Chromium ignores the pages' CSP, so what
  * is tested is the escaping alone; without, what a user gets: the escaping and the CSP behind it.
  */
-async function probe(bypassCSP: boolean): Promise<Probe> {
-  const context = await browser.newContext({ bypassCSP });
+async function probe(bypassCSP: boolean, storageState?: StorageState): Promise<Probe> {
+  const context = await browser.newContext({ bypassCSP, ...(storageState && { storageState }) });
   const trap = await trapScript(context);
   const page = await context.newPage();
   return { context, page, trap, cspViolations: recordCspViolations(page) };
+}
+
+type StorageState = Awaited<ReturnType<BrowserContext['storageState']>>;
+let signedIn: Promise<StorageState> | undefined;
+
+/** The cookies of a browser signed in, by the login form, as the user whose name is every payload; once per run. */
+function signedInState(): Promise<StorageState> {
+  return (signedIn ??= (async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(authorizeUrl('app'));
+    await page.getByLabel('Username').fill(PAYLOAD_USERNAME);
+    await page.getByLabel('Password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Allow' }).waitFor();
+    const state = await context.storageState();
+    await context.close();
+    return state;
+  })());
 }
 
 const twoFrames = (page: Page) =>
@@ -273,13 +289,7 @@ describe.each([
   });
 
   it('consent and sign-out pages: client_name, scope, the username, and the logout state', async () => {
-    const p = await probe(bypassCSP);
-    await visit(p, authorizeUrl('app'), 'Sign in to continue');
-    await p.page.getByLabel('Username').fill(PAYLOAD_USERNAME);
-    await p.page.getByLabel('Password').fill(PASSWORD);
-    await p.page.getByRole('button', { name: 'Sign in' }).click();
-    await p.page.getByRole('button', { name: 'Allow' }).waitFor();
-    await expectNothingRan(p);
+    const p = await probe(bypassCSP, await signedInState());
     // The consent page shows values only as text, where payloads cannot hide one another: all at once in either mode.
     for (const c of COMBINED) {
       await visit(p, authorizeUrl(c.clientId, { scope: ['openid', ...c.scopes].join(' ') }), /wants access$/);
@@ -308,7 +318,7 @@ describe.each([
   });
 
   // These pages show fixed texts only, so the payloads are all sent at once in either mode.
-  it('error pages: a bad client_id, redirect_uri, post_logout_redirect_uri, transaction or path', async () => {
+  it('error pages: a bad client_id, redirect_uri (a javascript: URL too), post_logout_redirect_uri, transaction or path', async () => {
     const p = await probe(bypassCSP);
     await visit(
       p,
@@ -334,6 +344,21 @@ describe.each([
       `${issuer}/consent?${new URLSearchParams({ txn: all(Sink.ErrorTxn) })}`,
       'This sign-in request has expired',
     );
+    // A script URL on its own where a URL is expected: refused with a page, never followed.
+    const scriptUrl = (sink: Sink) => payload(sink, PAYLOADS.indexOf('javascript:__xss(@)'));
+    await visit(
+      p,
+      authorizeUrl('app', { redirect_uri: scriptUrl(Sink.ErrorRedirectUri) }),
+      'This sign-in link is not valid',
+    );
+    await visit(
+      p,
+      `${issuer}/oauth2/logout?${new URLSearchParams({
+        client_id: 'app',
+        post_logout_redirect_uri: scriptUrl(Sink.ErrorLogout),
+      })}`,
+      'This sign-out link is not valid',
+    );
     const res = await p.page.goto(`${issuer}/${encodeURIComponent(all(Sink.ErrorPath))}`);
     expect(res?.status()).toBe(404);
     await expectNothingRan(p);
@@ -343,14 +368,11 @@ describe.each([
 
 describe('framing', () => {
   it('another origin cannot frame the login, consent, error or sign-out page; without their headers it could', async () => {
-    const context = await browser.newContext();
-    const page = await context.newPage();
     // Signed in, with a consent page waiting. The framing origin is the same site (localhost, another port), so
     // the frames carry this browser's cookies and, unless refused, would show the real pages.
+    const context = await browser.newContext({ storageState: await signedInState() });
+    const page = await context.newPage();
     await page.goto(authorizeUrl('app', { scope: 'openid profile' }));
-    await page.getByLabel('Username').fill('carol');
-    await page.getByLabel('Password').fill(PASSWORD);
-    await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('button', { name: 'Allow' }).waitFor();
     const consentUrl = page.url();
     // Framed directly, not through the authorization endpoint's redirect, so the frames load one response each.
