@@ -5,7 +5,8 @@ import { errorResponse, notFound as notFoundError, payloadTooLarge, toOAuthError
 import type { Workspace } from '../core/workspace.js';
 import { log } from '../adapters/log.js';
 import { type HandlerName, type handlerManifest, PATH_INSERTED_METADATA } from './manifest.js';
-import { environmentWorkspace, type WorkspaceResolver } from './workspace-resolver.js';
+import { environmentResolver, type LambdaAdapters } from './environment.js';
+import type { WorkspaceResolver } from './workspace-resolver.js';
 
 /** Bodies above this are refused before parsing; no OAuth request comes close. */
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -36,8 +37,14 @@ interface HandlerHost {
   readonly trustForwardedProto: boolean;
 }
 
-/** A deployed Lambda: the workspace of its environment, behind API Gateway's https-only endpoints. */
-const LAMBDA_HOST: HandlerHost = { resolve: environmentWorkspace, trustForwardedProto: false };
+/**
+ * A deployed Lambda: the workspace of its environment on the AWS adapters its endpoints use, behind API Gateway's
+ * https-only endpoints. The SDK clients are created on the first event, so other hosts never create them.
+ */
+const lambdaHost = (adapters: LambdaAdapters): HandlerHost => ({
+  resolve: environmentResolver(adapters),
+  trustForwardedProto: false,
+});
 
 /** The path an event addresses, relative to the workspace's issuer, or undefined if it is not the workspace's. */
 export function relativePath(
@@ -101,13 +108,14 @@ export function toProxyResult(res: CoreResponse): APIGatewayProxyResult {
 const notFound = (): CoreResponse => errorResponse(notFoundError('Not found.'));
 
 /**
- * Builds handler `name`: `routes` of whichever workspace the host finds for the event. A deployed Lambda
- * uses the default host, the workspace of its environment; other hosts go through `forWorkspaces`.
+ * Builds handler `name`: `routes` of whichever workspace the host finds for the event. A deployed Lambda serves the
+ * workspace of its environment, on `adapters`; other hosts go through `forWorkspaces`.
  */
 export function apiHandler<N extends HandlerName>(
   name: N,
   routes: HandlerRoutes<N>,
-  host: HandlerHost = LAMBDA_HOST,
+  adapters: LambdaAdapters,
+  host: HandlerHost = lambdaHost(adapters),
 ): ApiHandler {
   const endpoints: Readonly<Record<string, Endpoint<Workspace>>> = routes;
   const handler = async (event: APIGatewayProxyEvent, context?: { awsRequestId?: string }) => {
@@ -140,6 +148,7 @@ export function apiHandler<N extends HandlerName>(
   };
   return Object.assign(handler, {
     routes: Object.keys(endpoints),
-    forWorkspaces: (resolve: WorkspaceResolver) => apiHandler(name, routes, { resolve, trustForwardedProto: true }),
+    forWorkspaces: (resolve: WorkspaceResolver) =>
+      apiHandler(name, routes, adapters, { resolve, trustForwardedProto: true }),
   });
 }

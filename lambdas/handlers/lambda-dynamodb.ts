@@ -1,0 +1,17 @@
+// The DynamoDB storage of a deployed Lambda: imported by the handler modules whose endpoints use the table.
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { createDocumentClient, dynamoStores } from '../adapters/dynamodb/stores.js';
+import type { RuntimeStores } from '../core/ports/storage.js';
+
+let client: ReturnType<typeof createDocumentClient> | undefined;
+
+/**
+ * The storage ports on `tableName`, for `workspaceFromEnvironment`. One SDK client per container, created on first
+ * use (region, credentials and `AWS_ENDPOINT_URL_DYNAMODB` from the environment); clients cached for 60 seconds.
+ */
+export function dynamoDbStorage(tableName: string): RuntimeStores {
+  client ??= createDocumentClient(new DynamoDBClient({}));
+  // The directory is for the admin tooling only: the endpoints get the runtime ports and nothing else.
+  const { directory: _adminOnly, ...stores } = dynamoStores({ client, tableName });
+  return stores;
+}
