@@ -4,7 +4,8 @@ import { KMSClient } from '@aws-sdk/client-kms';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dynamoStores } from '../../lambdas/adapters/dynamodb/stores.js';
 import { KmsSigner } from '../../lambdas/adapters/kms/signer.js';
-import { hashClientSecret } from '../../lambdas/core/crypto.js';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { hashClientSecret, newId } from '../../lambdas/core/crypto.js';
 import type { Workspace } from '../../lambdas/core/workspace.js';
 import { Agent, hiddenField } from '../support/agent.js';
 import { CallRecorder } from '../support/aws-calls.js';
@@ -71,6 +72,34 @@ describe('SSO: a signed-in browser at a client it consented to', () => {
     expect(res.status).toBe(200);
     expect(rec.dynamoOps()).toBe(5);
     expect(rec.counts()).toEqual({ BatchGetItem: 1, PutItem: 1, GetItem: 2, TransactWriteItems: 1, Sign: 2 });
+  });
+
+  it('a session id whose user part names another user answers for nobody: it is another session id', async () => {
+    // GIVEN: alice's session cookie, its user part swapped for bob's sub (bob consented to spa as well)
+    const agent = new Agent(ws);
+    await firstSignIn(agent);
+    const bob = { sub: newId(), username: 'bob', passwordHash: 'unused', claims: {} };
+    await t.stores.directory.createUser(bob);
+    await t.doc.send(
+      new PutCommand({
+        TableName: t.tableName,
+        Item: { pk: `CONSENT#${bob.sub}#spa`, sub: bob.sub, clientId: 'spa', scopes: ['openid', 'profile', 'email'] },
+      }),
+    );
+    const sid = agent.cookies.get('authz_session')!;
+    expect(Buffer.from(sid.slice(43), 'base64url').toString()).toBe(t.aliceSub);
+    agent.cookies.set('authz_session', `${sid.slice(0, 43)}${Buffer.from(bob.sub).toString('base64url')}`);
+    const { params } = validRequest();
+
+    // WHEN
+    const res = await agent.get(authorizeUrl({ ...params, prompt: 'none' }));
+
+    // THEN
+    expect(res.location?.searchParams.get('error')).toBe('login_required');
+    agent.cookies.set('authz_session', sid);
+    expect(
+      (await agent.get(authorizeUrl({ ...validRequest().params, prompt: 'none' }))).location?.searchParams.get('code'),
+    ).toBeTruthy();
   });
 
   it('a first-party client: the session and its user only, no consent read', async () => {
