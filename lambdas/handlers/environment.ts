@@ -14,8 +14,11 @@ const clientKeys = new RemoteJwks();
 
 /** The AWS adapters a handler module's endpoints use (see lambda-dynamodb.ts, lambda-kms.ts). */
 export interface LambdaAdapters {
-  /** The storage ports on the workspace table. Without it, any use of storage fails: the function has none. */
-  readonly storage?: (tableName: string) => RuntimeStores;
+  /**
+   * The storage ports on the workspace table, client records cached for `clientCacheSeconds`. Without it, any use of
+   * storage fails: the function has none.
+   */
+  readonly storage?: (tableName: string, clientCacheSeconds: number) => RuntimeStores;
   /** A signing key of the workspace. Without it, the keys know their algorithm only (what discovery publishes). */
   readonly signer?: (keyId: string, alg: SigningAlg) => Signer;
 }
@@ -85,12 +88,13 @@ export function workspaceFromEnvironment(env: Env, adapters: LambdaAdapters): Wo
   const active = signers[keyIds.indexOf(activeId)];
   if (!active) throw new Error(`Environment variable ${ENV.activeSigningKeyId} must be one of ${ENV.signingKeyIds}.`);
   const tableName = required(env, ENV.tableName);
-  const stores = adapters.storage?.(tableName) ?? noStorage;
+  const settings = settingsFrom(env);
+  const stores = adapters.storage?.(tableName, settings.clientCacheTtl) ?? noStorage;
   return {
     tenantId,
     workspaceId,
     issuer: required(env, ENV.issuer).replace(/\/+$/, ''),
-    settings: settingsFrom(env),
+    settings,
     clients: stores.clients,
     interactions: stores.interactions,
     grants: stores.grants,

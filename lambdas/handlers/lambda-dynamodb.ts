@@ -6,12 +6,13 @@ import type { RuntimeStores } from '../core/ports/storage.js';
 let client: ReturnType<typeof createDocumentClient> | undefined;
 
 /**
- * The storage ports on `tableName`, for `workspaceFromEnvironment`. One SDK client per container, created on first
- * use (region, credentials and `AWS_ENDPOINT_URL_DYNAMODB` from the environment); clients cached for 60 seconds.
+ * The storage ports on `tableName`, for `workspaceFromEnvironment`, client records cached for `clientCacheSeconds`
+ * (the workspace's `clientCacheTtl`). One SDK client per container, created on first use (region, credentials and
+ * `AWS_ENDPOINT_URL_DYNAMODB` from the environment).
  */
-export function dynamoDbStorage(tableName: string): RuntimeStores {
+export function dynamoDbStorage(tableName: string, clientCacheSeconds: number): RuntimeStores {
   client ??= createDocumentClient(new DynamoDBClient({}));
   // The directory is for the admin tooling only: the endpoints get the runtime ports and nothing else.
-  const { directory: _adminOnly, ...stores } = dynamoStores({ client, tableName });
+  const { directory: _adminOnly, ...stores } = dynamoStores({ client, tableName, clientCacheSeconds });
   return stores;
 }

@@ -127,6 +127,24 @@ describe('workspaceFromEnvironment', () => {
   });
 });
 
+describe('the client cache', () => {
+  it('lives as long as the workspace setting says, 60 seconds unless set', () => {
+    // GIVEN
+    const lifetimes: number[] = [];
+    const storage = (tableName: string, clientCacheSeconds: number) => {
+      lifetimes.push(clientCacheSeconds);
+      return dynamoDbStorage(tableName, clientCacheSeconds);
+    };
+
+    // WHEN
+    workspaceFromEnvironment(env, { storage });
+    workspaceFromEnvironment({ ...env, CLIENT_CACHE_TTL: '5' }, { storage });
+
+    // THEN
+    expect(lifetimes).toEqual([60, 5]);
+  });
+});
+
 describe('a handler module without some adapters', () => {
   it('has no storage: any use of it fails, naming the port', async () => {
     // WHEN
