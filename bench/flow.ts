@@ -13,6 +13,7 @@ import { hashPassword, newId } from '../lambdas/core/crypto.js';
 import type { Signer } from '../lambdas/core/ports/signing.js';
 import { defaultSettings, type Workspace } from '../lambdas/core/workspace.js';
 import { Agent, hiddenField } from '../test/support/agent.js';
+import { CallRecorder } from '../test/support/aws-calls.js';
 
 const FLOWS = Number(process.env.FLOWS ?? 40);
 process.env.AUTHZ_LOG = 'off';
@@ -28,6 +29,9 @@ try {
     region: 'local',
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
   });
+  // Sequential round trips per request: DynamoDB calls and signatures on one timeline.
+  const recorder = new CallRecorder();
+  recorder.watch(client);
   client.middlewareStack.add(
     (next, context) => async (args) => {
       count(String(context.commandName).replace(/Command$/, ''));
@@ -43,13 +47,14 @@ try {
     publicJwk: () => local.publicJwk(),
     sign: (i) => (signatures++, local.sign(i)),
   };
+  const timed = recorder.gatedSigner(signer);
   const ws: Workspace = {
     tenantId: 'bench',
     workspaceId: 'main',
     issuer: 'https://auth.example.com/bench/main',
     settings: defaultSettings,
     ...stores,
-    keys: { active: signer, all: [signer] },
+    keys: { active: timed, all: [timed] },
     clock: { now: () => Date.now() },
     audit: { emit: () => {} },
     clientKeys: new RemoteJwks(),
@@ -98,11 +103,13 @@ try {
   type Step = 'authorize' | 'consent GET' | 'login POST' | 'consent POST' | 'token' | 'SSO authorize';
   const perStep = new Map<Step, Map<string, number>>();
   const timeOf = new Map<Step, number>();
+  const roundTripsOf = new Map<Step, number>();
   async function step<T>(name: Step, fn: () => Promise<T>): Promise<T> {
     const before = new Map(calls);
     const started = performance.now();
-    const out = await fn();
+    const out = await recorder.during(fn);
     timeOf.set(name, (timeOf.get(name) ?? 0) + performance.now() - started);
+    roundTripsOf.set(name, (roundTripsOf.get(name) ?? 0) + recorder.roundTrips());
     const m = perStep.get(name) ?? new Map<string, number>();
     for (const [k, v] of calls) m.set(k, (m.get(k) ?? 0) + v - (before.get(k) ?? 0));
     perStep.set(name, m);
@@ -133,6 +140,7 @@ try {
   const fullMs = performance.now() - fullStarted;
 
   const ssoStarted = performance.now();
+  const ssoCpu = process.cpuUsage();
   for (const agent of agents) {
     const { url, verifier } = authorizeUrl();
     const back = await step('SSO authorize', () => agent.get(url));
@@ -140,6 +148,7 @@ try {
     if (res.status !== 200) throw new Error(`SSO flow failed: ${res.body}`);
   }
   const ssoMs = performance.now() - ssoStarted;
+  const { user, system } = process.cpuUsage(ssoCpu);
 
   const runs: Record<Step, number> = {
     authorize: FLOWS,
@@ -153,7 +162,7 @@ try {
   console.log(
     `full flow: ${(FLOWS / (fullMs / 1000)).toFixed(1)} flows/s; SSO flow: ${(FLOWS / (ssoMs / 1000)).toFixed(1)} flows/s; SSO/full time ratio ${(ssoMs / fullMs).toFixed(2)}`,
   );
-  console.log('step            ms/op   DynamoDB calls per op');
+  console.log('step            ms/op   round trips   DynamoDB calls per op');
   for (const [name, m] of perStep) {
     const n = runs[name];
     const detail =
@@ -161,8 +170,11 @@ try {
         .filter(([, v]) => v > 0)
         .map(([k, v]) => `${k} ${(v / n).toFixed(2)}`)
         .join(', ') || 'none';
-    console.log(`${name.padEnd(15)} ${((timeOf.get(name) ?? 0) / n).toFixed(1).padStart(6)}   ${detail}`);
+    const trips = ((roundTripsOf.get(name) ?? 0) / n).toFixed(2).padStart(11);
+    console.log(`${name.padEnd(15)} ${((timeOf.get(name) ?? 0) / n).toFixed(1).padStart(6)}   ${trips}   ${detail}`);
   }
+  // This process only: the handlers, their SDK clients and the test agent; DynamoDB Local runs in its own.
+  console.log(`CPU per SSO flow (authorize + token), this process: ${((user + system) / 1000 / FLOWS).toFixed(2)} ms`);
   console.log(`signatures per token response: ${(signatures / (2 * FLOWS)).toFixed(2)}`);
 } finally {
   await db.stop();

@@ -96,6 +96,13 @@ export interface AuthorizationServerProps {
   /** Browser session (SSO) lifetime, 1 minute to 30 days. @default Duration.hours(8) */
   readonly sessionLifetime?: Duration;
   /**
+   * How long a running function serves a client record from memory before reading it again, 1 second to 15 minutes:
+   * a client changed by a deployment or the admin CLI is seen everywhere within this time (new instances see it at
+   * once).
+   * @default Duration.seconds(60)
+   */
+  readonly clientCacheLifetime?: Duration;
+  /**
    * Whether every client must push its authorization requests to `/oauth2/par` first (RFC 9126) and send only the
    * `request_uri` to the authorization endpoint; advertised as `require_pushed_authorization_requests`. Without
    * it, a client can still be required to by its own `requirePar`.
@@ -186,6 +193,7 @@ const LIFETIMES = [
   { prop: 'accessTokenLifetime', setting: 'accessTokenTtl', min: Duration.minutes(1), max: Duration.hours(24) },
   { prop: 'idTokenLifetime', setting: 'idTokenTtl', min: Duration.minutes(1), max: Duration.hours(24) },
   { prop: 'sessionLifetime', setting: 'sessionTtl', min: Duration.minutes(1), max: Duration.days(30) },
+  { prop: 'clientCacheLifetime', setting: 'clientCacheTtl', min: Duration.seconds(1), max: Duration.minutes(15) },
   {
     prop: 'refreshTokenIdleLifetime',
     setting: 'refreshTokenIdleTtl',

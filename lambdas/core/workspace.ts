@@ -31,6 +31,12 @@ export interface WorkspaceSettings {
    * outlives it. @default 2592000 (30 days)
    */
   readonly refreshTokenAbsoluteTtl: number;
+  /**
+   * How long a deployed function serves a client record from its per-container cache, seconds: a changed client is
+   * seen within this time. The storage adapter applies it (the admin tooling and the client sync read through).
+   * @default 60
+   */
+  readonly clientCacheTtl: number;
 }
 
 export const defaultSettings: WorkspaceSettings = {
@@ -45,6 +51,7 @@ export const defaultSettings: WorkspaceSettings = {
   requirePushedAuthorizationRequests: false,
   refreshTokenIdleTtl: 14 * 86_400,
   refreshTokenAbsoluteTtl: 30 * 86_400,
+  clientCacheTtl: 60,
 };
 
 /** A workspace reaches its storage through the runtime ports (clients, interactions, grants, throttle, …). */

@@ -2,10 +2,17 @@
 import { consentGet, consentPost } from '../core/endpoints/consent/consent.js';
 import { logout } from '../core/endpoints/logout.js';
 import { apiHandler } from './apigw.js';
+import { dynamoDbStorage } from './lambda-dynamodb.js';
+import { kmsSigner } from './lambda-kms.js';
 
-export const handler = apiHandler('consent', {
-  'GET /consent': consentGet,
-  'POST /consent': consentPost,
-  'GET /oauth2/logout': logout,
-  'POST /oauth2/logout': logout,
-});
+// Verifies logout's id_token_hint with the public keys: the table and the KMS keys (GetPublicKey only).
+export const handler = apiHandler(
+  'consent',
+  {
+    'GET /consent': consentGet,
+    'POST /consent': consentPost,
+    'GET /oauth2/logout': logout,
+    'POST /oauth2/logout': logout,
+  },
+  { storage: dynamoDbStorage, signer: kmsSigner },
+);

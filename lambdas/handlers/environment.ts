@@ -1,24 +1,44 @@
-// Builds the one workspace a deployed Lambda serves from the environment the construct sets.
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { KMSClient } from '@aws-sdk/client-kms';
-import { createDocumentClient, dynamoStores } from '../adapters/dynamodb/stores.js';
+// Builds the one workspace a deployed Lambda serves from the environment the construct sets, on the adapters its
+// handler module brings: no AWS SDK client is imported here, so a bundle carries only the clients its endpoints use.
 import { RemoteJwks } from '../adapters/http/remote-jwks.js';
-import { KmsSigner } from '../adapters/kms/signer.js';
 import { systemClock } from '../core/ports/clock.js';
-import { SIGNING_ALGS, type SigningAlg } from '../core/ports/signing.js';
+import { SIGNING_ALGS, type Signer, type SigningAlg } from '../core/ports/signing.js';
+import type { RuntimeStores } from '../core/ports/storage.js';
 import { defaultSettings, type Workspace, type WorkspaceSettings } from '../core/workspace.js';
 import { ENV, settingVariable } from './environment-contract.js';
 import { auditLog } from '../adapters/log.js';
-import { countFailedCalls } from '../adapters/aws-errors.js';
 import type { WorkspaceResolver } from './workspace-resolver.js';
 
-// Module scope: one client per container, reused by every invocation. Region, credentials and
-// endpoint overrides (AWS_ENDPOINT_URL_KMS, AWS_ENDPOINT_URL_DYNAMODB) come from the environment. Their failed
-// calls count towards the KmsErrors and DynamoDbErrors metrics of the request that made them.
-const kms = countFailedCalls(new KMSClient({}), 'kms');
-const dynamo = createDocumentClient(countFailedCalls(new DynamoDBClient({}), 'dynamodb'));
-/** Module scope too: published client keys are cached for every invocation the container serves. */
+/** Module scope: published client keys are cached for every invocation the container serves. */
 const clientKeys = new RemoteJwks();
+
+/** The AWS adapters a handler module's endpoints use (see lambda-dynamodb.ts, lambda-kms.ts). */
+export interface LambdaAdapters {
+  /**
+   * The storage ports on the workspace table, client records cached for `clientCacheSeconds`. Without it, any use of
+   * storage fails: the function has none.
+   */
+  readonly storage?: (tableName: string, clientCacheSeconds: number) => RuntimeStores;
+  /** A signing key of the workspace. Without it, the keys know their algorithm only (what discovery publishes). */
+  readonly signer?: (keyId: string, alg: SigningAlg) => Signer;
+}
+
+const noStorage = new Proxy({} as RuntimeStores, {
+  get: (_, port) =>
+    new Proxy(
+      {},
+      {
+        get: (__, method) => () =>
+          Promise.reject(new Error(`${String(port)}.${String(method)}: this function has no storage.`)),
+      },
+    ),
+});
+
+/** A key known by its algorithm alone. */
+const algorithmOnly = (keyId: string, alg: SigningAlg): Signer => {
+  const unavailable = () => Promise.reject(new Error(`Key ${keyId}: this function has no access to the keys.`));
+  return { alg, publicJwk: unavailable, sign: unavailable };
+};
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -52,7 +72,7 @@ function settingsFrom(env: Env): WorkspaceSettings {
 }
 
 /** The workspace described by `env`; throws naming the variable when the deployment is misconfigured. */
-export function workspaceFromEnvironment(env: Env = process.env): Workspace {
+export function workspaceFromEnvironment(env: Env, adapters: LambdaAdapters): Workspace {
   const tenantId = required(env, ENV.tenantId);
   const workspaceId = required(env, ENV.workspaceId);
   const alg = required(env, ENV.signingAlg) as SigningAlg;
@@ -63,20 +83,24 @@ export function workspaceFromEnvironment(env: Env = process.env): Workspace {
     .map((id) => id.trim())
     .filter(Boolean);
   const activeId = required(env, ENV.activeSigningKeyId);
-  const signers = keyIds.map((keyId) => new KmsSigner({ client: kms, keyId, alg }));
+  const signer = adapters.signer ?? algorithmOnly;
+  const signers = keyIds.map((keyId) => signer(keyId, alg));
   const active = signers[keyIds.indexOf(activeId)];
   if (!active) throw new Error(`Environment variable ${ENV.activeSigningKeyId} must be one of ${ENV.signingKeyIds}.`);
-  // The directory is for the admin tooling only: the endpoints get the runtime ports and nothing else.
-  const { directory: _adminOnly, ...stores } = dynamoStores({
-    client: dynamo,
-    tableName: required(env, ENV.tableName),
-  });
+  const tableName = required(env, ENV.tableName);
+  const settings = settingsFrom(env);
+  const stores = adapters.storage?.(tableName, settings.clientCacheTtl) ?? noStorage;
   return {
     tenantId,
     workspaceId,
     issuer: required(env, ENV.issuer).replace(/\/+$/, ''),
-    settings: settingsFrom(env),
-    ...stores,
+    settings,
+    clients: stores.clients,
+    interactions: stores.interactions,
+    grants: stores.grants,
+    throttle: stores.throttle,
+    singleUse: stores.singleUse,
+    users: stores.users,
     keys: { active, all: signers },
     clock: systemClock,
     audit: auditLog(tenantId, workspaceId),
@@ -85,7 +109,7 @@ export function workspaceFromEnvironment(env: Env = process.env): Workspace {
 }
 
 /** One workspace per container, built on the first event and served for every event after it. */
-export function environmentResolver(env: Env = process.env): WorkspaceResolver {
+export function environmentResolver(adapters: LambdaAdapters, env: Env = process.env): WorkspaceResolver {
   let workspace: Workspace | undefined;
-  return async () => (workspace ??= workspaceFromEnvironment(env));
+  return async () => (workspace ??= workspaceFromEnvironment(env, adapters));
 }

@@ -24,6 +24,7 @@ describe('prop validation', () => {
     ['sessionLifetime', { sessionLifetime: Duration.seconds(5) }],
     ['refreshTokenIdleLifetime', { refreshTokenIdleLifetime: Duration.days(400) }],
     ['refreshTokenAbsoluteLifetime', { refreshTokenAbsoluteLifetime: Duration.seconds(30) }],
+    ['clientCacheLifetime', { clientCacheLifetime: Duration.minutes(20) }],
     ['signingAlgorithm', { signingAlgorithm: 'HS256' as never }],
     ['signingKeys', { signingKeys: [] }],
     ['signingKeys[1]', { signingKeys: ['a', 'a'] }],

@@ -82,6 +82,7 @@ describe('lifetimes', () => {
       sessionLifetime: Duration.hours(1),
       refreshTokenIdleLifetime: Duration.days(7),
       refreshTokenAbsoluteLifetime: Duration.days(90),
+      clientCacheLifetime: Duration.seconds(10),
     });
 
     // THEN
@@ -92,6 +93,7 @@ describe('lifetimes', () => {
       SESSION_TTL: '3600',
       REFRESH_TOKEN_IDLE_TTL: '604800',
       REFRESH_TOKEN_ABSOLUTE_TTL: '7776000',
+      CLIENT_CACHE_TTL: '10',
     });
   });
 });

@@ -45,6 +45,24 @@ export interface InteractionStore {
   /** Deletes a session (a sign-out); one that is gone already is not an error, so a sign-out can be repeated. */
   endSession(idHash: string): Promise<void>;
   getConsent(sub: string, clientId: string): Promise<ConsentRecord | undefined>;
+  /**
+   * What answering a signed-in browser takes, read together in one round trip, strongly consistent: the live
+   * session `sessionHash` names, the user `sub` names and, with `consentClientId`, the user's consent for that
+   * client. Only what is asked for is read; what is missing (or an expired session) is absent from the answer.
+   */
+  signedInState(query: SignedInQuery, now: number): Promise<SignedInState>;
+}
+
+export interface SignedInQuery {
+  readonly sub: string;
+  readonly sessionHash?: string;
+  readonly consentClientId?: string;
+}
+
+export interface SignedInState {
+  readonly session?: SessionRecord;
+  readonly user?: UserRecord;
+  readonly consent?: ConsentRecord;
 }
 
 /**

@@ -1,5 +1,5 @@
 // GET and POST /oauth2/authorize: takes a pushed request or validates a plain one, then answers from the SSO session or starts a login/consent transaction.
-import { BROWSER_COOKIE, SESSION_COOKIE, browserCookie, readCookie } from '../../cookies.js';
+import { BROWSER_COOKIE, SESSION_COOKIE, browserCookie, readCookie, sessionSubHint } from '../../cookies.js';
 import { hashToken, randomToken } from '../../crypto.js';
 import {
   UnverifiedRedirectError,
@@ -11,7 +11,8 @@ import {
   unverifiedInvalidRequest,
 } from '../../errors.js';
 import { isFormBody, parseForm, redirect, type CoreRequest, type CoreResponse } from '../../http.js';
-import type { AuthorizationRequest, ClientRecord, TransactionRecord } from '../../model.js';
+import type { AuthorizationRequest, ClientRecord, SessionRecord, TransactionRecord } from '../../model.js';
+import type { SignedInState } from '../../ports/storage.js';
 import { errorPage } from '../../pages/html.js';
 import type { Params } from '../../params.js';
 import { stillSignedIn } from '../../user-status.js';
@@ -24,7 +25,7 @@ import {
   type AuthorizationRequestDraft,
   type RedirectTarget,
 } from './request.js';
-import { consentNeeded, errorRedirect, issueCodeAndRedirect } from './respond.js';
+import { errorRedirect, issueCodeAndRedirect, needsConsent, rememberedConsentDecides } from './respond.js';
 
 /**
  * The parameters of an authorization request: its query, or for a POST its form (OIDC Core §3.1.2.1), never both.
@@ -40,6 +41,45 @@ function requestParams(req: CoreRequest): Params {
 /** 303 answers a POST, so that the browser follows with a GET; a GET is answered with 302, as it always was. */
 const redirectStatus = (req: CoreRequest): 302 | 303 => (req.method === 'POST' ? 303 : 302);
 
+/**
+ * The browser's session, if it may answer this request: live, fresh enough for `prompt` and `max_age`, of the user an
+ * id_token_hint names (for anyone else it is as if there were none), and its user still signed in (a session outlives
+ * changes to its user: one disabled, removed or signed out since signing in no longer counts). Read in one round trip
+ * when the session id names its user (`newSessionId`): the session, the user and, when it decides, their consent;
+ * otherwise the session first, then the user and consent together.
+ */
+async function signedInSession(
+  req: CoreRequest,
+  ws: Workspace,
+  client: ClientRecord,
+  request: AuthorizationRequest,
+  now: number,
+): Promise<{ session?: SessionRecord; consentNeeded?: boolean }> {
+  const sid = readCookie(req, SESSION_COOKIE);
+  if (!sid || request.prompt.includes('login')) return {};
+  const sessionHash = hashToken(sid);
+  const answersFor = (sub: string) => request.idTokenHintSub === undefined || request.idTokenHintSub === sub;
+  const consentClientId = rememberedConsentDecides(client, request) ? client.clientId : undefined;
+  const hint = sessionSubHint(sid);
+  let state: SignedInState;
+  if (hint !== undefined) {
+    if (!answersFor(hint)) return {};
+    state = await ws.interactions.signedInState({ sub: hint, sessionHash, consentClientId }, now);
+  } else {
+    const found = await ws.interactions.getSession(sessionHash, now);
+    if (!found || !answersFor(found.sub)) return {};
+    state = { ...(await ws.interactions.signedInState({ sub: found.sub, consentClientId }, now)), session: found };
+  }
+  const { session, user } = state;
+  const fresh =
+    session !== undefined &&
+    session.sub === user?.sub &&
+    answersFor(session.sub) &&
+    (request.maxAge === undefined || now - session.authTime <= request.maxAge);
+  if (!fresh || !stillSignedIn(user, session.authTime)) return {};
+  return { session, consentNeeded: needsConsent(client, request, state.consent) };
+}
+
 /** With a usable session and nothing to consent to, the code is issued right away (SSO); otherwise a transaction starts. */
 async function answerFromSessionOrStartInteraction(
   req: CoreRequest,
@@ -49,18 +89,8 @@ async function answerFromSessionOrStartInteraction(
 ): Promise<CoreResponse> {
   const now = nowSeconds(ws);
   const status = redirectStatus(req);
-  const sid = readCookie(req, SESSION_COOKIE);
-  const found = sid ? await ws.interactions.getSession(hashToken(sid), now) : undefined;
-  // The session answers only for the user an id_token_hint names; for anyone else it is as if there were none.
-  const fresh =
-    found &&
-    !request.prompt.includes('login') &&
-    (request.maxAge === undefined || now - found.authTime <= request.maxAge) &&
-    (request.idTokenHintSub === undefined || request.idTokenHintSub === found.sub);
-  // A session outlives changes to its user: one disabled, removed or signed out since signing in no longer counts.
-  const user = fresh ? await ws.users.findBySub(found.sub) : undefined;
-  const session = fresh && stillSignedIn(user, found.authTime) ? found : undefined;
-  if (session && !(await consentNeeded(ws, client, request, session.sub))) {
+  const { session, consentNeeded } = await signedInSession(req, ws, client, request, now);
+  if (session && !consentNeeded) {
     return issueCodeAndRedirect(ws, client, request, session, { status });
   }
   if (request.prompt.includes('none')) {

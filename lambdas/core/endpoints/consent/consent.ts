@@ -1,7 +1,7 @@
 // GET/POST /consent: the hosted login and consent pages of an authorization transaction.
 import { consentNeeded, errorRedirect, issueCodeAndRedirect, type Authentication } from '../authorize/respond.js';
-import { BROWSER_COOKIE, SESSION_COOKIE, readCookie, sessionCookie } from '../../cookies.js';
-import { hashToken, randomToken, safeEqual, verifyPassword } from '../../crypto.js';
+import { BROWSER_COOKIE, SESSION_COOKIE, newSessionId, readCookie, sessionCookie } from '../../cookies.js';
+import { hashToken, safeEqual, verifyPassword } from '../../crypto.js';
 import { ConditionFailed, OAuthError, accessDenied, responseError } from '../../errors.js';
 import { isFormBody, parseForm, redirect, type CoreRequest, type CoreResponse } from '../../http.js';
 import type { ClientRecord, SessionRecord, TransactionRecord, UserRecord } from '../../model.js';
@@ -88,7 +88,7 @@ async function login(req: CoreRequest, ws: Workspace, interaction: Interaction, 
     return loginPage(interaction.form, { username, error: 'The username or password is incorrect.' });
   }
   await ws.throttle.forgive([userKey, addressKey], now);
-  const sid = randomToken();
+  const sid = newSessionId(user.sub);
   const session = { idHash: hashToken(sid), sub: user.sub, authTime: now, expiresAt: now + settings.sessionTtl };
   await ws.interactions.recordLogin(interaction.txn.id, session, now);
   ws.audit.emit('login.succeeded', { clientId: interaction.client.clientId, sub: user.sub });
@@ -103,16 +103,10 @@ async function login(req: CoreRequest, ws: Workspace, interaction: Interaction, 
   });
 }
 
-/** The session the transaction's login rests on, if this browser still holds it and it is live. */
-async function heldSession(
-  req: CoreRequest,
-  ws: Workspace,
-  txn: TransactionRecord,
-  now: number,
-): Promise<SessionRecord | undefined> {
+/** Whether this browser still holds the session the transaction's login rests on (its liveness is read apart). */
+function holdsSession(req: CoreRequest, txn: TransactionRecord): boolean {
   const sid = readCookie(req, SESSION_COOKIE);
-  if (!sid || txn.sessionHash === undefined || !safeEqual(hashToken(sid), txn.sessionHash)) return undefined;
-  return ws.interactions.getSession(txn.sessionHash, now);
+  return sid !== undefined && txn.sessionHash !== undefined && safeEqual(hashToken(sid), txn.sessionHash);
 }
 
 /**
@@ -172,13 +166,20 @@ async function decide(
     );
   }
   const signedIn: Authentication = { sub: txn.sub, authTime: txn.authTime };
-  // Read again beside the consent: the user (one disabled since the consent page was shown gets no code) and the
-  // session the login rests on.
-  const [earlier, user, session] = await Promise.all([
-    ws.interactions.getConsent(txn.sub, client.clientId),
-    ws.users.findBySub(txn.sub),
-    heldSession(req, ws, txn, now),
-  ]);
+  // Read again beside the consent, in one round trip: the user (one disabled since the consent page was shown gets no
+  // code) and the session the login rests on, if this browser still holds it.
+  const {
+    consent: earlier,
+    user,
+    session,
+  } = await ws.interactions.signedInState(
+    {
+      sub: txn.sub,
+      consentClientId: client.clientId,
+      ...(holdsSession(req, txn) && { sessionHash: txn.sessionHash }),
+    },
+    now,
+  );
   if (!user || user.disabled) return expiredPage('user disabled or removed before allow');
   const lapsed = lapsedAuthentication(signedIn, txn.request.maxAge, session, user, now);
   if (lapsed !== undefined) return signInAgain(ws, interaction, lapsed, now);
