@@ -371,8 +371,17 @@ export function cookieArb(goodCookies: Readonly<Record<string, string>>): fc.Arb
   );
 }
 
+/** Percent-encoded as RFC 6749 §2.3.1 asks; a lone surrogate (which cannot be) is sent raw instead. */
+const formEncoded = (value: string): string => {
+  try {
+    return encodeURIComponent(value);
+  } catch {
+    return value;
+  }
+};
+
 const basic = (id: string, secret: string) =>
-  `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64')}`;
+  `Basic ${Buffer.from(`${formEncoded(id)}:${formEncoded(secret)}`).toString('base64')}`;
 
 /** An Authorization header: a client's real credentials, wrong ones, malformed ones, another scheme, or none. */
 export function authorizationArb(
