@@ -1,7 +1,7 @@
 // GET/POST /consent: the hosted login and consent pages of an authorization transaction.
 import { consentNeeded, errorRedirect, issueCodeAndRedirect, type Authentication } from '../authorize/respond.js';
 import { BROWSER_COOKIE, SESSION_COOKIE, readCookie, sessionCookie } from '../../cookies.js';
-import { hashToken, randomToken, safeEqual, verifyPassword } from '../../crypto.js';
+import { hashToken, randomValues, safeEqual, verifyPassword } from '../../crypto.js';
 import { ConditionFailed, OAuthError, accessDenied, responseError } from '../../errors.js';
 import { isFormBody, parseForm, redirect, type CoreRequest, type CoreResponse } from '../../http.js';
 import type { ClientRecord, SessionRecord, TransactionRecord, UserRecord } from '../../model.js';
@@ -88,7 +88,7 @@ async function login(req: CoreRequest, ws: Workspace, interaction: Interaction, 
     return loginPage(interaction.form, { username, error: 'The username or password is incorrect.' });
   }
   await ws.throttle.forgive([userKey, addressKey], now);
-  const sid = randomToken();
+  const sid = randomValues.sessionId();
   const session = { idHash: hashToken(sid), sub: user.sub, authTime: now, expiresAt: now + settings.sessionTtl };
   await ws.interactions.recordLogin(interaction.txn.id, session, now);
   ws.audit.emit('login.succeeded', { clientId: interaction.client.clientId, sub: user.sub });
