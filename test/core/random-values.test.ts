@@ -17,15 +17,11 @@ beforeAll(async () => {
 describe.each(Object.entries(randomValues))('%s', (_name, generate) => {
   it(`is 256 bits of base64url, with no repeat in ${SAMPLES} samples and balanced bits`, () => {
     const values = Array.from({ length: SAMPLES }, generate);
-    for (const v of values) expect(v).toMatch(BASE64URL_256);
+    expect(values.filter((v) => !BASE64URL_256.test(v))).toEqual([]);
     expect(new Set(values).size).toBe(SAMPLES);
     // 2.56 million bits: a fair source lands within ±0.1 % of half ones (that is 30 standard deviations) every time.
     let ones = 0;
-    for (const v of values) {
-      const bytes = Buffer.from(v, 'base64url');
-      expect(bytes).toHaveLength(32);
-      for (const b of bytes) for (let x = b; x; x &= x - 1) ones++;
-    }
+    for (const v of values) for (const b of Buffer.from(v, 'base64url')) for (let x = b; x; x &= x - 1) ones++;
     expect(Math.abs(ones / (SAMPLES * 256) - 0.5)).toBeLessThan(0.001);
   });
 });
