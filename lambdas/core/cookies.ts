@@ -1,5 +1,5 @@
 // The workspace's cookies: names, paths scoped to the issuer so workspaces on one host never share them.
-import { randomToken } from './crypto.js';
+import { randomValues } from './crypto.js';
 import { type CoreRequest, parseCookies, serializeCookie } from './http.js';
 import type { Workspace } from './workspace.js';
 
@@ -26,7 +26,7 @@ const MAX_COOKIE_LENGTH = 128;
  * is found by the hash of the whole id, and counts only if its record names the same sub.
  */
 export function newSessionId(sub: string): string {
-  const secret = randomToken(32);
+  const secret = randomValues.sessionId();
   const hint = Buffer.from(sub, 'utf8').toString('base64url');
   return secret.length + hint.length <= MAX_COOKIE_LENGTH ? `${secret}${hint}` : secret;
 }

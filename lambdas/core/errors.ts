@@ -82,6 +82,17 @@ export const invalidClient = (description: string, detail?: string) =>
     headers: { 'www-authenticate': 'Basic realm="token", charset="UTF-8"' },
   });
 
+/**
+ * A client whose secret failed too often this window: refused before its secret is compared, with 429 (as a
+ * throttled login is) so that its operator sees a rate limit rather than a wrong secret, and when to retry.
+ */
+export const clientAuthThrottled = (description: string, retryAfterSeconds: number, detail?: string) =>
+  new OAuthError('invalid_client', description, {
+    status: 429,
+    detail,
+    headers: { 'retry-after': String(Math.max(1, Math.ceil(retryAfterSeconds))) },
+  });
+
 export const invalidGrant = (description: string, detail?: string) =>
   new OAuthError('invalid_grant', description, { detail });
 

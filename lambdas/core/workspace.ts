@@ -22,6 +22,13 @@ export interface WorkspaceSettings {
   readonly maxFailuresPerUsername: number;
   /** Failed logins per source address per window before logins from it are refused. @default 20 */
   readonly maxFailuresPerAddress: number;
+  /** Window of the failed client authentication counters, seconds. @default 900 */
+  readonly clientAuthThrottleWindow: number;
+  /**
+   * Failed secret authentications per client per window after which a container refuses that client's secrets
+   * until the window ends, the right one included. @default 20
+   */
+  readonly maxClientAuthFailures: number;
   /** Whether every client must push its authorization requests first (RFC 9126 §5). @default false */
   readonly requirePushedAuthorizationRequests: boolean;
   /** How long a refresh token stays good unused, seconds; each rotation starts it anew. @default 1209600 (14 days) */
@@ -48,6 +55,8 @@ export const defaultSettings: WorkspaceSettings = {
   loginThrottleWindow: 900,
   maxFailuresPerUsername: 5,
   maxFailuresPerAddress: 20,
+  clientAuthThrottleWindow: 900,
+  maxClientAuthFailures: 20,
   requirePushedAuthorizationRequests: false,
   refreshTokenIdleTtl: 14 * 86_400,
   refreshTokenAbsoluteTtl: 30 * 86_400,

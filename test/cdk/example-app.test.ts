@@ -647,9 +647,10 @@ describe('example app (bin/app.ts)', () => {
         expect(refusals().map((r) => r.detail)).toEqual([expect.any(String), 'assertion jti replayed']);
         expect(audited('assertion.replayed')).toEqual([{ clientId: 'svc-jwt' }]);
         expect(lines.join('\n')).not.toContain(assertion);
-        // THEN: a token for a secret writes nothing; the assertion's jti is the one item written
+        // THEN: a token for a secret writes nothing; the assertion's jti and the wrong secret's failure counter are
+        // the two items written
         expect(writesWithSecret).toBe(0);
-        expect((await table()).length).toBe(items + 1);
+        expect((await table()).length).toBe(items + 2);
         expect(used.kms('Sign')).toBe(2);
         console.info('client credentials', used.figures());
       }, 60_000);

@@ -56,7 +56,7 @@ describe('least privilege', () => {
       jwks: [{ Effect: 'Allow', Action: 'kms:GetPublicKey', Resource: [key('old'), key('current')] }],
       discovery: [],
       userinfo: [
-        tableStatement('dynamodb:GetItem', 'dynamodb:BatchGetItem'),
+        tableStatement('dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:UpdateItem'),
         { Effect: 'Allow', Action: 'kms:GetPublicKey', Resource: [key('old'), key('current')] },
       ],
     };

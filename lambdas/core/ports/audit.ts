@@ -4,6 +4,7 @@ export type AuditEventType =
   | 'login.succeeded'
   | 'login.failed'
   | 'login.throttled'
+  | 'client.throttled'
   | 'consent.granted'
   | 'consent.denied'
   | 'token.issued'

@@ -121,7 +121,10 @@ export interface TokenStanding {
   readonly user?: UserRecord;
 }
 
-/** Failed-login counters, per key (e.g. `user:<hash>`, `ip:1.2.3.4`), each counting within its own window. */
+/**
+ * Failure counters, per key (e.g. `user:<hash>`, `ip:1.2.3.4`, `client:<id>`), each counting within its own window;
+ * and, for keys counted with `countFailure`, this container's memory of those over their limit.
+ */
 export interface LoginThrottle {
   /**
    * Counts one login attempt on each key's counter before the password is checked, and returns each
@@ -131,6 +134,16 @@ export interface LoginThrottle {
   countAttempt(keys: readonly string[], windowSeconds: number, now: number): Promise<number[]>;
   /** Takes one attempt back from each live counter: a successful login is not a failure. */
   forgive(keys: readonly string[], now: number): Promise<void>;
+  /**
+   * Counts one failure on `key` (atomically, as `countAttempt`) and returns the count including it. Once the count
+   * reaches `limit`, this container remembers the key as locked out until the counter's window ends.
+   */
+  countFailure(key: string, windowSeconds: number, limit: number, now: number): Promise<number>;
+  /**
+   * The end of the window (epoch seconds) of a key this container saw reach its limit, while it lasts; otherwise
+   * undefined. Memory only: no storage call, so whoever asks before succeeding pays nothing for it.
+   */
+  lockedUntil(key: string, now: number): number | undefined;
 }
 
 /**

@@ -1,6 +1,6 @@
 // GET and POST /oauth2/authorize: takes a pushed request or validates a plain one, then answers from the SSO session or starts a login/consent transaction.
 import { BROWSER_COOKIE, SESSION_COOKIE, browserCookie, readCookie, sessionSubHint } from '../../cookies.js';
-import { hashToken, randomToken } from '../../crypto.js';
+import { hashToken, randomValues } from '../../crypto.js';
 import {
   UnverifiedRedirectError,
   consentRequired,
@@ -99,11 +99,11 @@ async function answerFromSessionOrStartInteraction(
       : loginRequired('The user is not signed in.', 'prompt=none, no usable session');
     return errorRedirect(ws, request, error, status);
   }
-  const browser = readCookie(req, BROWSER_COOKIE) ?? randomToken();
+  const browser = readCookie(req, BROWSER_COOKIE) ?? randomValues.browserBinding();
   const txn: TransactionRecord = {
-    id: randomToken(16),
+    id: randomValues.transactionId(),
     request,
-    csrf: randomToken(),
+    csrf: randomValues.formToken(),
     browserHash: hashToken(browser),
     expiresAt: now + ws.settings.transactionTtl,
     ...(session && { sub: session.sub, authTime: session.authTime, sessionHash: session.idHash }),

@@ -1,5 +1,5 @@
 // Finishing an authorization: issuing the code and redirecting back to the client (RFC 6749 §4.1.2, RFC 9207).
-import { hashToken, newId, randomToken } from '../../crypto.js';
+import { hashToken, newId, randomValues } from '../../crypto.js';
 import { redirect, type CoreResponse } from '../../http.js';
 import { responseError, type OAuthError } from '../../errors.js';
 import type { AuthorizationRequest, ClientRecord, CodeRecord, ConsentRecord } from '../../model.js';
@@ -81,7 +81,7 @@ export async function issueCodeAndRedirect(
   opts: { transactionId?: string; consent?: ConsentRecord; status: 302 | 303; cookies?: string[] },
 ): Promise<CoreResponse> {
   const now = nowSeconds(ws);
-  const code = randomToken(32);
+  const code = randomValues.code();
   const audience = tokenAudience(request.resources, client, ws);
   const record: CodeRecord = {
     codeHash: hashToken(code),

@@ -1,5 +1,5 @@
 // The steps grants share: the user check, replay handling, refresh tokens, minting the token set and the token response.
-import { hashToken, randomToken } from '../../crypto.js';
+import { hashToken, randomValues } from '../../crypto.js';
 import { invalidGrant } from '../../errors.js';
 import { signAccessToken, type AccessTokenClaims } from '../../jwt/access-token.js';
 import { signIdToken, type IdTokenClaims } from '../../jwt/id-token.js';
@@ -58,7 +58,7 @@ export function newRefreshToken(
   family: RefreshTokenFamily,
   now: number,
 ): { readonly token: string; readonly record: RefreshTokenRecord } {
-  const token = randomToken(32);
+  const token = randomValues.refreshToken();
   const record: RefreshTokenRecord = {
     tokenHash: hashToken(token),
     grantId: family.grantId,
