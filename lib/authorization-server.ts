@@ -410,6 +410,8 @@ export class AuthorizationServer extends Construct implements IAuthorizationServ
           })
         : undefined;
     this.api = props.api ?? (ownApi as apigw.SpecRestApi);
+    // RestApi's own `Endpoint` output goes with the others.
+    if (ownApi && props.outputs === false) ownApi.node.tryRemoveChild('Endpoint');
     const base = withConstructPath(this, () =>
       this.issuerBase(props.api, baseUrl ?? (props.domainName && `https://${props.domainName.domainName}`)),
     );
