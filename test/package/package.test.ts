@@ -216,8 +216,8 @@ describe.each(fixtures)('a `cdk init` app: $name', (fixture) => {
     const esm = await run(app, process.execPath, [
       '--input-type=module',
       '-e',
-      "import { AuthorizationServer, PropError } from 'cdk-authorization-server'; " +
-        'console.log(typeof AuthorizationServer, typeof PropError);',
+      "import { AuthorizationServer, ApiGatewayCloudWatchRole } from 'cdk-authorization-server'; " +
+        'console.log(typeof AuthorizationServer, typeof ApiGatewayCloudWatchRole);',
     ]);
     expect(esm.stdout.trim()).toBe('function function');
     const cli = await run(app, 'npx', ['--no-install', 'authz-admin', '--help']);
