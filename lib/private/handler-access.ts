@@ -31,17 +31,27 @@ export interface HandlerAccess {
  * port); typed by the manifest so a new handler does not compile until its access is stated here.
  */
 export const handlerAccess: Readonly<Record<HandlerName, HandlerAccess>> = {
-  // clients.get, getSession, getConsent; putTransaction, and issueCode without a transaction (a plain put).
+  // clients.get; the session, its user and the consent read together (BatchGetItem); putTransaction, and issueCode
+  // without a transaction (a plain put).
   // PAR: singleUse.put of the pushed request (a conditional put), singleUse.consume of it (a conditional update),
   // a failed secret's counter (an update).
   // Verifies an id_token_hint with the public keys.
-  authorize: { table: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], keys: 'verify' },
-  // Transaction, client, user and consent reads; login-attempt counters (conditional updates);
+  authorize: {
+    table: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+    keys: 'verify',
+  },
+  // Transaction, client, user and consent reads (at Allow, user, session and consent in one BatchGetItem); login-attempt counters (conditional updates);
   // recordLogin (update + put), issueCode (delete transaction + put code + put consent), discardTransaction.
   // Logout: getSession, clients.get, endSession (delete); verifies the id_token_hint with the public keys.
   // scrypt password hashing is CPU-bound, hence the memory.
   consent: {
-    table: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+    table: [
+      'dynamodb:GetItem',
+      'dynamodb:BatchGetItem',
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
+      'dynamodb:DeleteItem',
+    ],
     keys: 'verify',
     memorySize: 1024,
   },
