@@ -1,13 +1,24 @@
 // Builds the one workspace a deployed Lambda serves from the environment the construct sets.
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { KMSClient } from '@aws-sdk/client-kms';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { createDocumentClient, dynamoStores } from '../adapters/dynamodb/stores.js';
 import { RemoteJwks } from '../adapters/http/remote-jwks.js';
+import { UpstreamOidc } from '../adapters/http/upstream-oidc.js';
+import { secretsManagerSecrets } from '../adapters/secrets-manager/source-secrets.js';
+import { checkIdentitySource, identitySourceSettings } from '../core/federation/identity-sources.js';
+import { describeProblem, FieldChecker } from '../core/registration/field-checker.js';
 import { KmsSigner } from '../adapters/kms/signer.js';
 import { systemClock } from '../core/ports/clock.js';
 import { SIGNING_ALGS, type SigningAlg } from '../core/ports/signing.js';
-import { defaultSettings, type Workspace, type WorkspaceSettings } from '../core/workspace.js';
-import { ENV, settingVariable } from './environment-contract.js';
+import {
+  defaultSettings,
+  NO_FEDERATION,
+  type Federation,
+  type Workspace,
+  type WorkspaceSettings,
+} from '../core/workspace.js';
+import { ENV, settingVariable, type SourceEnvironment } from './environment-contract.js';
 import { auditLog } from '../adapters/log.js';
 import type { WorkspaceResolver } from './workspace-resolver.js';
 
@@ -17,6 +28,8 @@ const kms = new KMSClient({});
 const dynamo = createDocumentClient(new DynamoDBClient({}));
 /** Module scope too: published client keys are cached for every invocation the container serves. */
 const clientKeys = new RemoteJwks();
+/** Created on first use: only a workspace with identity sources reads secrets. */
+let secretsManager: SecretsManagerClient | undefined;
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -49,6 +62,32 @@ function settingsFrom(env: Env): WorkspaceSettings {
   return settings as unknown as WorkspaceSettings;
 }
 
+/** The identity sources `IDENTITY_SOURCES` lists, reaching their secrets through Secrets Manager. */
+function federationFrom(env: Env): Federation {
+  const raw = env[ENV.identitySources];
+  if (raw === undefined || raw.trim() === '') return NO_FEDERATION;
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch {
+    throw new Error(`Environment variable ${ENV.identitySources} is not JSON.`);
+  }
+  const c = new FieldChecker();
+  const listed = c.array(value, ENV.identitySources);
+  listed.forEach((s, i) => {
+    const f = checkIdentitySource(c, s, `${ENV.identitySources}[${i}]`, ['secretArn']);
+    c.string(f?.secretArn, `${ENV.identitySources}[${i}].secretArn`);
+  });
+  if (c.problems.length) throw new Error(`Environment variable ${c.problems.map(describeProblem).join('; ')}.`);
+  const sources = listed as SourceEnvironment[];
+  secretsManager ??= new SecretsManagerClient({});
+  const arns = new Map(sources.map((s) => [s.id, s.secretArn]));
+  return {
+    sources: sources.map(identitySourceSettings),
+    upstream: new UpstreamOidc({ clientSecret: secretsManagerSecrets(secretsManager, arns) }),
+  };
+}
+
 /** The workspace described by `env`; throws naming the variable when the deployment is misconfigured. */
 export function workspaceFromEnvironment(env: Env = process.env): Workspace {
   const tenantId = required(env, ENV.tenantId);
@@ -79,6 +118,7 @@ export function workspaceFromEnvironment(env: Env = process.env): Workspace {
     clock: systemClock,
     audit: auditLog(tenantId, workspaceId),
     clientKeys,
+    federation: federationFrom(env),
   };
 }
 

@@ -3,6 +3,11 @@ import { readFile } from 'node:fs/promises';
 import { describeProblem, FieldChecker, isFields } from '../core/registration/field-checker.js';
 import type { ClientRegistration } from '../core/model.js';
 import {
+  checkIdentitySource,
+  checkIdentitySources,
+  type IdentitySourceRegistration,
+} from '../core/federation/identity-sources.js';
+import {
   checkClientRegistration,
   idProblem,
   isAuthMethod,
@@ -33,6 +38,15 @@ export interface LocalWorkspaceConfig {
   readonly clients: readonly LocalClientConfig[];
   /** @default [] */
   readonly users: readonly LocalUserConfig[];
+  /** Upstream OpenID providers the login page offers (SPEC §3). @default [] */
+  readonly identitySources?: readonly LocalIdentitySourceConfig[];
+  /** Whether the users above sign in with a password; false leaves the identity sources only. @default true */
+  readonly builtInUsers?: boolean;
+}
+
+/** An identity source as the config file describes it: the registration plus our client secret there. */
+export interface LocalIdentitySourceConfig extends IdentitySourceRegistration {
+  readonly clientSecret: string;
 }
 
 export interface LocalConfig {
@@ -82,7 +96,7 @@ function checkUser(c: FieldChecker, value: unknown, path: string): void {
 }
 
 function checkWorkspace(c: FieldChecker, value: unknown, path: string): void {
-  const f = c.object(value, path, ['tenantId', 'workspaceId'], ['clients', 'users']);
+  const f = c.object(value, path, ['tenantId', 'workspaceId'], ['clients', 'users', 'identitySources', 'builtInUsers']);
   if (!f) return;
   c.string(f.tenantId, `${path}.tenantId`, idProblem);
   c.string(f.workspaceId, `${path}.workspaceId`, idProblem);
@@ -107,6 +121,14 @@ function checkWorkspace(c: FieldChecker, value: unknown, path: string): void {
     (i) => `${path}.users[${i}].username`,
     'username',
   );
+
+  const sources = c.array(f.identitySources, `${path}.identitySources`);
+  sources.forEach((source, i) => {
+    const s = checkIdentitySource(c, source, `${path}.identitySources[${i}]`, ['clientSecret']);
+    if (s && s.clientSecret === undefined) c.report(`${path}.identitySources[${i}].clientSecret`, 'is required');
+    else c.string(s?.clientSecret, `${path}.identitySources[${i}].clientSecret`);
+  });
+  checkIdentitySources(c, sources, f.builtInUsers, path);
 }
 
 function stringField(value: unknown, name: string): string | undefined {
@@ -143,6 +165,8 @@ export function parseConfig(value: unknown, source = 'config'): LocalConfig {
       workspaceId: ws.workspaceId,
       clients: ws.clients ?? [],
       users: (ws.users ?? []).map((u) => ({ ...u, claims: u.claims ?? {} })),
+      identitySources: ws.identitySources ?? [],
+      builtInUsers: ws.builtInUsers ?? true,
     })),
   };
 }

@@ -12,6 +12,9 @@ import { auditLog } from '../adapters/log.js';
 import { createDocumentClient, dynamoStores } from '../adapters/dynamodb/stores.js';
 import { createTable } from '../adapters/dynamodb/table.js';
 import { RemoteJwks } from '../adapters/http/remote-jwks.js';
+import { UpstreamOidc } from '../adapters/http/upstream-oidc.js';
+import { identitySourceSettings } from '../core/federation/identity-sources.js';
+import { UpstreamUnavailable } from '../core/ports/upstream.js';
 import {
   DEMO_BACKEND_SECRET,
   DEMO_CALLBACK_PATH,
@@ -168,12 +171,29 @@ async function openWorkspace(
     tenantId: ws.tenantId,
     workspaceId: ws.workspaceId,
     issuer: `${ctx.url}/${ws.tenantId}/${ws.workspaceId}`,
-    settings: defaultSettings,
+    settings: { ...defaultSettings, builtInUsers: ws.builtInUsers ?? true },
     ...stores,
     keys: { active: signer, all: [signer] },
     clock: systemClock,
     audit: auditLog(ws.tenantId, ws.workspaceId),
     clientKeys: ctx.clientKeys,
+    federation: localFederation(ws),
+  };
+}
+
+/** The workspace's identity sources, their secrets from the config file; another workspace here may be one. */
+function localFederation(ws: LocalWorkspaceConfig): Workspace['federation'] {
+  const configured = ws.identitySources ?? [];
+  const secrets = new Map(configured.map((s) => [s.id, s.clientSecret]));
+  return {
+    sources: configured.map(identitySourceSettings),
+    upstream: new UpstreamOidc({
+      clientSecret: async (id) => {
+        const secret = secrets.get(id);
+        if (secret === undefined) throw new UpstreamUnavailable(`no secret for source ${id}`);
+        return secret;
+      },
+    }),
   };
 }
 

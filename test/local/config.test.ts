@@ -52,6 +52,8 @@ describe('parseConfig', () => {
       workspaceId: 'b',
       clients: [],
       users: [{ username: 'u', password: 'p', claims: {} }],
+      identitySources: [],
+      builtInUsers: true,
     });
   });
 
