@@ -190,6 +190,10 @@ export async function loadConfig(file: string): Promise<LocalConfig> {
 
 /** The demo workspace's ids, seeded when no config file is given. */
 const DEMO_WORKSPACE = { tenantId: 'demo', workspaceId: 'main' } as const;
+/** The second demo workspace: the identity source of the first, standing in for a corporate OpenID provider. */
+const DEMO_UPSTREAM = { tenantId: 'demo', workspaceId: 'upstream' } as const;
+/** The demo workspace's client at the upstream one; well known, like every demo credential. */
+export const DEMO_FEDERATION_SECRET = 'demo-federation-secret-for-local-use-only';
 
 /** Path of the demo relying party's callback on the local server; registered on `demo-spa`. */
 export const DEMO_CALLBACK_PATH = '/demo/callback';
@@ -224,10 +228,28 @@ export const DEMO_USERS: readonly LocalUserConfig[] = [
   },
 ];
 
+/** The upstream workspace's users: they sign in to `demo/main` through its identity source only. */
+export const DEMO_UPSTREAM_USERS: readonly LocalUserConfig[] = [
+  {
+    username: 'carol',
+    password: 'carol-demo-password',
+    claims: {
+      name: 'Carol Upstream',
+      given_name: 'Carol',
+      family_name: 'Upstream',
+      preferred_username: 'carol',
+      email: 'carol@upstream.example',
+      email_verified: true,
+    },
+  },
+];
+
 /**
  * The demo workspace `demo/main`: a public SPA client (`demo-spa`, PKCE, used by the home page's
  * "try it" flow at `{baseUrl}/demo/callback`), a confidential client (`demo-backend`,
- * `client_secret_basic`, for an app of your own on port 8080) and the users in `DEMO_USERS`.
+ * `client_secret_basic`, for an app of your own on port 8080) and the users in `DEMO_USERS`; and `demo/upstream`,
+ * the identity source `upstream` of `demo/main` (its login page offers "Continue with Demo upstream"), where the
+ * users in `DEMO_UPSTREAM_USERS` sign in. No network: both are served by this server.
  */
 export function demoConfig(baseUrl: string): LocalConfig {
   const scopes = ['openid', 'profile', 'email'];
@@ -258,6 +280,33 @@ export function demoConfig(baseUrl: string): LocalConfig {
           },
         ],
         users: DEMO_USERS,
+        identitySources: [
+          {
+            id: 'upstream',
+            name: 'Demo upstream',
+            type: 'oidc',
+            issuer: `${baseUrl}/${DEMO_UPSTREAM.tenantId}/${DEMO_UPSTREAM.workspaceId}`,
+            clientId: 'demo-main',
+            clientSecret: DEMO_FEDERATION_SECRET,
+          },
+        ],
+      },
+      {
+        ...DEMO_UPSTREAM,
+        clients: [
+          {
+            clientId: 'demo-main',
+            clientName: 'Workspace demo/main',
+            tokenEndpointAuthMethod: 'client_secret_basic',
+            clientSecret: DEMO_FEDERATION_SECRET,
+            redirectUris: [`${baseUrl}/${DEMO_WORKSPACE.tenantId}/${DEMO_WORKSPACE.workspaceId}/federation/callback`],
+            grantTypes: ['authorization_code'],
+            scopes,
+            // The downstream workspace is ours: its users are not asked to consent a second time.
+            firstParty: true,
+          },
+        ],
+        users: DEMO_UPSTREAM_USERS,
       },
     ],
   };

@@ -18,6 +18,7 @@ import { UpstreamUnavailable } from '../core/ports/upstream.js';
 import {
   DEMO_BACKEND_SECRET,
   DEMO_CALLBACK_PATH,
+  DEMO_UPSTREAM_USERS,
   DEMO_USERS,
   demoConfig,
   type LocalConfig,
@@ -122,14 +123,17 @@ function printBanner(
     );
   }
   if (demo) {
-    const [ws] = config.workspaces;
-    lines.push('', 'Demo workspace (no --config given), for local use only:');
-    for (const c of ws?.clients ?? []) {
-      lines.push(
-        `  client ${c.clientId} (${c.tokenEndpointAuthMethod})${c.clientSecret ? `, secret: ${c.clientSecret}` : ''}`,
-      );
+    lines.push('', 'Demo workspaces (no --config given), for local use only:');
+    for (const ws of config.workspaces) {
+      lines.push(`  ${ws.tenantId}/${ws.workspaceId}`);
+      for (const c of ws.clients) {
+        lines.push(
+          `    client ${c.clientId} (${c.tokenEndpointAuthMethod})${c.clientSecret ? `, secret: ${c.clientSecret}` : ''}`,
+        );
+      }
+      for (const u of ws.users) lines.push(`    user ${u.username}, password: ${u.password}`);
+      for (const s of ws.identitySources ?? []) lines.push(`    identity source ${s.id}: ${s.issuer}`);
     }
-    for (const u of ws?.users ?? []) lines.push(`  user ${u.username}, password: ${u.password}`);
   }
   lines.push('', `Try the sign-in flow in a browser: ${url}/`, 'Press Ctrl+C to stop.');
   console.log(lines.join('\n'));
@@ -254,10 +258,13 @@ export async function startLocalServer(opts: LocalServerOptions = {}): Promise<L
           issuer: ws.issuer,
           clients,
           usernames: users.map((u) => u.username),
+          sources: ws.federation.sources,
         };
         return target ? { ...card, tryUrl: startUrl(target) } : card;
       }),
-      ...(opts.config ? {} : { demo: { users: DEMO_USERS, backendSecret: DEMO_BACKEND_SECRET } }),
+      ...(opts.config
+        ? {}
+        : { demo: { users: DEMO_USERS, upstreamUsers: DEMO_UPSTREAM_USERS, backendSecret: DEMO_BACKEND_SECRET } }),
     });
     const gateway = createGateway(apiId, workspaces, {
       'GET /': async () => home,
