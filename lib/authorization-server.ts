@@ -25,6 +25,7 @@ import {
 import { ApiGatewayAccount } from './private/api-gateway-account.js';
 import { BundledFunction } from './private/bundled-function.js';
 import { ClientSync } from './private/client-sync.js';
+import { IdentitySources, type IdentitySourceProps } from './private/identity-sources.js';
 import { acknowledgeNagRule } from './private/nag.js';
 import { type HandlerAccess, handlerAccess } from './private/handler-access.js';
 import {
@@ -163,6 +164,18 @@ export interface AuthorizationServerProps {
   readonly cloudWatchRole?: boolean;
   /** Retention of the Lambda and access log groups (audit events live there). @default RetentionDays.ONE_YEAR */
   readonly logRetention?: logs.RetentionDays;
+  /**
+   * Upstream OpenID providers the login page offers, one button each (Entra ID, Google, Okta, Cognito, another
+   * workspace). Register `federationCallbackUrl` (the `FederationCallbackUrl` output) as the redirect URI at each.
+   * @default - none
+   */
+  readonly identitySources?: readonly IdentitySourceProps[];
+  /**
+   * Whether the workspace's own users sign in with a username and password. Without, the login page offers the
+   * identity sources only, and with exactly one it sends the browser straight there.
+   * @default true
+   */
+  readonly builtInUsers?: boolean;
 }
 
 /** Lifetime props and the workspace setting each one overrides. */
@@ -193,6 +206,7 @@ const LIFETIMES = [
 /** Yes/no props and the workspace setting each one overrides. */
 const FLAGS = [
   { prop: 'requirePushedAuthorizationRequests', setting: 'requirePushedAuthorizationRequests' },
+  { prop: 'builtInUsers', setting: 'builtInUsers' },
 ] as const satisfies readonly { prop: keyof AuthorizationServerProps; setting: keyof WorkspaceSettings }[];
 
 const pascal = (name: string): string => name.charAt(0).toUpperCase() + name.slice(1);
@@ -235,6 +249,10 @@ export class AuthorizationServer extends Construct {
   readonly webAcl?: wafv2.CfnWebACL;
   /** Secrets Manager secrets of the confidential clients, by client id; grant owners read on them. */
   readonly clientSecrets: Readonly<Record<string, secretsmanager.ISecret>>;
+  /** `{issuer}/federation/callback`: the one redirect URI to register at every identity source. */
+  readonly federationCallbackUrl: string;
+  /** Our client secrets at the identity sources, by source id (created, or the ones given). */
+  readonly identitySourceSecrets: Readonly<Record<string, secretsmanager.ISecret>>;
 
   private readonly clientSync: ClientSync;
 
@@ -310,6 +328,7 @@ export class AuthorizationServer extends Construct {
     const prefix = `/${props.tenantId}/${props.workspaceId}`;
     this.issuer = `${base}${prefix}`;
     this.discoveryUrl = `${this.issuer}/.well-known/openid-configuration`;
+    this.federationCallbackUrl = `${this.issuer}/federation/callback`;
     if (props.api?.root.getResource(props.tenantId)?.getResource(props.workspaceId)) {
       throw new PropError('workspaceId', `"${label}" is already served by this api.`);
     }
@@ -331,6 +350,14 @@ export class AuthorizationServer extends Construct {
       const value = props[prop];
       if (value !== undefined) environment[settingVariable(setting)] = settingText(value);
     }
+    const sources = new IdentitySources(this, 'IdentitySources', {
+      sources: props.identitySources ?? [],
+      builtInUsers: props.builtInUsers,
+      workspaceLabel: label,
+      removalPolicy,
+    });
+    this.identitySourceSecrets = sources.secrets;
+    if (sources.environmentValue !== undefined) environment[ENV.identitySources] = sources.environmentValue;
 
     const functions = {} as Record<HandlerName, lambda.Function>;
     const integrations = {} as Record<HandlerName, apigw.LambdaIntegration>;
@@ -345,6 +372,8 @@ export class AuthorizationServer extends Construct {
         removalPolicy,
       });
       this.grantAccess(fn.role, access);
+      // The pages' function is where sign-ins at the sources come back: it alone reads our secrets there.
+      if (name === 'consent') sources.grantRead(fn.role);
       functions[name] = fn.function;
       // No test-invoke permission: the console's test button is not worth a second resource policy per route.
       integrations[name] = new apigw.LambdaIntegration(fn.function, { allowTestInvoke: false });
@@ -395,6 +424,16 @@ export class AuthorizationServer extends Construct {
       value: this.discoveryUrl,
       description: `OpenID discovery document of ${label}`,
     });
+    new CfnOutput(this, 'FederationCallbackUrl', {
+      value: this.federationCallbackUrl,
+      description: `Redirect URI of ${label} to register at its identity sources`,
+    });
+    for (const [id, secret] of Object.entries(this.identitySourceSecrets)) {
+      new CfnOutput(this, `IdentitySourceSecret-${id}`, {
+        value: secret.secretArn,
+        description: `Secrets Manager secret of ${label}'s client secret at identity source ${id} (field clientSecret)`,
+      });
+    }
     new CfnOutput(this, 'TableName', {
       value: this.table.tableName,
       description: `DynamoDB table of ${label} (admin tooling)`,
