@@ -75,8 +75,10 @@ function federationFrom(env: Env): Federation {
   const c = new FieldChecker();
   const listed = c.array(value, ENV.identitySources);
   listed.forEach((s, i) => {
-    const f = checkIdentitySource(c, s, `${ENV.identitySources}[${i}]`, ['secretArn']);
-    c.string(f?.secretArn, `${ENV.identitySources}[${i}].secretArn`);
+    const path = `${ENV.identitySources}[${i}]`;
+    const f = checkIdentitySource(c, s, path, ['secretArn']);
+    if (f && f.secretArn === undefined) c.report(`${path}.secretArn`, 'is required');
+    else c.string(f?.secretArn, `${path}.secretArn`);
   });
   if (c.problems.length) throw new Error(`Environment variable ${c.problems.map(describeProblem).join('; ')}.`);
   const sources = listed as SourceEnvironment[];
