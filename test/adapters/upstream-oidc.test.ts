@@ -43,6 +43,10 @@ it('refuses a document naming another issuer, lacking an endpoint, too large, or
   const cases: Array<[ReturnType<typeof answering>, string, number?]> = [
     [answering({ ...metadata, issuer: 'https://evil.example.com' }), 'discovery document names another issuer'],
     [answering({ ...metadata, token_endpoint: undefined }), 'discovery document has no token_endpoint'],
+    [
+      answering({ ...metadata, token_endpoint: 'http://idp.example.com/token' }),
+      "discovery document's token_endpoint is not https",
+    ],
     [answering({ ...metadata, padding: 'x'.repeat(2000) }), 'discovery: response larger than 1024 bytes', 1024],
     [answering('not found', 404), 'discovery: status 404'],
     [answering('<html>'), 'discovery: response is not JSON'],
