@@ -16,7 +16,6 @@ const corp: IdentitySourceProps = {
   claims: { email: 'email', name: 'name' },
 };
 
-
 describe('identity sources', () => {
   it('outputs the callback URL to register upstream, and the secret it created', () => {
     // GIVEN / WHEN
