@@ -35,10 +35,15 @@ const ENDPOINTS = ['authorization_endpoint', 'token_endpoint', 'jwks_uri'] as co
 function metadataOf(issuer: string, value: unknown): UpstreamMetadata {
   if (!isFields(value)) throw new UpstreamUnavailable('discovery document is not a JSON object');
   if (value.issuer !== issuer) throw new UpstreamUnavailable('discovery document names another issuer');
+  // Our client secret and the user's codes go there: never over plain http unless the issuer itself is (localhost).
+  const scheme = new URL(issuer).protocol;
   for (const name of ENDPOINTS) {
     const url = value[name];
     if (typeof url !== 'string' || !URL.canParse(url))
       throw new UpstreamUnavailable(`discovery document has no ${name}`);
+    const protocol = new URL(url).protocol;
+    if (protocol !== 'https:' && protocol !== scheme)
+      throw new UpstreamUnavailable(`discovery document's ${name} is not https`);
   }
   const algs = value.id_token_signing_alg_values_supported;
   return {
