@@ -31,6 +31,7 @@ import {
 import { BundledFunction } from './private/bundled-function.js';
 import { ClientSync } from './private/client-sync.js';
 import { handlerAccess } from './private/handler-access.js';
+import { IdentitySources, type IdentitySourceProps } from './private/identity-sources.js';
 import { createSigningKey, grantKeyAccess, type SigningKeyEntry } from './private/signing-keys.js';
 import {
   checkBaseUrl,
@@ -264,6 +265,18 @@ export interface AuthorizationServerProps {
    * @default - namespace `AuthorizationServer`, the stack's dashboard and the alarms on, no alarm actions
    */
   readonly monitoring?: MonitoringOptions;
+  /**
+   * Upstream OpenID providers the login page offers, one button each (Entra ID, Google, Okta, Cognito, another
+   * workspace). Register `federationCallbackUrl` (the `FederationCallbackUrl` output) as the redirect URI at each.
+   * @default - none
+   */
+  readonly identitySources?: IdentitySourceProps[];
+  /**
+   * Whether the workspace's own users sign in with a username and password. Without, the login page offers the
+   * identity sources only, and with exactly one it sends the browser straight there.
+   * @default true
+   */
+  readonly builtInUsers?: boolean;
 }
 
 /** Lifetime props and the workspace setting each one overrides. */
@@ -295,6 +308,7 @@ const LIFETIMES = [
 /** Yes/no props and the workspace setting each one overrides. */
 const FLAGS = [
   { prop: 'requirePushedAuthorizationRequests', setting: 'requirePushedAuthorizationRequests' },
+  { prop: 'builtInUsers', setting: 'builtInUsers' },
 ] as const satisfies readonly { prop: keyof AuthorizationServerProps; setting: keyof WorkspaceSettings }[];
 
 const pascal = (name: string): string => name.charAt(0).toUpperCase() + name.slice(1);
@@ -370,6 +384,10 @@ export class AuthorizationServer extends Construct implements IAuthorizationServ
   readonly webAcl?: wafv2.CfnWebACL;
   /** Secrets Manager secrets of the confidential clients, by client id. */
   readonly clientSecrets: { [clientId: string]: secretsmanager.ISecret };
+  /** `{issuer}/federation/callback`: the one redirect URI to register at every identity source. */
+  readonly federationCallbackUrl: string;
+  /** Our client secrets at the identity sources, by source id (created, or the ones given). */
+  readonly identitySourceSecrets: { [sourceId: string]: secretsmanager.ISecret };
 
   /** The workspace's alarms (5xx rate, throttles, KMS errors, replays, failed sign-ins); empty when turned off. */
   readonly alarms: readonly cloudwatch.IAlarm[];
@@ -447,6 +465,7 @@ export class AuthorizationServer extends Construct implements IAuthorizationServ
     this.issuer = `${base}${prefix}`;
     this.discoveryUrl = `${this.issuer}/.well-known/openid-configuration`;
     this.jwksUri = `${this.issuer}/.well-known/jwks.json`;
+    this.federationCallbackUrl = `${this.issuer}/federation/callback`;
 
     const environment: Record<string, string> = {
       [ENV.tableName]: table.tableName,
@@ -466,6 +485,18 @@ export class AuthorizationServer extends Construct implements IAuthorizationServ
       const value = props[prop];
       if (value !== undefined) environment[settingVariable(setting)] = settingText(value);
     }
+    const sources = withConstructPath(
+      this,
+      () =>
+        new IdentitySources(this, 'IdentitySources', {
+          sources: props.identitySources ?? [],
+          builtInUsers: props.builtInUsers,
+          workspaceLabel: label,
+          removalPolicy: disposablePolicy,
+        }),
+    );
+    this.identitySourceSecrets = { ...sources.secrets };
+    if (sources.environmentValue !== undefined) environment[ENV.identitySources] = sources.environmentValue;
 
     const functions = {} as Record<HandlerName, BundledFunction>;
     for (const name of handlerNames) {
@@ -484,6 +515,8 @@ export class AuthorizationServer extends Construct implements IAuthorizationServ
       });
     }
     this.functions = Object.fromEntries(handlerNames.map((name) => [name, functions[name].function]));
+    // The pages' function is where sign-ins at the sources come back: it alone reads our secrets there.
+    sources.grantRead(functions.consent.role);
     grantKeyAccess({
       keys: Object.values(keyEntries),
       active: activeKey,
@@ -545,6 +578,16 @@ export class AuthorizationServer extends Construct implements IAuthorizationServ
         value: table.tableName,
         description: `DynamoDB table of ${label} (admin tooling)`,
       });
+      new CfnOutput(this, 'FederationCallbackUrl', {
+        value: this.federationCallbackUrl,
+        description: `Redirect URI of ${label} to register at its identity sources`,
+      });
+      for (const [id, secret] of Object.entries(this.identitySourceSecrets)) {
+        new CfnOutput(this, `IdentitySourceSecret-${id}`, {
+          value: secret.secretArn,
+          description: `Secrets Manager secret of ${label}'s client secret at identity source ${id} (field clientSecret)`,
+        });
+      }
     }
   }
 

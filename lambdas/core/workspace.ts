@@ -1,9 +1,11 @@
 // A workspace: one authorization server (issuer, settings, and the adapters it runs on).
+import type { IdentitySourceSettings } from './federation/identity-sources.js';
 import type { AuditSink } from './ports/audit.js';
 import type { ClientKeysFetcher } from './ports/client-keys.js';
 import type { Clock } from './ports/clock.js';
 import type { KeyRing } from './ports/signing.js';
 import type { RuntimeStores } from './ports/storage.js';
+import { NO_UPSTREAM, type UpstreamProvider } from './ports/upstream.js';
 
 export interface WorkspaceSettings {
   /** Authorization code lifetime, seconds. @default 60 */
@@ -44,6 +46,11 @@ export interface WorkspaceSettings {
    * @default 60
    */
   readonly clientCacheTtl: number;
+  /**
+   * Whether users of the workspace's own store sign in with a username and password; without it the login page
+   * offers the identity sources only. @default true
+   */
+  readonly builtInUsers: boolean;
 }
 
 export const defaultSettings: WorkspaceSettings = {
@@ -61,7 +68,18 @@ export const defaultSettings: WorkspaceSettings = {
   refreshTokenIdleTtl: 14 * 86_400,
   refreshTokenAbsoluteTtl: 30 * 86_400,
   clientCacheTtl: 60,
+  builtInUsers: true,
 };
+
+/** The upstream identity sources of a workspace, and how they are reached. */
+export interface Federation {
+  /** In the order the login page shows them. */
+  readonly sources: readonly IdentitySourceSettings[];
+  readonly upstream: UpstreamProvider;
+}
+
+/** A workspace without identity sources. */
+export const NO_FEDERATION: Federation = { sources: [], upstream: NO_UPSTREAM };
 
 /** A workspace reaches its storage through the runtime ports (clients, interactions, grants, throttle, …). */
 export interface Workspace extends RuntimeStores {
@@ -75,6 +93,7 @@ export interface Workspace extends RuntimeStores {
   readonly audit: AuditSink;
   /** The JWK Sets of `private_key_jwt` clients registered with a `jwksUri`. */
   readonly clientKeys: ClientKeysFetcher;
+  readonly federation: Federation;
 }
 
 /** Current time in epoch seconds, the unit of every record and JWT. */

@@ -1,11 +1,20 @@
 // Builds the one workspace a deployed Lambda serves from the environment the construct sets, on the adapters its
 // handler module brings: no AWS SDK client is imported here, so a bundle carries only the clients its endpoints use.
 import { RemoteJwks } from '../adapters/http/remote-jwks.js';
+import { type SecretSource, UpstreamOidc } from '../adapters/http/upstream-oidc.js';
+import { checkIdentitySource, identitySourceSettings } from '../core/federation/identity-sources.js';
+import { describeProblem, FieldChecker } from '../core/registration/field-checker.js';
 import { systemClock } from '../core/ports/clock.js';
 import { SIGNING_ALGS, type Signer, type SigningAlg } from '../core/ports/signing.js';
 import type { RuntimeStores } from '../core/ports/storage.js';
-import { defaultSettings, type Workspace, type WorkspaceSettings } from '../core/workspace.js';
-import { ENV, settingVariable } from './environment-contract.js';
+import {
+  defaultSettings,
+  NO_FEDERATION,
+  type Federation,
+  type Workspace,
+  type WorkspaceSettings,
+} from '../core/workspace.js';
+import { ENV, settingVariable, type SourceEnvironment } from './environment-contract.js';
 import { auditLog } from '../adapters/log.js';
 import type { WorkspaceResolver } from './workspace-resolver.js';
 
@@ -21,7 +30,16 @@ export interface LambdaAdapters {
   readonly storage?: (tableName: string, clientCacheSeconds: number) => RuntimeStores;
   /** A signing key of the workspace. Without it, the keys know their algorithm only (what discovery publishes). */
   readonly signer?: (keyId: string, alg: SigningAlg) => Signer;
+  /**
+   * The identity sources' client secrets, from the secret ARNs configured per source (see lambda-secrets.ts).
+   * Without it, a federated sign-in finds the source unavailable: only the pages' function completes them.
+   */
+  readonly secrets?: (arns: ReadonlyMap<string, string>) => SecretSource;
 }
+
+/** No access to the identity sources' secrets. */
+const noSecrets = (): SecretSource => (sourceId) =>
+  Promise.reject(new Error(`Source ${sourceId}: this function has no access to the identity sources' secrets.`));
 
 const noStorage = new Proxy({} as RuntimeStores, {
   get: (_, port) =>
@@ -71,6 +89,33 @@ function settingsFrom(env: Env): WorkspaceSettings {
   return settings as unknown as WorkspaceSettings;
 }
 
+/** The identity sources `IDENTITY_SOURCES` lists, reaching their secrets through Secrets Manager. */
+function federationFrom(env: Env, adapters: LambdaAdapters): Federation {
+  const raw = env[ENV.identitySources];
+  if (raw === undefined || raw.trim() === '') return NO_FEDERATION;
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch {
+    throw new Error(`Environment variable ${ENV.identitySources} is not JSON.`);
+  }
+  const c = new FieldChecker();
+  const listed = c.array(value, ENV.identitySources);
+  listed.forEach((s, i) => {
+    const path = `${ENV.identitySources}[${i}]`;
+    const f = checkIdentitySource(c, s, path, ['secretArn']);
+    if (f && f.secretArn === undefined) c.report(`${path}.secretArn`, 'is required');
+    else c.string(f?.secretArn, `${path}.secretArn`);
+  });
+  if (c.problems.length) throw new Error(`Environment variable ${c.problems.map(describeProblem).join('; ')}.`);
+  const sources = listed as SourceEnvironment[];
+  const arns = new Map(sources.map((s) => [s.id, s.secretArn]));
+  return {
+    sources: sources.map(identitySourceSettings),
+    upstream: new UpstreamOidc({ clientSecret: (adapters.secrets ?? noSecrets)(arns) }),
+  };
+}
+
 /** The workspace described by `env`; throws naming the variable when the deployment is misconfigured. */
 export function workspaceFromEnvironment(env: Env, adapters: LambdaAdapters): Workspace {
   const tenantId = required(env, ENV.tenantId);
@@ -101,10 +146,12 @@ export function workspaceFromEnvironment(env: Env, adapters: LambdaAdapters): Wo
     throttle: stores.throttle,
     singleUse: stores.singleUse,
     users: stores.users,
+    linkedUsers: stores.linkedUsers,
     keys: { active, all: signers },
     clock: systemClock,
     audit: auditLog(tenantId, workspaceId),
     clientKeys,
+    federation: federationFrom(env, adapters),
   };
 }
 

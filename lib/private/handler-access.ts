@@ -43,6 +43,8 @@ export const handlerAccess: Readonly<Record<HandlerName, HandlerAccess>> = {
   // Transaction, client, user and consent reads (at Allow, user, session and consent in one BatchGetItem); login-attempt counters (conditional updates);
   // recordLogin (update + put), issueCode (delete transaction + put code + put consent), discardTransaction.
   // Logout: getSession, clients.get, endSession (delete); verifies the id_token_hint with the public keys.
+  // Identity sources: the upstream leg (singleUse.put, then consume: an update), linked users (a transaction of two
+  // conditional puts, or a conditional update of the claims); reads the sources' secrets (granted by the construct).
   // scrypt password hashing is CPU-bound, hence the memory.
   consent: {
     table: [

@@ -1,6 +1,7 @@
 // The login and consent pages: the form contract of SPEC §3 (username/password, decision=allow|deny).
 import type { CoreResponse } from '../http.js';
-import { html, page } from './html.js';
+import type { UserRecord } from '../model.js';
+import { html, page, type Html } from './html.js';
 
 const SCOPE_TEXT: Readonly<Record<string, string>> = {
   openid: 'Sign you in and know who you are',
@@ -16,6 +17,29 @@ export interface FormContext {
   readonly txnId: string;
   readonly csrf: string;
   readonly clientName: string;
+  /** The identity sources offered beside (or instead of) the password form, in order. */
+  readonly sources: readonly { readonly id: string; readonly name: string }[];
+  /** Whether the username and password form is shown (the workspace's `builtInUsers`). */
+  readonly passwords: boolean;
+}
+
+/** How the pages name a signed-in user: a linked user by its email or name, not by its `{source}:{sub}` username. */
+export function userLabel(user: Pick<UserRecord, 'username' | 'link' | 'claims'>): string {
+  if (!user.link) return user.username;
+  const { email, name } = user.claims;
+  return typeof email === 'string' ? email : typeof name === 'string' ? name : user.username;
+}
+
+/** One submit button per identity source (SPEC §3: its `value` is the source's id), in a form of its own. */
+function sourceButtons(ctx: FormContext): Html | string {
+  if (ctx.sources.length === 0) return '';
+  const buttons = ctx.sources.map(
+    (s) => html`<button type="submit" name="source" value="${s.id}" class="secondary">Continue with ${s.name}</button>`,
+  );
+  return html`<form method="post" action="${ctx.action}" class="sources">
+    ${hidden(ctx)}
+    <div class="actions">${buttons}</div>
+  </form>`;
 }
 
 const hidden = (ctx: FormContext) =>
@@ -33,15 +57,19 @@ export function loginPage(
     html`<div class="brand">Sign in</div>
       <h1>Sign in to continue</h1>
       <p>to <strong>${ctx.clientName}</strong></p>
-      ${error}
-      <form method="post" action="${ctx.action}" novalidate>
+      ${error} ${sourceButtons(ctx)} ${ctx.passwords ? passwordForm(ctx, opts.username, describedBy) : ''}`,
+  );
+}
+
+function passwordForm(ctx: FormContext, username: string | undefined, describedBy: Html | string): Html {
+  return html`<form method="post" action="${ctx.action}" novalidate>
         ${hidden(ctx)}
         <label for="username">Username</label>
         <input
           type="text"
           id="username"
           name="username"
-          value="${opts.username ?? ''}"
+          value="${username ?? ''}"
           autocomplete="username"
           autocapitalize="none"
           spellcheck="false"
@@ -51,8 +79,7 @@ export function loginPage(
         <label for="password">Password</label>
         <input type="password" id="password" name="password" autocomplete="current-password" required${describedBy} />
         <div class="actions"><button type="submit">Sign in</button></div>
-      </form>`,
-  );
+      </form>`;
 }
 
 export function consentPage(ctx: FormContext, scopes: readonly string[], username: string): CoreResponse {

@@ -8,6 +8,7 @@ import type {
   RefreshTokenRecord,
   SessionRecord,
   TransactionRecord,
+  UpstreamLink,
   UserRecord,
 } from '../model.js';
 import type { IdentitySource } from './identity.js';
@@ -200,6 +201,22 @@ export interface Directory {
   listUsers(): Promise<UserRecord[]>;
 }
 
+/**
+ * The users of identity sources, as their sign-ins create and refresh them. A linked user is found by its link
+ * alone, never by an email or any other claim.
+ */
+export interface LinkedUsers {
+  /** The user linked to exactly this (source, upstream `sub`), disabled or not. */
+  findLinked(link: UpstreamLink): Promise<UserRecord | undefined>;
+  /**
+   * Creates a linked user (`link` set) with its username reservation, in one atomic write; `ConditionFailed` if the
+   * sub or the username is taken (a concurrent first sign-in of the same account, say).
+   */
+  createLinked(user: UserRecord): Promise<void>;
+  /** Replaces the claims of a linked user that is not disabled, and returns it; `ConditionFailed` otherwise. */
+  refreshClaims(sub: string, claims: Readonly<Record<string, unknown>>): Promise<UserRecord>;
+}
+
 /** The storage ports the endpoints use: everything but the admin-only directory. */
 export interface RuntimeStores {
   readonly clients: ClientStore;
@@ -208,6 +225,7 @@ export interface RuntimeStores {
   readonly throttle: LoginThrottle;
   readonly singleUse: SingleUse;
   readonly users: IdentitySource;
+  readonly linkedUsers: LinkedUsers;
 }
 
 /** Every storage port of one workspace, as a storage adapter builds them together. */
