@@ -1,5 +1,5 @@
 // `npm run bench`: our server and node-oidc-provider side by side (see bench/side-by-side/run.ts), printed and written
-// to bench-results/side-by-side.json. Settings by environment: BENCH_CONCURRENCY (8), BENCH_PHASE_SECONDS (15),
+// to bench-results/side-by-side.json. Settings by environment: BENCH_CONCURRENCY (8), BENCH_PHASE_SECONDS (12),
 // BENCH_WARMUP_SECONDS (2), BENCH_PHASES (full,sso,client_credentials,refresh), BENCH_CORES (2).
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -56,7 +56,7 @@ const EXTRAS = ['bundles'];
 
 const options = {
   concurrency: env('BENCH_CONCURRENCY', 8),
-  phaseSeconds: env('BENCH_PHASE_SECONDS', 15),
+  phaseSeconds: env('BENCH_PHASE_SECONDS', 12),
   warmupSeconds: env('BENCH_WARMUP_SECONDS', 2),
   cores: env('BENCH_CORES', 2),
   phases,

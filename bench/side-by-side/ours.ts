@@ -1,6 +1,6 @@
 // Our server for the side-by-side benchmark, in a process of its own: the local server (the real handler modules
 // behind node:http) against the DynamoDB Local the parent started, with the benchmark's clients and users.
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LocalConfig } from '../../lambdas/local/config.js';
@@ -41,13 +41,21 @@ const config: LocalConfig = {
   ],
 };
 
+const keyDir = mkdtempSync(join(tmpdir(), 'bench-keys-'));
 const server = await startLocalServer({
   port: 0,
   quiet: true,
   config,
   signingAlg: 'RS256',
-  keyDir: mkdtempSync(join(tmpdir(), 'bench-keys-')),
+  keyDir,
   ...(opts.dynamoEndpoint !== undefined && { dynamoEndpoint: opts.dynamoEndpoint }),
 });
 process.send!({ ready: true, issuer: server.issuers[0]! } satisfies ReadyMessage);
-process.on('disconnect', () => void server.stop().then(() => process.exit(0)));
+process.on(
+  'disconnect',
+  () =>
+    void server.stop().then(() => {
+      rmSync(keyDir, { recursive: true, force: true });
+      process.exit(0);
+    }),
+);

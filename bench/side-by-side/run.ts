@@ -15,7 +15,7 @@ export const PHASES: readonly PhaseName[] = ['full', 'sso', 'client_credentials'
 export interface BenchOptions {
   /** Concurrent simulated users (one worker each). @default 8 */
   readonly concurrency?: number;
-  /** Measured seconds per phase and side. @default 15 */
+  /** Measured seconds per phase and side. @default 12 */
   readonly phaseSeconds?: number;
   /** Unmeasured seconds per phase and side before it. @default 2 */
   readonly warmupSeconds?: number;
@@ -283,7 +283,7 @@ export async function runSideBySide(
 ): Promise<Report> {
   const o = {
     concurrency: 8,
-    phaseSeconds: 15,
+    phaseSeconds: 12,
     warmupSeconds: 2,
     phases: PHASES,
     cores: 2,
