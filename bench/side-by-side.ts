@@ -1,6 +1,7 @@
 // `npm run bench`: our server and node-oidc-provider side by side (see bench/side-by-side/run.ts), printed and written
 // to bench-results/side-by-side.json. Settings by environment: BENCH_CONCURRENCY (8), BENCH_PHASE_SECONDS (12),
-// BENCH_WARMUP_SECONDS (2), BENCH_PHASES (full,sso,client_credentials,refresh), BENCH_CORES (2).
+// BENCH_WARMUP_SECONDS (2), BENCH_PHASES (full,sso,client_credentials,refresh), BENCH_CORES (2); BENCH_PROFILE=1
+// writes a CPU profile of each server to bench-results/profiles/ (summed up by `npm run bench:profile`).
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -60,6 +61,7 @@ const options = {
   warmupSeconds: env('BENCH_WARMUP_SECONDS', 2),
   cores: env('BENCH_CORES', 2),
   phases,
+  ...(process.env.BENCH_PROFILE === '1' && { profileDir: join(root, 'bench-results', 'profiles') }),
 };
 console.log(
   `Side by side: our server (local server, DynamoDB Local) and node-oidc-provider (in-memory adapter), ` +

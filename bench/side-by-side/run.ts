@@ -28,6 +28,8 @@ export interface BenchOptions {
   readonly cores?: number;
   /** scrypt verifications timed for `passwordHashCpuMs`. @default 10 */
   readonly passwordHashRuns?: number;
+  /** Write a V8 CPU profile of each server process here (see bench/profile.ts). */
+  readonly profileDir?: string;
 }
 
 export interface CpuPerFlow {
@@ -145,9 +147,9 @@ interface ServerProcess {
 }
 
 /** Forks a server module under tsx and waits for its ready message. */
-function startServer(module: string, opts: ServerOptions): Promise<ServerProcess> {
+function startServer(module: string, opts: ServerOptions, profileDir?: string): Promise<ServerProcess> {
   const child = fork(here(module), {
-    execArgv: ['--import', 'tsx'],
+    execArgv: ['--import', 'tsx', ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [])],
     env: { ...process.env, BENCH_SERVER: JSON.stringify(opts), AUTHZ_LOG: 'off' },
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
   });
@@ -237,7 +239,11 @@ function stepStats(timings: Timings): PhaseResult['steps'] {
   return out;
 }
 
-async function measure(side: Side, phase: PhaseName, o: Required<Omit<BenchOptions, 'dynamoPid'>> & BenchOptions) {
+async function measure(
+  side: Side,
+  phase: PhaseName,
+  o: Required<Omit<BenchOptions, 'dynamoPid' | 'profileDir'>> & BenchOptions,
+) {
   const flow = flowOf(side, phase);
   await drive(o.concurrency, o.warmupSeconds, flow);
   side.client.timings.clear();
@@ -293,8 +299,8 @@ export async function runSideBySide(
   const loadavgBefore = loadavg().map((n) => round(n));
   const serverOpts = { users: o.concurrency };
   const started = await Promise.allSettled([
-    startServer('./ours.ts', { ...serverOpts, dynamoEndpoint: o.dynamoEndpoint }),
-    startServer('./peer.ts', serverOpts),
+    startServer('./ours.ts', { ...serverOpts, dynamoEndpoint: o.dynamoEndpoint }, o.profileDir),
+    startServer('./peer.ts', serverOpts, o.profileDir),
   ]);
   const [ours, peer] = started.map((s) => (s.status === 'fulfilled' ? s.value : undefined));
   if (!ours || !peer) {
