@@ -52,6 +52,16 @@ export function measureBundles(dir: string = ASSETS_DIR, runs = 5): Record<strin
   return figures;
 }
 
+/** The bundles' figures for the side-by-side report (`npm run bench`, under `extras.bundles`), printed as well. */
+export function benchReport(): Record<string, BundleFigures> {
+  const figures = measureBundles(ASSETS_DIR, 5);
+  for (const [name, f] of Object.entries(figures))
+    console.log(
+      `  bundle ${name.padEnd(12)} ${f.bytes} bytes, init ${f.initMs.toFixed(1)} ms (CPU ${f.initCpuMs.toFixed(1)} ms)`,
+    );
+  return figures;
+}
+
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const runs = Number(process.argv[2] ?? 5);
   console.log(`bundle         bytes   KiB   init ms (median of ${runs})   init CPU ms`);
