@@ -98,6 +98,10 @@ export function toProxyResult(res: CoreResponse): APIGatewayProxyResult {
   return result;
 }
 
+/** The OAuth errors that say the server failed, not the request (RFC 6749 §4.1.2.1). */
+const isServerFailure = (error: CoreResponse['error']): boolean =>
+  error?.error === 'server_error' || error?.error === 'temporarily_unavailable';
+
 const notFound = (): CoreResponse => errorResponse(notFoundError('Not found.'));
 
 /**
@@ -128,13 +132,13 @@ export function apiHandler<N extends HandlerName>(
           ? notFound()
           : await endpoint(toCoreRequest(event, path, host.trustForwardedProto), ws);
     } catch (err) {
-      const e = toOAuthError(err);
-      if (e.status >= 500) log.error('request failed', { requestId, route: key, error: e.error, detail: e.detail });
-      res = errorResponse(e);
+      res = errorResponse(toOAuthError(err));
     }
+    // A failure of the server's own is logged as an error, whether thrown or answered with a page or a redirect.
+    if (res.status >= 500 || isServerFailure(res.error))
+      log.error('request failed', { requestId, route: key, status: res.status, ...res.error });
     // Why a request was refused is for the operator only: the client saw just the error code and description.
-    if (res.error && res.status < 500)
-      log.debug('request refused', { requestId, route: key, status: res.status, ...res.error });
+    else if (res.error) log.debug('request refused', { requestId, route: key, status: res.status, ...res.error });
     log.info('request', { requestId, route: key, status: res.status, ms: Date.now() - started });
     return toProxyResult(res);
   };

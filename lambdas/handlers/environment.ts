@@ -1,6 +1,7 @@
 // Builds the one workspace a deployed Lambda serves from the environment the construct sets.
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { KMSClient } from '@aws-sdk/client-kms';
+import { AWS_CLIENT_LIMITS } from '../adapters/aws-faults.js';
 import { createDocumentClient, dynamoStores } from '../adapters/dynamodb/stores.js';
 import { RemoteJwks } from '../adapters/http/remote-jwks.js';
 import { KmsSigner } from '../adapters/kms/signer.js';
@@ -12,9 +13,10 @@ import { auditLog } from '../adapters/log.js';
 import type { WorkspaceResolver } from './workspace-resolver.js';
 
 // Module scope: one client per container, reused by every invocation. Region, credentials and
-// endpoint overrides (AWS_ENDPOINT_URL_KMS, AWS_ENDPOINT_URL_DYNAMODB) come from the environment.
-const kms = new KMSClient({});
-const dynamo = createDocumentClient(new DynamoDBClient({}));
+// endpoint overrides (AWS_ENDPOINT_URL_KMS, AWS_ENDPOINT_URL_DYNAMODB) come from the environment; time limits
+// make a call that never answers end in temporarily_unavailable rather than in the function's timeout.
+const kms = new KMSClient({ ...AWS_CLIENT_LIMITS });
+const dynamo = createDocumentClient(new DynamoDBClient({ ...AWS_CLIENT_LIMITS }));
 /** Module scope too: published client keys are cached for every invocation the container serves. */
 const clientKeys = new RemoteJwks();
 

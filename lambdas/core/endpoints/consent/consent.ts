@@ -2,10 +2,10 @@
 import { consentNeeded, errorRedirect, issueCodeAndRedirect, type Authentication } from '../authorize/respond.js';
 import { BROWSER_COOKIE, SESSION_COOKIE, readCookie, sessionCookie } from '../../cookies.js';
 import { hashToken, randomToken, safeEqual, verifyPassword } from '../../crypto.js';
-import { ConditionFailed, OAuthError, accessDenied, responseError } from '../../errors.js';
+import { ConditionFailed, OAuthError, accessDenied, responseError, toOAuthError } from '../../errors.js';
 import { isFormBody, parseForm, redirect, type CoreRequest, type CoreResponse } from '../../http.js';
 import type { ClientRecord, SessionRecord, TransactionRecord, UserRecord } from '../../model.js';
-import { errorPage } from '../../pages/html.js';
+import { errorPage, failurePage } from '../../pages/html.js';
 import { consentPage, loginPage, type FormContext } from '../../pages/interaction.js';
 import { optional, type Params } from '../../params.js';
 import { MAX_USERNAME_BYTES, usernameKey } from '../../registration/registration.js';
@@ -88,12 +88,14 @@ async function login(req: CoreRequest, ws: Workspace, interaction: Interaction, 
     return loginPage(interaction.form, { username, error: 'The username or password is incorrect.' });
   }
   await ws.throttle.forgive([userKey, addressKey], now);
+  // Read before the login is recorded, so that a failure here leaves the transaction as the browser knows it.
+  const askConsent = await consentNeeded(ws, interaction.client, interaction.txn.request, user.sub);
   const sid = randomToken();
   const session = { idHash: hashToken(sid), sub: user.sub, authTime: now, expiresAt: now + settings.sessionTtl };
   await ws.interactions.recordLogin(interaction.txn.id, session, now);
   ws.audit.emit('login.succeeded', { clientId: interaction.client.clientId, sub: user.sub });
   const cookies = [sessionCookie(req, ws, sid)];
-  if (await consentNeeded(ws, interaction.client, interaction.txn.request, user.sub)) {
+  if (askConsent) {
     return redirect(`${ws.issuer}/consent?txn=${encodeURIComponent(interaction.txn.id)}`, 303, cookies);
   }
   return issueCodeAndRedirect(ws, interaction.client, interaction.txn.request, session, {
@@ -197,7 +199,7 @@ async function decide(
   return res;
 }
 
-/** The pages answer every client-side problem with a page, never with a JSON error. */
+/** The pages answer every problem with a page, never with a JSON error: the server's own failures too. */
 async function asPage(respond: () => Promise<CoreResponse>): Promise<CoreResponse> {
   try {
     return await respond();
@@ -205,7 +207,7 @@ async function asPage(respond: () => Promise<CoreResponse>): Promise<CoreRespons
     if (err instanceof ConditionFailed) return expiredPage('transaction used or expired meanwhile');
     if (err instanceof OAuthError && err.expose)
       return errorPage(400, 'Something went wrong', err.description, responseError(err));
-    throw err;
+    return failurePage(toOAuthError(err));
   }
 }
 
@@ -233,6 +235,9 @@ export function consentPost(req: CoreRequest, ws: Workspace): Promise<CoreRespon
         detail: 'csrf mismatch',
       });
     }
-    return interaction.txn.sub ? decide(req, ws, interaction, params) : login(req, ws, interaction, params);
+    // A password is a login even once the transaction has one: a login recorded whose answer never reached the
+    // browser (the code could not be issued, the connection dropped) is simply done again.
+    const signingIn = !interaction.txn.sub || optional(params, 'password') !== undefined;
+    return signingIn ? login(req, ws, interaction, params) : decide(req, ws, interaction, params);
   });
 }
