@@ -426,3 +426,22 @@ describe.each(flows)('$name', (flow) => {
     },
   );
 });
+
+it('signs in again when a login is posted to a transaction whose earlier login answer never reached the browser', async () => {
+  const t = await newTestWorkspace();
+  const agent = new Agent(t.ws);
+  const page = await follow(agent, await agent.get(authorizeUrl(validRequest().params)));
+  // The login is recorded, but the browser never sees the answer (and never gets the session cookie).
+  expect((await submitLogin(agent, page)).status).toBe(303);
+  agent.cookies.delete('authz_session');
+
+  const again = await submitLogin(agent, page);
+
+  expect(again.status, again.body.slice(0, 200)).toBe(303);
+  expect(again.location?.pathname).toBe('/acme/main/consent');
+  expect(agent.cookies.get('authz_session')).toEqual(expect.any(String));
+  const consent = await follow(agent, again);
+  expect((await submitDecision(agent, consent, 'allow')).location?.searchParams.get('code')).toEqual(
+    expect.any(String),
+  );
+});
