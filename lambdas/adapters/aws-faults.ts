@@ -1,5 +1,5 @@
 // Which AWS SDK failures pass (throttling, timeouts, the service's own errors), and the client limits that bound them.
-import { temporarilyUnavailable } from '../core/errors.js';
+import { TRY_AGAIN, temporarilyUnavailable } from '../core/errors.js';
 
 /** Error names of failures worth retrying later, as the SDK raises them once its own retries are spent. */
 const TRANSIENT_NAMES: ReadonlySet<string> = new Set([
@@ -58,7 +58,7 @@ export function isTransientFault(err: unknown): boolean {
 export function asServiceFailure(service: string, err: unknown): unknown {
   if (!isTransientFault(err)) return err;
   const { name = 'Error' } = err as SdkErrorShape;
-  return temporarilyUnavailable(`${service}: ${name}`);
+  return temporarilyUnavailable(TRY_AGAIN, `${service}: ${name}`);
 }
 
 /** Runs one SDK call; a transient failure of it is raised as `temporarily_unavailable`. */

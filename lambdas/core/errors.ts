@@ -155,12 +155,15 @@ export const RETRY_AFTER_SECONDS = 1;
  * 503 with `Retry-After`, so clients retry instead of giving up. Adapters raise it; a failure that needs the operator
  * (a missing table, a disabled key) stays a `server_error`.
  */
-export const temporarilyUnavailable = (detail: string) =>
-  new OAuthError('temporarily_unavailable', 'The server is temporarily unable to handle the request. Try again.', {
+export const temporarilyUnavailable = (description: string, detail?: string) =>
+  new OAuthError('temporarily_unavailable', description, {
     status: 503,
     detail,
     headers: { 'retry-after': String(RETRY_AFTER_SECONDS) },
   });
+
+/** The description of every `temporarily_unavailable` the server raises itself. */
+export const TRY_AGAIN = 'The server is temporarily unable to handle the request. Try again.';
 
 /** No route serves the path (an `invalid_request` answered with 404). */
 export const notFound = (description: string, detail?: string) =>
@@ -226,7 +229,8 @@ export class AlreadyConsumed extends Error {
  */
 export function toOAuthError(err: unknown): OAuthError {
   if (err instanceof OAuthError) return err;
-  if (err instanceof ConditionFailed) return temporarilyUnavailable(`unexpected refused write: ${err.message}`);
+  if (err instanceof ConditionFailed)
+    return temporarilyUnavailable(TRY_AGAIN, `unexpected refused write: ${err.message}`);
   return serverError(
     'The server could not complete the request.',
     err instanceof Error ? `${err.name}: ${err.message}` : String(err),

@@ -17,7 +17,7 @@ import {
   type UpdateCommandInput,
   paginateScan,
 } from '@aws-sdk/lib-dynamodb';
-import { ConditionFailed, temporarilyUnavailable } from '../../core/errors.js';
+import { ConditionFailed, TRY_AGAIN, temporarilyUnavailable } from '../../core/errors.js';
 import { asServiceFailure, callService } from '../aws-faults.js';
 import { PARTITION_KEY, TTL_ATTRIBUTE } from './table-contract.js';
 
@@ -144,7 +144,7 @@ async function write<T>(
       if (failed !== undefined) throw onConditionFailed(failed.index, failed.old);
       if (!isConflict(err)) throw asServiceFailure(SERVICE, err);
       if (attempt === CONFLICT_ATTEMPTS) {
-        if (!conditional) throw temporarilyUnavailable(`${SERVICE}: conflicts on every attempt`);
+        if (!conditional) throw temporarilyUnavailable(TRY_AGAIN, `${SERVICE}: conflicts on every attempt`);
         throw new ConditionFailed('lost a race against a concurrent write');
       }
       await pause(attempt * (10 + Math.random() * 40));
@@ -175,7 +175,8 @@ export class Table {
     const found = new Map<string, Item>();
     let pending = [...new Set(pks)].map(keyOf);
     for (let attempt = 1; pending.length > 0; attempt++) {
-      if (attempt > BATCH_ATTEMPTS) throw temporarilyUnavailable(`${SERVICE}: BatchGetItem left keys unprocessed`);
+      if (attempt > BATCH_ATTEMPTS)
+        throw temporarilyUnavailable(TRY_AGAIN, `${SERVICE}: BatchGetItem left keys unprocessed`);
       if (attempt > 1) await pause(attempt * 20);
       const result = await callService(SERVICE, () =>
         this.doc.send(new BatchGetCommand({ RequestItems: { [this.name]: { Keys: pending, ConsistentRead: true } } })),
