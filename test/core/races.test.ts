@@ -16,12 +16,12 @@ const size = (name: string, slice: number): number => {
 };
 
 /** Codes, and concurrent redemptions of each (`npm run races`: 200 × 50). */
-const CODES = size('RACE_CODES', 10);
+const CODES = size('RACE_CODES', 8);
 const REDEMPTIONS = size('RACE_REDEMPTIONS', 20);
 /** Codes whose redemptions are in flight at once: one gate per wave. */
 const WAVE = size('RACE_WAVE', 20);
 /** Refresh tokens, and concurrent refreshes of each. */
-const REFRESH_TOKENS = size('RACE_REFRESH_TOKENS', 5);
+const REFRESH_TOKENS = size('RACE_REFRESH_TOKENS', 4);
 const REFRESHES = size('RACE_REFRESHES', 20);
 /** Consent transactions, and concurrent Allow submissions of each. */
 const CONSENTS = size('RACE_CONSENTS', 5);
