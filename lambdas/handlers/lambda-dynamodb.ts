@@ -1,4 +1,5 @@
 // The DynamoDB storage of a deployed Lambda: imported by the handler modules whose endpoints use the table.
+import { AWS_CLIENT_LIMITS } from '../adapters/aws-faults.js';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { countFailedCalls } from '../adapters/aws-errors.js';
 import { createDocumentClient, dynamoStores } from '../adapters/dynamodb/stores.js';
@@ -12,7 +13,7 @@ let client: ReturnType<typeof createDocumentClient> | undefined;
  * `AWS_ENDPOINT_URL_DYNAMODB` from the environment); its failed calls count towards the request's DynamoDbErrors.
  */
 export function dynamoDbStorage(tableName: string, clientCacheSeconds: number): RuntimeStores {
-  client ??= createDocumentClient(countFailedCalls(new DynamoDBClient({}), 'dynamodb'));
+  client ??= createDocumentClient(countFailedCalls(new DynamoDBClient({ ...AWS_CLIENT_LIMITS }), 'dynamodb'));
   // The directory is for the admin tooling only: the endpoints get the runtime ports and nothing else.
   const { directory: _adminOnly, ...stores } = dynamoStores({ client, tableName, clientCacheSeconds });
   return stores;

@@ -1,4 +1,5 @@
 // The KMS keys of a deployed Lambda: imported by the handler modules whose endpoints sign or verify tokens.
+import { AWS_CLIENT_LIMITS } from '../adapters/aws-faults.js';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { countFailedCalls } from '../adapters/aws-errors.js';
 import { KmsSigner } from '../adapters/kms/signer.js';
@@ -12,6 +13,6 @@ let client: KMSClient | undefined;
  * `AWS_ENDPOINT_URL_KMS` from the environment); its failed calls count towards the request's KmsErrors.
  */
 export function kmsSigner(keyId: string, alg: SigningAlg): Signer {
-  client ??= countFailedCalls(new KMSClient({}), 'kms');
+  client ??= countFailedCalls(new KMSClient({ ...AWS_CLIENT_LIMITS }), 'kms');
   return new KmsSigner({ client, keyId, alg });
 }

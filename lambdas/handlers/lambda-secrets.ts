@@ -1,4 +1,5 @@
 // Secrets Manager for a deployed Lambda: imported by the handler module that completes federated sign-ins.
+import { AWS_CLIENT_LIMITS } from '../adapters/aws-faults.js';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { secretsManagerSecrets } from '../adapters/secrets-manager/source-secrets.js';
 import type { SecretSource } from '../adapters/http/upstream-oidc.js';
@@ -10,6 +11,6 @@ let client: SecretsManagerClient | undefined;
  * One SDK client per container, created on first use (only a workspace with identity sources reads secrets).
  */
 export function secretsManagerReader(arns: ReadonlyMap<string, string>): SecretSource {
-  client ??= new SecretsManagerClient({});
+  client ??= new SecretsManagerClient({ ...AWS_CLIENT_LIMITS });
   return secretsManagerSecrets(client, arns);
 }

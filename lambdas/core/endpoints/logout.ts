@@ -1,11 +1,11 @@
 // GET/POST /oauth2/logout (OpenID Connect RP-Initiated Logout 1.0): ends the browser's session, then returns to the client or says so.
 import { SESSION_COOKIE, clearedSessionCookie, readCookie } from '../cookies.js';
 import { hashToken, keyedHash, safeEqual } from '../crypto.js';
-import { OAuthError, invalidRequest, responseError } from '../errors.js';
+import { OAuthError, invalidRequest, responseError, toOAuthError } from '../errors.js';
 import { isFormBody, parseForm, redirect, type CoreRequest, type CoreResponse } from '../http.js';
 import { verifyIdTokenHint } from '../jwt/id-token-hint.js';
 import type { ClientRecord, SessionRecord } from '../model.js';
-import { errorPage } from '../pages/html.js';
+import { errorPage, failurePage } from '../pages/html.js';
 import { logoutConfirmPage, signedOutPage } from '../pages/logout.js';
 import { optional, type Params } from '../params.js';
 import { isClientId } from '../registration/registration.js';
@@ -110,6 +110,6 @@ export async function logout(req: CoreRequest, ws: Workspace): Promise<CoreRespo
   } catch (err) {
     if (err instanceof OAuthError && err.expose)
       return errorPage(400, 'This sign-out link is not valid', err.description, responseError(err));
-    throw err;
+    return failurePage(toOAuthError(err));
   }
 }

@@ -1,5 +1,6 @@
 // The pages' shell: escaping, the document and the security headers every page carries, and the hosted pages' stylesheet.
 import { createHash } from 'node:crypto';
+import { type OAuthError, responseError } from '../errors.js';
 import type { CoreResponse, ResponseError } from '../http.js';
 
 const ESCAPES: Record<string, string> = {
@@ -123,4 +124,16 @@ export function errorPage(status: number, title: string, message: string, error?
   );
   if (error) res.error = error;
   return res;
+}
+
+/**
+ * A failure of the server's own (the table, the signing key) on a hosted page: 503 with `Retry-After` when it
+ * passes, else 500. Its writes are all or nothing, so the user may simply try again.
+ */
+export function failurePage(e: OAuthError): CoreResponse {
+  const passes = e.error === 'temporarily_unavailable';
+  const res = passes
+    ? errorPage(e.status, 'Please try again', 'The service is busy right now. Wait a moment and try again.')
+    : errorPage(e.status, 'Something went wrong', 'The server could not complete the request. Try again later.');
+  return { ...res, headers: { ...res.headers, ...e.headers }, error: responseError(e) };
 }

@@ -13,7 +13,7 @@ import {
 import { isFormBody, parseForm, redirect, type CoreRequest, type CoreResponse } from '../../http.js';
 import type { AuthorizationRequest, ClientRecord, SessionRecord, TransactionRecord } from '../../model.js';
 import type { SignedInState } from '../../ports/storage.js';
-import { errorPage } from '../../pages/html.js';
+import { errorPage, failurePage } from '../../pages/html.js';
 import type { Params } from '../../params.js';
 import { stillSignedIn } from '../../user-status.js';
 import { nowSeconds, type Workspace } from '../../workspace.js';
@@ -145,17 +145,18 @@ export async function authorize(req: CoreRequest, ws: Workspace): Promise<CoreRe
   } catch (err) {
     if (err instanceof UnverifiedRedirectError)
       return errorPage(400, 'This sign-in link is not valid', err.description, responseError(err));
+    const e = toOAuthError(err);
+    if (!e.expose) return failurePage(e);
     throw err;
   }
   // Stage 2: a pushed request was checked when it was pushed; a plain one gets the redirectable checks. An error
-  // goes back to the client with the state read so far.
+  // goes back to the client with the state read so far, a failure of the server's own too (RFC 6749 §4.1.2.1:
+  // server_error and temporarily_unavailable exist because a 5xx cannot be redirected); the client may start again.
   const draft = authorizationRequestDraft(client, target);
   try {
     const request = pushed ?? (await validatePlainRequest(params, client, draft, ws));
     return await answerFromSessionOrStartInteraction(req, ws, client, request);
   } catch (err) {
-    const e = toOAuthError(err);
-    if (!e.expose) throw err;
-    return errorRedirect(ws, pushed ?? draft, e, redirectStatus(req));
+    return errorRedirect(ws, pushed ?? draft, toOAuthError(err), redirectStatus(req));
   }
 }

@@ -196,6 +196,9 @@ export function consentPost(req: CoreRequest, ws: Workspace): Promise<CoreRespon
         detail: 'csrf mismatch',
       });
     }
-    return interaction.txn.sub ? decide(req, ws, interaction, params) : login(req, ws, interaction, params);
+    // A password is a login even once the transaction has one: a login recorded whose answer never reached the
+    // browser (the code could not be issued, the connection dropped) is simply done again.
+    const signingIn = !interaction.txn.sub || optional(params, 'password') !== undefined;
+    return signingIn ? login(req, ws, interaction, params) : decide(req, ws, interaction, params);
   });
 }

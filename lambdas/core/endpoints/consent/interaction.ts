@@ -2,10 +2,10 @@
 import { consentNeeded, issueCodeAndRedirect } from '../authorize/respond.js';
 import { BROWSER_COOKIE, newSessionId, readCookie, sessionCookie } from '../../cookies.js';
 import { hashToken, safeEqual } from '../../crypto.js';
-import { ConditionFailed, OAuthError, responseError } from '../../errors.js';
+import { ConditionFailed, OAuthError, responseError, toOAuthError } from '../../errors.js';
 import { redirect, type CoreRequest, type CoreResponse } from '../../http.js';
 import type { ClientRecord, TransactionRecord, UserRecord } from '../../model.js';
-import { errorPage } from '../../pages/html.js';
+import { errorPage, failurePage } from '../../pages/html.js';
 import type { FormContext } from '../../pages/interaction.js';
 import { nowSeconds, type Workspace } from '../../workspace.js';
 
@@ -58,6 +58,8 @@ export async function completeLogin(
   user: UserRecord,
 ): Promise<CoreResponse> {
   const now = nowSeconds(ws);
+  // Read before the login is recorded, so that a failure here leaves the transaction as the browser knows it.
+  const askConsent = await consentNeeded(ws, interaction.client, interaction.txn.request, user.sub);
   const sid = newSessionId(user.sub);
   const session = { idHash: hashToken(sid), sub: user.sub, authTime: now, expiresAt: now + ws.settings.sessionTtl };
   await ws.interactions.recordLogin(interaction.txn.id, session, now);
@@ -67,7 +69,7 @@ export async function completeLogin(
     ...(user.link && { source: user.link.sourceId }),
   });
   const cookies = [sessionCookie(req, ws, sid)];
-  if (await consentNeeded(ws, interaction.client, interaction.txn.request, user.sub)) {
+  if (askConsent) {
     return redirect(`${ws.issuer}/consent?txn=${encodeURIComponent(interaction.txn.id)}`, 303, cookies);
   }
   return issueCodeAndRedirect(ws, interaction.client, interaction.txn.request, session, {
@@ -77,7 +79,7 @@ export async function completeLogin(
   });
 }
 
-/** The pages answer every client-side problem with a page, never with a JSON error. */
+/** The pages answer every problem with a page, never with a JSON error: the server's own failures too. */
 export async function asPage(respond: () => Promise<CoreResponse>): Promise<CoreResponse> {
   try {
     return await respond();
@@ -85,6 +87,6 @@ export async function asPage(respond: () => Promise<CoreResponse>): Promise<Core
     if (err instanceof ConditionFailed) return expiredPage('transaction used or expired meanwhile');
     if (err instanceof OAuthError && err.expose)
       return errorPage(400, 'Something went wrong', err.description, responseError(err));
-    throw err;
+    return failurePage(toOAuthError(err));
   }
 }
