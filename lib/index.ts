@@ -9,3 +9,4 @@ export type { EndpointMetricOptions, MonitoringOptions, TokensIssuedMetricOption
 export { PropError } from './private/validation.js';
 export type { ClientAuthMethod, ClientRegistration, GrantType } from '../lambdas/core/model.js';
 export type { HandlerName } from '../lambdas/handlers/manifest.js';
+export type { Branding } from '../lambdas/core/pages/branding.js';

@@ -99,6 +99,8 @@ export interface AuthorizationRequest {
   readonly idTokenHintSub?: string;
   /** RFC 8707 resource indicators. */
   readonly resources: readonly string[];
+  /** The `ui_locales` sent (OIDC Core §3.1.2.1): the login and consent pages of the transaction follow it. */
+  readonly uiLocales?: string;
 }
 
 /** Epoch seconds throughout the records: that is what the TTL attribute and JWTs use. */

@@ -11,6 +11,13 @@ import { ENV, settingVariable } from './environment-contract.js';
 import { auditLog } from '../adapters/log.js';
 import { countFailedCalls } from '../adapters/aws-errors.js';
 import type { WorkspaceResolver } from './workspace-resolver.js';
+import {
+  brandingProblems,
+  scopeDescriptionsProblems,
+  type Branding,
+  type ScopeDescriptions,
+} from '../core/pages/branding.js';
+import { describeProblem, type FieldProblem } from '../core/registration/field-checker.js';
 
 // Module scope: one client per container, reused by every invocation. Region, credentials and
 // endpoint overrides (AWS_ENDPOINT_URL_KMS, AWS_ENDPOINT_URL_DYNAMODB) come from the environment. Their failed
@@ -51,6 +58,25 @@ function settingsFrom(env: Env): WorkspaceSettings {
   return settings as unknown as WorkspaceSettings;
 }
 
+/** An optional JSON variable, checked by `problems`: a deployment the construct did not write fails at once, by name. */
+function jsonVariable<T>(
+  env: Env,
+  name: string,
+  problems: (value: unknown, path: string) => readonly FieldProblem[],
+): T | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch {
+    throw new Error(`Environment variable ${name} must be JSON.`);
+  }
+  const [first] = problems(value, name);
+  if (first) throw new Error(`Environment variable ${describeProblem(first)}.`);
+  return value as T;
+}
+
 /** The workspace described by `env`; throws naming the variable when the deployment is misconfigured. */
 export function workspaceFromEnvironment(env: Env = process.env): Workspace {
   const tenantId = required(env, ENV.tenantId);
@@ -71,9 +97,13 @@ export function workspaceFromEnvironment(env: Env = process.env): Workspace {
     client: dynamo,
     tableName: required(env, ENV.tableName),
   });
+  const branding = jsonVariable<Branding>(env, ENV.branding, brandingProblems);
+  const scopeDescriptions = jsonVariable<ScopeDescriptions>(env, ENV.scopeDescriptions, scopeDescriptionsProblems);
   return {
     tenantId,
     workspaceId,
+    ...(branding && { branding }),
+    ...(scopeDescriptions && { scopeDescriptions }),
     issuer: required(env, ENV.issuer).replace(/\/+$/, ''),
     settings: settingsFrom(env),
     ...stores,

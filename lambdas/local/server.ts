@@ -174,6 +174,8 @@ async function openWorkspace(
     workspaceId: ws.workspaceId,
     issuer: `${ctx.url}/${ws.tenantId}/${ws.workspaceId}`,
     settings: defaultSettings,
+    ...(ws.branding && { branding: ws.branding }),
+    ...(ws.scopeDescriptions && { scopeDescriptions: ws.scopeDescriptions }),
     ...stores,
     keys: { active: signer, all: [signer] },
     clock: systemClock,

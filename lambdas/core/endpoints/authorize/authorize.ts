@@ -12,6 +12,7 @@ import {
 } from '../../errors.js';
 import { isFormBody, parseForm, redirect, type CoreRequest, type CoreResponse } from '../../http.js';
 import type { AuthorizationRequest, ClientRecord, TransactionRecord } from '../../model.js';
+import { pageContext, uiLocalesOf } from '../../pages/context.js';
 import { errorPage } from '../../pages/html.js';
 import type { Params } from '../../params.js';
 import { stillSignedIn } from '../../user-status.js';
@@ -101,7 +102,7 @@ async function validatePlainRequest(
 }
 
 export async function authorize(req: CoreRequest, ws: Workspace): Promise<CoreResponse> {
-  let params: Params;
+  let params: Params | undefined;
   let client: ClientRecord;
   let pushed: AuthorizationRequest | undefined;
   let target: RedirectTarget;
@@ -113,8 +114,14 @@ export async function authorize(req: CoreRequest, ws: Workspace): Promise<CoreRe
     pushed = await takePushedRequest(params, client, ws);
     target = pushed ?? checkRedirectUriRegistered(params, client);
   } catch (err) {
-    if (err instanceof UnverifiedRedirectError)
-      return errorPage(400, 'This sign-in link is not valid', err.description, responseError(err));
+    if (err instanceof UnverifiedRedirectError) {
+      return errorPage(
+        pageContext(ws, req, uiLocalesOf(params ?? (req.method === 'POST' ? undefined : req.query))),
+        400,
+        { title: 'error.invalidLink.title', text: 'error.invalidLink.message' },
+        { ...responseError(err), description: err.description },
+      );
+    }
     throw err;
   }
   // Stage 2: a pushed request was checked when it was pushed; a plain one gets the redirectable checks. An error

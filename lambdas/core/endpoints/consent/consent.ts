@@ -5,18 +5,21 @@ import { hashToken, randomToken, safeEqual, verifyPassword } from '../../crypto.
 import { ConditionFailed, OAuthError, accessDenied, responseError } from '../../errors.js';
 import { isFormBody, parseForm, redirect, type CoreRequest, type CoreResponse } from '../../http.js';
 import type { ClientRecord, SessionRecord, TransactionRecord, UserRecord } from '../../model.js';
-import { errorPage } from '../../pages/html.js';
+import { pageContext } from '../../pages/context.js';
+import { errorPage, type PageContext } from '../../pages/html.js';
 import { consentPage, loginPage, type FormContext } from '../../pages/interaction.js';
 import { optional, type Params } from '../../params.js';
 import { MAX_USERNAME_BYTES, usernameKey } from '../../registration/registration.js';
 import { stillSignedIn } from '../../user-status.js';
 import { nowSeconds, type Workspace } from '../../workspace.js';
 
-const expiredPage = (detail: string) =>
-  errorPage(400, 'This sign-in request has expired', 'Go back to the application and start signing in again.', {
-    error: 'invalid_request',
-    detail,
-  });
+const expiredPage = (ctx: PageContext, detail: string) =>
+  errorPage(
+    ctx,
+    400,
+    { title: 'error.expired.title', text: 'error.expired.message' },
+    { error: 'invalid_request', detail },
+  );
 
 /** No live transaction of this browser under the `txn` sent. */
 const NO_TRANSACTION = 'no live transaction for this browser';
@@ -44,6 +47,7 @@ async function loadInteraction(req: CoreRequest, ws: Workspace, params: Params):
       txnId: txn.id,
       csrf: txn.csrf,
       clientName: client.clientName ?? client.clientId,
+      page: pageContext(ws, req, txn.request.uiLocales),
     },
   };
 }
@@ -51,7 +55,7 @@ async function loadInteraction(req: CoreRequest, ws: Workspace, params: Params):
 async function showPage(ws: Workspace, { txn, form }: Interaction): Promise<CoreResponse> {
   if (!txn.sub) return loginPage(form, { username: txn.request.loginHint });
   const user = await ws.users.findBySub(txn.sub);
-  if (!user || user.disabled) return expiredPage('user disabled or removed');
+  if (!user || user.disabled) return expiredPage(form.page, 'user disabled or removed');
   return consentPage(form, txn.request.scopes, user.username);
 }
 
@@ -73,7 +77,7 @@ async function login(req: CoreRequest, ws: Workspace, interaction: Interaction, 
     return loginPage(interaction.form, {
       username,
       status: 429,
-      error: 'Too many failed sign-in attempts. Wait a few minutes and try again.',
+      error: 'login.error.throttled',
     });
   };
   const [byAddress = 0] = await ws.throttle.countAttempt([addressKey], settings.loginThrottleWindow, now);
@@ -85,7 +89,7 @@ async function login(req: CoreRequest, ws: Workspace, interaction: Interaction, 
   const passwordOk = await verifyPassword(password, user?.passwordHash);
   if (!user || !passwordOk || user.disabled) {
     ws.audit.emit('login.failed', { ...audit, ...(user && { sub: user.sub }) });
-    return loginPage(interaction.form, { username, error: 'The username or password is incorrect.' });
+    return loginPage(interaction.form, { username, error: 'login.error.credentials' });
   }
   await ws.throttle.forgive([userKey, addressKey], now);
   const sid = randomToken();
@@ -141,7 +145,7 @@ async function signInAgain(ws: Workspace, { txn, form }: Interaction, detail: st
   await ws.interactions.forgetLogin(txn.id, now);
   const page = loginPage(form, {
     username: txn.request.loginHint,
-    error: 'Your sign-in has expired for this application. Sign in again to continue.',
+    error: 'login.error.expired',
   });
   return { ...page, error: { error: 'login_required', detail } };
 }
@@ -162,13 +166,10 @@ async function decide(
   }
   if (decision !== 'allow' || !txn.sub || txn.authTime === undefined) {
     return errorPage(
+      interaction.form.page,
       400,
-      'Something went wrong',
-      'The form was incomplete. Go back to the application and try again.',
-      {
-        error: 'invalid_request',
-        detail: 'no decision, or no sign-in yet',
-      },
+      { title: 'error.generic.title', text: 'error.incomplete.message' },
+      { error: 'invalid_request', detail: 'no decision, or no sign-in yet' },
     );
   }
   const signedIn: Authentication = { sub: txn.sub, authTime: txn.authTime };
@@ -179,7 +180,7 @@ async function decide(
     ws.users.findBySub(txn.sub),
     heldSession(req, ws, txn, now),
   ]);
-  if (!user || user.disabled) return expiredPage('user disabled or removed before allow');
+  if (!user || user.disabled) return expiredPage(interaction.form.page, 'user disabled or removed before allow');
   const lapsed = lapsedAuthentication(signedIn, txn.request.maxAge, session, user, now);
   if (lapsed !== undefined) return signInAgain(ws, interaction, lapsed, now);
   const consent = {
@@ -198,40 +199,56 @@ async function decide(
 }
 
 /** The pages answer every client-side problem with a page, never with a JSON error. */
-async function asPage(respond: () => Promise<CoreResponse>): Promise<CoreResponse> {
+async function asPage(
+  req: CoreRequest,
+  ws: Workspace,
+  respond: (ctx: PageContext) => Promise<CoreResponse>,
+): Promise<CoreResponse> {
+  // Until a transaction is found, pages follow the browser's languages.
+  const ctx = pageContext(ws, req);
   try {
-    return await respond();
+    return await respond(ctx);
   } catch (err) {
-    if (err instanceof ConditionFailed) return expiredPage('transaction used or expired meanwhile');
-    if (err instanceof OAuthError && err.expose)
-      return errorPage(400, 'Something went wrong', err.description, responseError(err));
+    if (err instanceof ConditionFailed) return expiredPage(ctx, 'transaction used or expired meanwhile');
+    if (err instanceof OAuthError && err.expose) {
+      return errorPage(
+        ctx,
+        400,
+        { title: 'error.generic.title', text: 'error.generic.message' },
+        { ...responseError(err), description: err.description },
+      );
+    }
     throw err;
   }
 }
 
 export function consentGet(req: CoreRequest, ws: Workspace): Promise<CoreResponse> {
-  return asPage(async () => {
+  return asPage(req, ws, async (ctx) => {
     const interaction = await loadInteraction(req, ws, req.query);
-    return interaction ? showPage(ws, interaction) : expiredPage(NO_TRANSACTION);
+    return interaction ? showPage(ws, interaction) : expiredPage(ctx, NO_TRANSACTION);
   });
 }
 
 export function consentPost(req: CoreRequest, ws: Workspace): Promise<CoreResponse> {
-  return asPage(async () => {
+  return asPage(req, ws, async (ctx) => {
     if (!isFormBody(req)) {
-      return errorPage(415, 'Something went wrong', 'The form was sent in an unexpected format.', {
-        error: 'invalid_request',
-        detail: 'body not form-urlencoded',
-      });
+      return errorPage(
+        ctx,
+        415,
+        { title: 'error.generic.title', text: 'error.format.message' },
+        { error: 'invalid_request', detail: 'body not form-urlencoded' },
+      );
     }
     const params = parseForm(req.body);
     const interaction = await loadInteraction(req, ws, params);
-    if (!interaction) return expiredPage(NO_TRANSACTION);
+    if (!interaction) return expiredPage(ctx, NO_TRANSACTION);
     if (!safeEqual(optional(params, 'csrf') ?? '', interaction.txn.csrf)) {
-      return errorPage(403, 'This form has expired', 'Reload the page and try again.', {
-        error: 'invalid_request',
-        detail: 'csrf mismatch',
-      });
+      return errorPage(
+        interaction.form.page,
+        403,
+        { title: 'error.formExpired.title', text: 'error.formExpired.message' },
+        { error: 'invalid_request', detail: 'csrf mismatch' },
+      );
     }
     return interaction.txn.sub ? decide(req, ws, interaction, params) : login(req, ws, interaction, params);
   });
