@@ -8,6 +8,8 @@ export interface ClientRegistration {
   readonly clientId: string;
   /** Shown on the consent page. @default clientId */
   readonly clientName?: string;
+  /** The application's home page (OIDC Dynamic Registration `client_uri`): error pages link back to it. @default none */
+  readonly clientUri?: string;
   readonly tokenEndpointAuthMethod: ClientAuthMethod;
   /** Exact-match list of redirect URIs. */
   readonly redirectUris: readonly string[];

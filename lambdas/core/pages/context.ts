@@ -1,7 +1,8 @@
 // The context a hosted page is rendered in: the language the request asks for and the workspace's branding.
 import type { CoreRequest } from '../http.js';
 import type { Workspace } from '../workspace.js';
-import type { PageContext } from './html.js';
+import type { ClientRecord } from '../model.js';
+import type { PageContext, WayBack } from './html.js';
 import { negotiateLanguage } from './languages.js';
 import { translator } from './messages.js';
 import { MAX_PARAM_LENGTH, type Params } from '../params.js';
@@ -23,4 +24,11 @@ export function pageContext(
 export function uiLocalesOf(params: Params | undefined): string | undefined {
   const values = params && Object.hasOwn(params, 'ui_locales') ? params['ui_locales'] : undefined;
   return values?.length === 1 && values[0]!.length <= MAX_PARAM_LENGTH ? values[0] : undefined;
+}
+
+/** The way back from an error page: the client's registered home page, when it has one. */
+export function wayBack(
+  client: Pick<ClientRecord, 'clientId' | 'clientName' | 'clientUri'> | undefined,
+): WayBack | undefined {
+  return client?.clientUri ? { clientName: client.clientName ?? client.clientId, url: client.clientUri } : undefined;
 }

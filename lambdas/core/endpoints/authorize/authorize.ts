@@ -12,7 +12,7 @@ import {
 } from '../../errors.js';
 import { isFormBody, parseForm, redirect, type CoreRequest, type CoreResponse } from '../../http.js';
 import type { AuthorizationRequest, ClientRecord, TransactionRecord } from '../../model.js';
-import { pageContext, uiLocalesOf } from '../../pages/context.js';
+import { pageContext, uiLocalesOf, wayBack } from '../../pages/context.js';
 import { errorPage } from '../../pages/html.js';
 import type { Params } from '../../params.js';
 import { stillSignedIn } from '../../user-status.js';
@@ -103,7 +103,7 @@ async function validatePlainRequest(
 
 export async function authorize(req: CoreRequest, ws: Workspace): Promise<CoreResponse> {
   let params: Params | undefined;
-  let client: ClientRecord;
+  let client: ClientRecord | undefined;
   let pushed: AuthorizationRequest | undefined;
   let target: RedirectTarget;
   // Stage 1: until the client and its redirect URI are verified, an error is a page, never a redirect. A pushed
@@ -118,7 +118,7 @@ export async function authorize(req: CoreRequest, ws: Workspace): Promise<CoreRe
       return errorPage(
         pageContext(ws, req, uiLocalesOf(params ?? (req.method === 'POST' ? undefined : req.query))),
         400,
-        { title: 'error.invalidLink.title', text: 'error.invalidLink.message' },
+        { title: 'error.invalidLink.title', text: 'error.invalidLink.message', back: wayBack(client) },
         { ...responseError(err), description: err.description },
       );
     }

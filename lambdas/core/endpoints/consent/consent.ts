@@ -5,7 +5,7 @@ import { hashToken, randomToken, safeEqual, verifyPassword } from '../../crypto.
 import { ConditionFailed, OAuthError, accessDenied, responseError } from '../../errors.js';
 import { isFormBody, parseForm, redirect, type CoreRequest, type CoreResponse } from '../../http.js';
 import type { ClientRecord, SessionRecord, TransactionRecord, UserRecord } from '../../model.js';
-import { pageContext } from '../../pages/context.js';
+import { pageContext, wayBack } from '../../pages/context.js';
 import { errorPage, type PageContext } from '../../pages/html.js';
 import { consentPage, loginPage, type FormContext } from '../../pages/interaction.js';
 import { optional, type Params } from '../../params.js';
@@ -13,11 +13,11 @@ import { MAX_USERNAME_BYTES, usernameKey } from '../../registration/registration
 import { stillSignedIn } from '../../user-status.js';
 import { nowSeconds, type Workspace } from '../../workspace.js';
 
-const expiredPage = (ctx: PageContext, detail: string) =>
+const expiredPage = (ctx: PageContext, detail: string, client?: ClientRecord) =>
   errorPage(
     ctx,
     400,
-    { title: 'error.expired.title', text: 'error.expired.message' },
+    { title: 'error.expired.title', text: 'error.expired.message', back: wayBack(client) },
     { error: 'invalid_request', detail },
   );
 
@@ -52,10 +52,10 @@ async function loadInteraction(req: CoreRequest, ws: Workspace, params: Params):
   };
 }
 
-async function showPage(ws: Workspace, { txn, form }: Interaction): Promise<CoreResponse> {
+async function showPage(ws: Workspace, { txn, form, client }: Interaction): Promise<CoreResponse> {
   if (!txn.sub) return loginPage(form, { username: txn.request.loginHint });
   const user = await ws.users.findBySub(txn.sub);
-  if (!user || user.disabled) return expiredPage(form.page, 'user disabled or removed');
+  if (!user || user.disabled) return expiredPage(form.page, 'user disabled or removed', client);
   return consentPage(form, txn.request.scopes, user.username);
 }
 
@@ -168,7 +168,7 @@ async function decide(
     return errorPage(
       interaction.form.page,
       400,
-      { title: 'error.generic.title', text: 'error.incomplete.message' },
+      { title: 'error.generic.title', text: 'error.incomplete.message', back: wayBack(client) },
       { error: 'invalid_request', detail: 'no decision, or no sign-in yet' },
     );
   }
@@ -180,7 +180,8 @@ async function decide(
     ws.users.findBySub(txn.sub),
     heldSession(req, ws, txn, now),
   ]);
-  if (!user || user.disabled) return expiredPage(interaction.form.page, 'user disabled or removed before allow');
+  if (!user || user.disabled)
+    return expiredPage(interaction.form.page, 'user disabled or removed before allow', client);
   const lapsed = lapsedAuthentication(signedIn, txn.request.maxAge, session, user, now);
   if (lapsed !== undefined) return signInAgain(ws, interaction, lapsed, now);
   const consent = {
@@ -246,7 +247,7 @@ export function consentPost(req: CoreRequest, ws: Workspace): Promise<CoreRespon
       return errorPage(
         interaction.form.page,
         403,
-        { title: 'error.formExpired.title', text: 'error.formExpired.message' },
+        { title: 'error.formExpired.title', text: 'error.formExpired.message', back: wayBack(interaction.client) },
         { error: 'invalid_request', detail: 'csrf mismatch' },
       );
     }
