@@ -198,6 +198,11 @@ export interface WayBack {
   readonly url: string;
 }
 
+function wayBackLink(ctx: PageContext, back: WayBack): Html {
+  const label = ctx.t.html('help.backTo', { client: html`<span translate="no">${back.clientName}</span>` });
+  return html`<div class="actions"><a class="button" href="${back.url}">${label}</a></div>`;
+}
+
 /**
  * A page telling the user what went wrong, in their language. The OAuth error and its description are protocol
  * text, so they are kept under "Technical details" (`translate="no"`); `error` is recorded for the logs.
@@ -215,13 +220,7 @@ export function errorPage(
           <p translate="no" lang="en"><code>${error.error}</code>: ${error.description}</p>
         </details>`
       : '';
-  const back = message.back
-    ? html`<div class="actions">
-        <a class="button" href="${message.back.url}"
-          >${ctx.t.html('help.backTo', { client: html`<span translate="no">${message.back.clientName}</span>` })}</a
-        >
-      </div>`
-    : '';
+  const back = message.back ? wayBackLink(ctx, message.back) : '';
   const res = page(ctx, status, {
     title: message.title,
     label: 'brand.signIn',
