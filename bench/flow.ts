@@ -1,25 +1,32 @@
-// Benchmark: complete code flows through the real handler modules against DynamoDB Local, with AWS calls counted per step.
+// Benchmark: complete code flows and client_credentials through the real handler modules against DynamoDB Local, with
+// AWS calls (and DynamoDB capacity units) counted per step; written to bench-results/calls.json for bench/cost.ts.
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createDocumentClient, dynamoStores } from '../lambdas/adapters/dynamodb/stores.js';
 import { createTable } from '../lambdas/adapters/dynamodb/table.js';
 import { startDynamoDbLocal } from '../lambdas/local/dynamodb-local.js';
 import { RemoteJwks } from '../lambdas/adapters/http/remote-jwks.js';
 import { LocalSigner } from '../lambdas/adapters/key-file/signer.js';
-import { hashPassword, newId } from '../lambdas/core/crypto.js';
+import { hashClientSecret, hashPassword, newId } from '../lambdas/core/crypto.js';
 import type { Signer } from '../lambdas/core/ports/signing.js';
 import { defaultSettings, type Workspace } from '../lambdas/core/workspace.js';
 import { Agent, hiddenField } from '../test/support/agent.js';
+import { CallRecorder } from '../test/support/aws-calls.js';
 
 const FLOWS = Number(process.env.FLOWS ?? 40);
 process.env.AUTHZ_LOG = 'off';
 
 const calls = new Map<string, number>();
 let signatures = 0;
-const count = (name: string) => calls.set(name, (calls.get(name) ?? 0) + 1);
+const count = (name: string, by = 1) => calls.set(name, (calls.get(name) ?? 0) + by);
+/** Reads are billed in read request units, writes in write request units; a transaction costs twice its items. */
+const READS = ['GetItem', 'BatchGetItem', 'Query', 'Scan', 'TransactGetItems'];
+const TRANSACTIONS = ['TransactWriteItems', 'TransactGetItems'];
+const BACKEND_SECRET = 'bench-backend-secret-0123456789abcdef';
 
 const db = await startDynamoDbLocal();
 try {
@@ -28,10 +35,22 @@ try {
     region: 'local',
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
   });
+  // Sequential round trips per request: DynamoDB calls and signatures on one timeline.
+  const recorder = new CallRecorder();
+  recorder.watch(client);
   client.middlewareStack.add(
     (next, context) => async (args) => {
-      count(String(context.commandName).replace(/Command$/, ''));
-      return next(args);
+      const command = String(context.commandName).replace(/Command$/, '');
+      count(command);
+      // DynamoDB Local reports the capacity a request consumes, as DynamoDB does, when asked to.
+      (args.input as { ReturnConsumedCapacity?: string }).ReturnConsumedCapacity = 'TOTAL';
+      const out = await next(args);
+      const consumed = (out.output as { ConsumedCapacity?: { CapacityUnits?: number } | { CapacityUnits?: number }[] })
+        .ConsumedCapacity;
+      const units = [consumed ?? []].flat().reduce((sum, c) => sum + (c.CapacityUnits ?? 0), 0);
+      const factor = TRANSACTIONS.includes(command) ? 2 : 1;
+      count(READS.includes(command) ? 'RRU' : 'WRU', units * factor);
+      return out;
     },
     { step: 'initialize', name: 'countCalls' },
   );
@@ -43,13 +62,14 @@ try {
     publicJwk: () => local.publicJwk(),
     sign: (i) => (signatures++, local.sign(i)),
   };
+  const timed = recorder.gatedSigner(signer);
   const ws: Workspace = {
     tenantId: 'bench',
     workspaceId: 'main',
     issuer: 'https://auth.example.com/bench/main',
     settings: defaultSettings,
     ...stores,
-    keys: { active: signer, all: [signer] },
+    keys: { active: timed, all: [timed] },
     clock: { now: () => Date.now() },
     audit: { emit: () => {} },
     clientKeys: new RemoteJwks(),
@@ -60,6 +80,14 @@ try {
     redirectUris: ['https://spa.example.com/cb'],
     grantTypes: ['authorization_code'],
     scopes: ['openid', 'profile', 'email'],
+  });
+  await directory.putClient({
+    clientId: 'backend',
+    tokenEndpointAuthMethod: 'client_secret_basic',
+    secretHash: hashClientSecret(BACKEND_SECRET),
+    redirectUris: [],
+    grantTypes: ['client_credentials'],
+    scopes: ['api:read'],
   });
   const passwordHash = await hashPassword('bench-password-123');
   for (let i = 0; i < FLOWS; i++)
@@ -95,14 +123,29 @@ try {
       },
     });
 
-  type Step = 'authorize' | 'consent GET' | 'login POST' | 'consent POST' | 'token' | 'SSO authorize';
+  /** Each step is one request, so one API Gateway request and one invocation of `handler`. */
+  const HANDLER = {
+    authorize: 'authorize',
+    'login page': 'consent',
+    'login POST': 'consent',
+    'consent page': 'consent',
+    'consent POST': 'consent',
+    token: 'token',
+    'SSO authorize': 'authorize',
+    client_credentials: 'token',
+  } as const;
+  type Step = keyof typeof HANDLER;
   const perStep = new Map<Step, Map<string, number>>();
   const timeOf = new Map<Step, number>();
+  const roundTripsOf = new Map<Step, number>();
   async function step<T>(name: Step, fn: () => Promise<T>): Promise<T> {
     const before = new Map(calls);
+    const signed = signatures;
     const started = performance.now();
-    const out = await fn();
+    const out = await recorder.during(fn);
     timeOf.set(name, (timeOf.get(name) ?? 0) + performance.now() - started);
+    roundTripsOf.set(name, (roundTripsOf.get(name) ?? 0) + recorder.roundTrips());
+    count(`signatures:${name}`, signatures - signed);
     const m = perStep.get(name) ?? new Map<string, number>();
     for (const [k, v] of calls) m.set(k, (m.get(k) ?? 0) + v - (before.get(k) ?? 0));
     perStep.set(name, m);
@@ -116,12 +159,12 @@ try {
     agents.push(agent);
     const { url, verifier } = authorizeUrl();
     const start = await step('authorize', () => agent.get(url));
-    const login = await step('consent GET', () => agent.get(start.location!.toString()));
+    const login = await step('login page', () => agent.get(start.location!.toString()));
     const form = { txn: hiddenField(login.body, 'txn'), csrf: hiddenField(login.body, 'csrf') };
     const afterLogin = await step('login POST', () =>
       agent.post('consent', { form: { ...form, username: `user${i}`, password: 'bench-password-123' } }),
     );
-    const consent = await agent.get(afterLogin.location!.toString());
+    const consent = await step('consent page', () => agent.get(afterLogin.location!.toString()));
     const back = await step('consent POST', () =>
       agent.post('consent', {
         form: { txn: hiddenField(consent.body, 'txn'), csrf: hiddenField(consent.body, 'csrf'), decision: 'allow' },
@@ -133,6 +176,7 @@ try {
   const fullMs = performance.now() - fullStarted;
 
   const ssoStarted = performance.now();
+  const ssoCpu = process.cpuUsage();
   for (const agent of agents) {
     const { url, verifier } = authorizeUrl();
     const back = await step('SSO authorize', () => agent.get(url));
@@ -140,30 +184,60 @@ try {
     if (res.status !== 200) throw new Error(`SSO flow failed: ${res.body}`);
   }
   const ssoMs = performance.now() - ssoStarted;
+  const { user, system } = process.cpuUsage(ssoCpu);
+
+  const basic = `Basic ${Buffer.from(`backend:${BACKEND_SECRET}`).toString('base64')}`;
+  const ccAgent = new Agent(ws);
+  for (let i = 0; i < FLOWS; i++) {
+    const res = await step('client_credentials', () =>
+      ccAgent.post('oauth2/token', {
+        form: { grant_type: 'client_credentials', scope: 'api:read' },
+        headers: { authorization: basic },
+      }),
+    );
+    if (res.status !== 200) throw new Error(`client_credentials failed: ${res.body}`);
+  }
 
   const runs: Record<Step, number> = {
     authorize: FLOWS,
-    'consent GET': FLOWS,
+    'login page': FLOWS,
     'login POST': FLOWS,
+    'consent page': FLOWS,
     'consent POST': FLOWS,
     token: 2 * FLOWS,
     'SSO authorize': FLOWS,
+    client_credentials: FLOWS,
   };
   console.log(`flows: ${FLOWS} full (login + consent) and ${FLOWS} SSO, sequential, one process, DynamoDB Local`);
   console.log(
     `full flow: ${(FLOWS / (fullMs / 1000)).toFixed(1)} flows/s; SSO flow: ${(FLOWS / (ssoMs / 1000)).toFixed(1)} flows/s; SSO/full time ratio ${(ssoMs / fullMs).toFixed(2)}`,
   );
-  console.log('step            ms/op   DynamoDB calls per op');
+  console.log('step               ms/op   round trips   DynamoDB calls per op');
+  const steps: Record<string, { handler: string; ms: number; roundTrips: number; calls: Record<string, number> }> = {};
   for (const [name, m] of perStep) {
     const n = runs[name];
-    const detail =
-      [...m]
-        .filter(([, v]) => v > 0)
-        .map(([k, v]) => `${k} ${(v / n).toFixed(2)}`)
-        .join(', ') || 'none';
-    console.log(`${name.padEnd(15)} ${((timeOf.get(name) ?? 0) / n).toFixed(1).padStart(6)}   ${detail}`);
+    const perOp = [...m].filter(([k, v]) => v > 0 && !k.startsWith('signatures:')).map(([k, v]) => [k, v / n] as const);
+    const signed = (m.get(`signatures:${name}`) ?? 0) / n;
+    const detail = perOp.map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', ') || 'none';
+    const ms = (timeOf.get(name) ?? 0) / n;
+    const roundTrips = (roundTripsOf.get(name) ?? 0) / n;
+    console.log(
+      `${name.padEnd(18)} ${ms.toFixed(1).padStart(6)}   ${roundTrips.toFixed(2).padStart(11)}   ${detail}${signed ? `; signatures ${signed}` : ''}`,
+    );
+    steps[name] = { handler: HANDLER[name], ms, roundTrips, calls: { ...Object.fromEntries(perOp), Sign: signed } };
   }
-  console.log(`signatures per token response: ${(signatures / (2 * FLOWS)).toFixed(2)}`);
+  // This process only: the handlers, their SDK clients and the test agent; DynamoDB Local runs in its own.
+  console.log(`CPU per SSO flow (authorize + token), this process: ${((user + system) / 1000 / FLOWS).toFixed(2)} ms`);
+  // The requests of each kind of flow, for bench/cost.ts.
+  const flows = {
+    code: ['authorize', 'login page', 'login POST', 'consent page', 'consent POST', 'token'],
+    sso: ['SSO authorize', 'token'],
+    client_credentials: ['client_credentials'],
+  };
+  const out = join(dirname(fileURLToPath(import.meta.url)), '..', 'bench-results', 'calls.json');
+  mkdirSync(dirname(out), { recursive: true });
+  writeFileSync(out, `${JSON.stringify({ date: new Date().toISOString(), runs: FLOWS, steps, flows }, null, 2)}\n`);
+  console.log(`written: ${out}`);
 } finally {
   await db.stop();
 }

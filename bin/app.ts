@@ -10,7 +10,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { Construct } from 'constructs';
-import { AuthorizationServer, type ClientRegistration } from '../lib/index.js';
+import { ApiGatewayCloudWatchRole, AuthorizationServer, type ClientRegistration } from '../lib/index.js';
 
 /** A tenant's workspace with the two kinds of client every example needs. */
 interface TenantExample {
@@ -94,6 +94,9 @@ export class ExampleStack extends Stack {
 
   constructor(scope: Construct, id: string, props?: StackProps) {
     super(scope, id, props);
+    // API Gateway's account-wide logging role, which access logging needs: once per account and region. Leave it
+    // out where a landing zone or another stack already sets it.
+    new ApiGatewayCloudWatchRole(this, 'ApiGatewayLogging');
     this.servers = tenants.map(
       (t) =>
         new AuthorizationServer(this, `${t.tenantId}-${t.workspaceId}`, {

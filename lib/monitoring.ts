@@ -179,10 +179,24 @@ export class WorkspaceMetrics {
   }
 }
 
+/** An API Gateway metric of `api` by its name, as `RestApi`'s `metric*` methods build it, for any `IRestApi`. */
+export function apiMetric(
+  api: apigw.IRestApi,
+  metricName: '5XXError' | 'Count',
+  options?: cloudwatch.MetricOptions,
+): cloudwatch.Metric {
+  return new cloudwatch.Metric({
+    namespace: 'AWS/ApiGateway',
+    metricName,
+    dimensionsMap: { ApiName: api.restApiName },
+    ...options,
+  });
+}
+
 export interface OperationsProps {
   readonly metrics: WorkspaceMetrics;
   /** The API the workspace is served by, and whether the construct created it (so its 5xx are the workspace's). */
-  readonly api: apigw.RestApi;
+  readonly api: apigw.IRestApi;
   readonly ownsApi: boolean;
   readonly functions: readonly lambda.IFunction[];
   readonly options?: MonitoringOptions;
@@ -300,8 +314,8 @@ export class Operations extends Construct {
   private serverErrorRate(props: OperationsProps): cloudwatch.MathExpression {
     const usingMetrics: Record<string, cloudwatch.IMetric> = props.ownsApi
       ? {
-          e: props.api.metricServerError({ statistic: 'Sum', period: FIVE_MINUTES }),
-          n: props.api.metricCount({ statistic: 'Sum', period: FIVE_MINUTES }),
+          e: apiMetric(props.api, '5XXError', { statistic: 'Sum', period: FIVE_MINUTES }),
+          n: apiMetric(props.api, 'Count', { statistic: 'Sum', period: FIVE_MINUTES }),
         }
       : { e: props.metrics.errors('server_error'), n: props.metrics.requests() };
     return new cloudwatch.MathExpression({

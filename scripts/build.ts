@@ -67,15 +67,25 @@ async function bundle(options: esbuild.BuildOptions & { outfile: string }): Prom
 /** Bytes per bundle, by path relative to the repository root. */
 export type BuildReport = Record<string, number>;
 
+/**
+ * What only the Lambda bundles get: the credentials of the function's environment in place of the SDK's default
+ * provider chain (see lambdas/handlers/lambda-credentials.ts); the CLI keeps the chain, it runs with profiles and SSO.
+ * The SDK's event-stream codec is left out (20 KB): it is imported on demand, by event-stream operations only, and
+ * neither DynamoDB nor KMS has one.
+ */
+const LAMBDA_OPTIONS = {
+  target: LAMBDA_TARGET,
+  banner: { js: ESM_REQUIRE_BANNER },
+  alias: { '@aws-sdk/credential-provider-node': './lambdas/handlers/lambda-credentials.ts' },
+  external: ['@smithy/core/event-streams'],
+} as const satisfies esbuild.BuildOptions;
+
 /** The Lambda bundles (assets/) and the CLI bundle; asset directories no entry builds any more are removed. */
 export async function buildBundles(): Promise<BuildReport> {
   const entries = Object.entries(lambdaAssetEntries());
   const jobs: [string, Promise<number>][] = entries.map(([name, entry]) => {
     const outfile = join(ASSETS_DIR, name, BUNDLE_FILE);
-    return [
-      outfile,
-      bundle({ entryPoints: [entry], outfile, target: LAMBDA_TARGET, banner: { js: ESM_REQUIRE_BANNER } }),
-    ];
+    return [outfile, bundle({ ...LAMBDA_OPTIONS, entryPoints: [entry], outfile })];
   });
   jobs.push([
     CLI_BUNDLE,

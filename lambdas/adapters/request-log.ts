@@ -59,7 +59,7 @@ export function requestLine(
     Dimensions: dimensions,
     Metrics: metrics,
   });
-  const serverError = outcome.status >= 500;
+  const serverError = serverFailed(outcome);
   const line: Record<string, unknown> = {
     level: serverError ? 'error' : 'info',
     message: 'request',
@@ -105,6 +105,18 @@ export function requestLine(
 export const metricsNamespace = (): string => process.env[METRICS_NAMESPACE_VARIABLE] || DEFAULT_METRICS_NAMESPACE;
 
 /**
+ * A failure of the server's own, whether answered with a 5xx, or with a page or a redirect carrying `server_error` or
+ * `temporarily_unavailable` (RFC 6749 §4.1.2.1): logged at error level, with its detail.
+ */
+function serverFailed(outcome: { status: number; error?: { error: string } }): boolean {
+  return (
+    outcome.status >= 500 ||
+    outcome.error?.error === 'server_error' ||
+    outcome.error?.error === 'temporarily_unavailable'
+  );
+}
+
+/**
  * A deployed Lambda's request log: one EMF line per request. Written whatever the log level (it carries the
  * metrics); `AUTHZ_LOG=off` alone silences it.
  */
@@ -124,8 +136,8 @@ export const textRequestLog: RequestLog = (record, outcome) => {
   const error = errorDimension(outcome);
   const parts = [record.workspace, route, String(outcome.status), `${Date.now() - record.started}ms`];
   if (error !== undefined) parts.push(error);
-  if (outcome.status >= 500 && outcome.error?.detail) parts.push(`(${outcome.error.detail})`);
-  writeLine(parts.join(' '), outcome.status >= 500 ? 'error' : 'info');
+  if (serverFailed(outcome) && outcome.error?.detail) parts.push(`(${outcome.error.detail})`);
+  writeLine(parts.join(' '), serverFailed(outcome) ? 'error' : 'info');
 };
 
 /** No request lines (a quiet local server); audit events are still logged. */

@@ -1,6 +1,6 @@
 // Client administration of one workspace: list the clients, rotate a confidential client's secret.
 import type { Writable } from 'node:stream';
-import { hashClientSecret, randomToken } from '../core/crypto.js';
+import { hashClientSecret, randomValues } from '../core/crypto.js';
 import type { ClientRecord, ClientRegistration } from '../core/model.js';
 import type { Stores } from '../core/ports/storage.js';
 import { usesClientSecret } from '../core/registration/registration.js';
@@ -15,9 +15,6 @@ export interface SecretDestination {
 
 /** What `clients list` shows of a client: its registration, and whether it has a secret, never the hash. */
 export type ClientView = ClientRegistration & { readonly hasSecret: boolean };
-
-/** 256 bits, as the deploy-time secrets have at least. */
-const SECRET_BYTES = 32;
 
 /** Prints the secret alone on a line, so `$(authz-admin … clients rotate-secret ID)` captures exactly the secret. */
 export const printSecret = (out: Writable): SecretDestination => ({
@@ -42,7 +39,7 @@ export async function rotateClientSecret(
       `Client "${clientId}" authenticates with "${client.tokenEndpointAuthMethod}", so it has no secret to rotate.`,
     );
   }
-  const secret = randomToken(SECRET_BYTES);
+  const secret = randomValues.clientSecret();
   await destination.deliver(clientId, secret);
   try {
     await stores.directory.putClient({ ...client, secretHash: hashClientSecret(secret) });

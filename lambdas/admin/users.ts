@@ -1,4 +1,4 @@
-// User administration of one workspace: add, set password, disable, enable, sign out, list; passwords and hashes stay inside.
+// User administration of one workspace: add, set password, disable, enable, sign out, list (federated users with their source); passwords and hashes stay inside.
 import type { Writable } from 'node:stream';
 import { hashPassword, newId } from '../core/crypto.js';
 import { ConditionFailed } from '../core/errors.js';
@@ -20,6 +20,8 @@ export interface UserView {
   readonly sub: string;
   readonly disabled: boolean;
   readonly claims: Claims;
+  /** For a federated user: the identity source it signs in at, and its `sub` there. */
+  readonly link?: { readonly sourceId: string; readonly sub: string };
 }
 
 const noSuchUser = (username: string) => new AdminError(`There is no user "${username}" in this workspace.`);
@@ -66,7 +68,10 @@ export async function setPassword(
   readPassword: PasswordReader,
   at?: number,
 ): Promise<void> {
-  if (!(await stores.users.findByUsername(username))) throw noSuchUser(username);
+  const user = await stores.users.findByUsername(username);
+  if (!user) throw noSuchUser(username);
+  if (user.link)
+    throw new AdminError(`"${username}" signs in at identity source ${user.link.sourceId}: it has no password here.`);
   const password = await readPassword();
   checkPassword(password);
   await update(stores, username, { passwordHash: await hashPassword(password), signedOutAt: at ?? nowSeconds() });
@@ -106,10 +111,11 @@ export async function listUsers(stores: Pick<Stores, 'directory'>): Promise<User
 }
 
 export function printUsers(users: readonly UserView[], out: Writable, json: boolean): void {
-  printList(out, users, json, ['USERNAME', 'SUB', 'STATUS'], (u) => [
+  printList(out, users, json, ['USERNAME', 'SUB', 'STATUS', 'SOURCE'], (u) => [
     u.username,
     u.sub,
     u.disabled ? 'disabled' : 'enabled',
+    u.link ? u.link.sourceId : 'built-in',
   ]);
 }
 
@@ -122,5 +128,6 @@ async function update(stores: Pick<Stores, 'directory'>, username: string, chang
 }
 
 function viewOf(user: UserRecord): UserView {
-  return { username: user.username, sub: user.sub, disabled: user.disabled === true, claims: user.claims };
+  const view = { username: user.username, sub: user.sub, disabled: user.disabled === true, claims: user.claims };
+  return user.link ? { ...view, link: { sourceId: user.link.sourceId, sub: user.link.sub } } : view;
 }

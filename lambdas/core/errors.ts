@@ -82,6 +82,17 @@ export const invalidClient = (description: string, detail?: string) =>
     headers: { 'www-authenticate': 'Basic realm="token", charset="UTF-8"' },
   });
 
+/**
+ * A client whose secret failed too often this window: refused before its secret is compared, with 429 (as a
+ * throttled login is) so that its operator sees a rate limit rather than a wrong secret, and when to retry.
+ */
+export const clientAuthThrottled = (description: string, retryAfterSeconds: number, detail?: string) =>
+  new OAuthError('invalid_client', description, {
+    status: 429,
+    detail,
+    headers: { 'retry-after': String(Math.max(1, Math.ceil(retryAfterSeconds))) },
+  });
+
 export const invalidGrant = (description: string, detail?: string) =>
   new OAuthError('invalid_grant', description, { detail });
 
@@ -147,6 +158,24 @@ export const insufficientScope = (description: string, scope: string, detail?: s
 export const serverError = (description: string, detail?: string) =>
   new OAuthError('server_error', description, { status: 500, detail });
 
+/** How long a client is asked to wait before trying again after a failure that passes. */
+export const RETRY_AFTER_SECONDS = 1;
+
+/**
+ * A failure of the table or the signing key that passes (throttling, a timeout, an internal error of the service):
+ * 503 with `Retry-After`, so clients retry instead of giving up. Adapters raise it; a failure that needs the operator
+ * (a missing table, a disabled key) stays a `server_error`.
+ */
+export const temporarilyUnavailable = (description: string, detail?: string) =>
+  new OAuthError('temporarily_unavailable', description, {
+    status: 503,
+    detail,
+    headers: { 'retry-after': String(RETRY_AFTER_SECONDS) },
+  });
+
+/** The description of every `temporarily_unavailable` the server raises itself. */
+export const TRY_AGAIN = 'The server is temporarily unable to handle the request. Try again.';
+
 /** No route serves the path (an `invalid_request` answered with 404). */
 export const notFound = (description: string, detail?: string) =>
   new OAuthError('invalid_request', description, { status: 404, detail });
@@ -205,9 +234,14 @@ export class AlreadyConsumed extends Error {
   }
 }
 
-/** Normalises anything thrown into an OAuthError; unknown failures become a bare `server_error`. */
+/**
+ * Normalises anything thrown into an OAuthError; unknown failures become a bare `server_error`. A refused
+ * conditional write no endpoint gave a verdict for collided with concurrent writes: trying again decides it.
+ */
 export function toOAuthError(err: unknown): OAuthError {
   if (err instanceof OAuthError) return err;
+  if (err instanceof ConditionFailed)
+    return temporarilyUnavailable(TRY_AGAIN, `unexpected refused write: ${err.message}`);
   return serverError(
     'The server could not complete the request.',
     err instanceof Error ? `${err.name}: ${err.message}` : String(err),

@@ -61,12 +61,23 @@ export interface ClientRecord extends ClientRegistration {
   readonly secretHash?: string;
 }
 
+/** The upstream account a federated user is linked to: one local user per (source, upstream `sub`). */
+export interface UpstreamLink {
+  /** The identity source's `id`. */
+  readonly sourceId: string;
+  /** The upstream `sub`, exactly as the source's ID tokens carry it; never our `sub`. */
+  readonly sub: string;
+}
+
 export interface UserRecord {
   /** Stable subject identifier; never reassigned. */
   readonly sub: string;
+  /** For a federated user, `{sourceId}:{upstream sub}` (see `linkedUsername`): it signs in at its source only. */
   readonly username: string;
-  /** `scrypt$…` string from `hashPassword`. */
-  readonly passwordHash: string;
+  /** `scrypt$…` string from `hashPassword`; absent for a federated user, who has no password here. */
+  readonly passwordHash?: string;
+  /** Set on a federated user, created at its first sign-in through an identity source. */
+  readonly link?: UpstreamLink;
   /** OIDC standard claims (`name`, `email`, `email_verified`, …) released by scope. */
   readonly claims: Readonly<Record<string, unknown>>;
   readonly disabled?: boolean;

@@ -1,10 +1,12 @@
 // A workspace: one authorization server (issuer, settings, and the adapters it runs on).
+import type { IdentitySourceSettings } from './federation/identity-sources.js';
 import type { AuditSink } from './ports/audit.js';
 import type { ClientKeysFetcher } from './ports/client-keys.js';
 import type { Clock } from './ports/clock.js';
 import type { KeyRing } from './ports/signing.js';
 import type { RuntimeStores } from './ports/storage.js';
 import type { Branding, ScopeDescriptions } from './pages/branding.js';
+import { NO_UPSTREAM, type UpstreamProvider } from './ports/upstream.js';
 
 export interface WorkspaceSettings {
   /** Authorization code lifetime, seconds. @default 60 */
@@ -23,6 +25,13 @@ export interface WorkspaceSettings {
   readonly maxFailuresPerUsername: number;
   /** Failed logins per source address per window before logins from it are refused. @default 20 */
   readonly maxFailuresPerAddress: number;
+  /** Window of the failed client authentication counters, seconds. @default 900 */
+  readonly clientAuthThrottleWindow: number;
+  /**
+   * Failed secret authentications per client per window after which a container refuses that client's secrets
+   * until the window ends, the right one included. @default 20
+   */
+  readonly maxClientAuthFailures: number;
   /** Whether every client must push its authorization requests first (RFC 9126 §5). @default false */
   readonly requirePushedAuthorizationRequests: boolean;
   /** How long a refresh token stays good unused, seconds; each rotation starts it anew. @default 1209600 (14 days) */
@@ -32,6 +41,17 @@ export interface WorkspaceSettings {
    * outlives it. @default 2592000 (30 days)
    */
   readonly refreshTokenAbsoluteTtl: number;
+  /**
+   * How long a deployed function serves a client record from its per-container cache, seconds: a changed client is
+   * seen within this time. The storage adapter applies it (the admin tooling and the client sync read through).
+   * @default 60
+   */
+  readonly clientCacheTtl: number;
+  /**
+   * Whether users of the workspace's own store sign in with a username and password; without it the login page
+   * offers the identity sources only. @default true
+   */
+  readonly builtInUsers: boolean;
 }
 
 export const defaultSettings: WorkspaceSettings = {
@@ -43,10 +63,24 @@ export const defaultSettings: WorkspaceSettings = {
   loginThrottleWindow: 900,
   maxFailuresPerUsername: 5,
   maxFailuresPerAddress: 20,
+  clientAuthThrottleWindow: 900,
+  maxClientAuthFailures: 20,
   requirePushedAuthorizationRequests: false,
   refreshTokenIdleTtl: 14 * 86_400,
   refreshTokenAbsoluteTtl: 30 * 86_400,
+  clientCacheTtl: 60,
+  builtInUsers: true,
 };
+
+/** The upstream identity sources of a workspace, and how they are reached. */
+export interface Federation {
+  /** In the order the login page shows them. */
+  readonly sources: readonly IdentitySourceSettings[];
+  readonly upstream: UpstreamProvider;
+}
+
+/** A workspace without identity sources. */
+export const NO_FEDERATION: Federation = { sources: [], upstream: NO_UPSTREAM };
 
 /** A workspace reaches its storage through the runtime ports (clients, interactions, grants, throttle, …). */
 export interface Workspace extends RuntimeStores {
@@ -64,6 +98,7 @@ export interface Workspace extends RuntimeStores {
   readonly branding?: Branding;
   /** Descriptions of custom scopes per language, shown on the consent page. @default - none */
   readonly scopeDescriptions?: ScopeDescriptions;
+  readonly federation: Federation;
 }
 
 /** Current time in epoch seconds, the unit of every record and JWT. */

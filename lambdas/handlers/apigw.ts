@@ -8,7 +8,8 @@ import { emfRequestLog, type RequestLog } from '../adapters/request-log.js';
 import { workspaceDimension } from '../adapters/metrics-contract.js';
 import { ENV } from './environment-contract.js';
 import { type HandlerName, type handlerManifest, PATH_INSERTED_METADATA } from './manifest.js';
-import { environmentWorkspace, type WorkspaceResolver } from './workspace-resolver.js';
+import { environmentResolver, type LambdaAdapters } from './environment.js';
+import type { WorkspaceResolver } from './workspace-resolver.js';
 
 /** Bodies above this are refused before parsing; no OAuth request comes close. */
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -46,16 +47,18 @@ interface HandlerHost {
 }
 
 /**
- * A deployed Lambda: the workspace of its environment, behind API Gateway's https-only endpoints. A request
+/**
+ * A deployed Lambda: the workspace of its environment on the AWS adapters its endpoints use, behind API Gateway's
+ * https-only endpoints. The SDK clients are created on the first event, so other hosts never create them. A request
  * that fails before the workspace is built still counts towards its workspace's metrics, named by the environment.
  */
-const LAMBDA_HOST: HandlerHost = {
-  resolve: environmentWorkspace,
+const lambdaHost = (adapters: LambdaAdapters): HandlerHost => ({
+  resolve: environmentResolver(adapters),
   trustForwardedProto: false,
   requestLog: emfRequestLog,
   unresolvedWorkspace: () =>
     workspaceDimension(process.env[ENV.tenantId] ?? 'unknown', process.env[ENV.workspaceId] ?? 'unknown'),
-};
+});
 
 /** The path an event addresses, relative to the workspace's issuer, or undefined if it is not the workspace's. */
 export function relativePath(
@@ -119,13 +122,14 @@ export function toProxyResult(res: CoreResponse): APIGatewayProxyResult {
 const notFound = (): CoreResponse => errorResponse(notFoundError('Not found.'));
 
 /**
- * Builds handler `name`: `routes` of whichever workspace the host finds for the event. A deployed Lambda
- * uses the default host, the workspace of its environment; other hosts go through `forWorkspaces`.
+ * Builds handler `name`: `routes` of whichever workspace the host finds for the event. A deployed Lambda serves the
+ * workspace of its environment, on `adapters`; other hosts go through `forWorkspaces`.
  */
 export function apiHandler<N extends HandlerName>(
   name: N,
   routes: HandlerRoutes<N>,
-  host: HandlerHost = LAMBDA_HOST,
+  adapters: LambdaAdapters,
+  host: HandlerHost = lambdaHost(adapters),
 ): ApiHandler {
   const endpoints: Readonly<Record<string, Endpoint<Workspace>>> = routes;
   /** The response to `event`, noting in `record` the workspace and endpoint as soon as they are known. */
@@ -162,7 +166,7 @@ export function apiHandler<N extends HandlerName>(
   return Object.assign(handler, {
     routes: Object.keys(endpoints),
     forWorkspaces: (resolve: WorkspaceResolver, requestLog: RequestLog = emfRequestLog) =>
-      apiHandler(name, routes, {
+      apiHandler(name, routes, adapters, {
         resolve,
         trustForwardedProto: true,
         requestLog,

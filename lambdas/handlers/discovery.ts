@@ -2,7 +2,12 @@
 import { metadataDocument } from '../core/endpoints/discovery.js';
 import { apiHandler } from './apigw.js';
 
-export const handler = apiHandler('discovery', {
-  'GET /.well-known/openid-configuration': metadataDocument,
-  'GET /.well-known/oauth-authorization-server': metadataDocument,
-});
+// The workspace's names, settings and signing algorithm, all from the environment: no AWS client at all.
+export const handler = apiHandler(
+  'discovery',
+  {
+    'GET /.well-known/openid-configuration': metadataDocument,
+    'GET /.well-known/oauth-authorization-server': metadataDocument,
+  },
+  {},
+);

@@ -1,4 +1,5 @@
 // The environment variables the construct sets and a deployed Lambda reads: one contract, two sides.
+import type { IdentitySourceRegistration } from '../core/federation/identity-sources.js';
 import type { WorkspaceSettings } from '../core/workspace.js';
 
 /** Names of the variables that describe a workspace to its Lambdas. None of them holds a secret. */
@@ -19,7 +20,15 @@ export const ENV = {
   branding: 'BRANDING',
   /** Optional: the workspace's `ScopeDescriptions` as JSON. */
   scopeDescriptions: 'SCOPE_DESCRIPTIONS',
+  /** JSON array of `SourceEnvironment`: the identity sources, each with the ARN of its secret. Optional. */
+  identitySources: 'IDENTITY_SOURCES',
 } as const;
+
+/** One identity source as `IDENTITY_SOURCES` lists it: its registration and where its secret is, never the secret. */
+export interface SourceEnvironment extends IdentitySourceRegistration {
+  /** The Secrets Manager secret holding our client secret at the source. */
+  readonly secretArn: string;
+}
 
 /**
  * The optional variable overriding one of `defaultSettings`: `codeTtl` → `CODE_TTL`, `accessTokenTtl` →

@@ -1,15 +1,21 @@
-// Builds the one workspace a deployed Lambda serves from the environment the construct sets.
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { KMSClient } from '@aws-sdk/client-kms';
-import { createDocumentClient, dynamoStores } from '../adapters/dynamodb/stores.js';
+// Builds the one workspace a deployed Lambda serves from the environment the construct sets, on the adapters its
+// handler module brings: no AWS SDK client is imported here, so a bundle carries only the clients its endpoints use.
 import { RemoteJwks } from '../adapters/http/remote-jwks.js';
-import { KmsSigner } from '../adapters/kms/signer.js';
+import { type SecretSource, UpstreamOidc } from '../adapters/http/upstream-oidc.js';
+import { checkIdentitySource, identitySourceSettings } from '../core/federation/identity-sources.js';
+import { describeProblem, FieldChecker, type FieldProblem } from '../core/registration/field-checker.js';
 import { systemClock } from '../core/ports/clock.js';
-import { SIGNING_ALGS, type SigningAlg } from '../core/ports/signing.js';
-import { defaultSettings, type Workspace, type WorkspaceSettings } from '../core/workspace.js';
-import { ENV, settingVariable } from './environment-contract.js';
+import { SIGNING_ALGS, type Signer, type SigningAlg } from '../core/ports/signing.js';
+import type { RuntimeStores } from '../core/ports/storage.js';
+import {
+  defaultSettings,
+  NO_FEDERATION,
+  type Federation,
+  type Workspace,
+  type WorkspaceSettings,
+} from '../core/workspace.js';
+import { ENV, settingVariable, type SourceEnvironment } from './environment-contract.js';
 import { auditLog } from '../adapters/log.js';
-import { countFailedCalls } from '../adapters/aws-errors.js';
 import type { WorkspaceResolver } from './workspace-resolver.js';
 import {
   brandingProblems,
@@ -17,15 +23,46 @@ import {
   type Branding,
   type ScopeDescriptions,
 } from '../core/pages/branding.js';
-import { describeProblem, type FieldProblem } from '../core/registration/field-checker.js';
 
-// Module scope: one client per container, reused by every invocation. Region, credentials and
-// endpoint overrides (AWS_ENDPOINT_URL_KMS, AWS_ENDPOINT_URL_DYNAMODB) come from the environment. Their failed
-// calls count towards the KmsErrors and DynamoDbErrors metrics of the request that made them.
-const kms = countFailedCalls(new KMSClient({}), 'kms');
-const dynamo = createDocumentClient(countFailedCalls(new DynamoDBClient({}), 'dynamodb'));
-/** Module scope too: published client keys are cached for every invocation the container serves. */
+/** Module scope: published client keys are cached for every invocation the container serves. */
 const clientKeys = new RemoteJwks();
+
+/** The AWS adapters a handler module's endpoints use (see lambda-dynamodb.ts, lambda-kms.ts). */
+export interface LambdaAdapters {
+  /**
+   * The storage ports on the workspace table, client records cached for `clientCacheSeconds`. Without it, any use of
+   * storage fails: the function has none.
+   */
+  readonly storage?: (tableName: string, clientCacheSeconds: number) => RuntimeStores;
+  /** A signing key of the workspace. Without it, the keys know their algorithm only (what discovery publishes). */
+  readonly signer?: (keyId: string, alg: SigningAlg) => Signer;
+  /**
+   * The identity sources' client secrets, from the secret ARNs configured per source (see lambda-secrets.ts).
+   * Without it, a federated sign-in finds the source unavailable: only the pages' function completes them.
+   */
+  readonly secrets?: (arns: ReadonlyMap<string, string>) => SecretSource;
+}
+
+/** No access to the identity sources' secrets. */
+const noSecrets = (): SecretSource => (sourceId) =>
+  Promise.reject(new Error(`Source ${sourceId}: this function has no access to the identity sources' secrets.`));
+
+const noStorage = new Proxy({} as RuntimeStores, {
+  get: (_, port) =>
+    new Proxy(
+      {},
+      {
+        get: (__, method) => () =>
+          Promise.reject(new Error(`${String(port)}.${String(method)}: this function has no storage.`)),
+      },
+    ),
+});
+
+/** A key known by its algorithm alone. */
+const algorithmOnly = (keyId: string, alg: SigningAlg): Signer => {
+  const unavailable = () => Promise.reject(new Error(`Key ${keyId}: this function has no access to the keys.`));
+  return { alg, publicJwk: unavailable, sign: unavailable };
+};
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -77,8 +114,35 @@ function jsonVariable<T>(
   return value as T;
 }
 
+/** The identity sources `IDENTITY_SOURCES` lists, reaching their secrets through Secrets Manager. */
+function federationFrom(env: Env, adapters: LambdaAdapters): Federation {
+  const raw = env[ENV.identitySources];
+  if (raw === undefined || raw.trim() === '') return NO_FEDERATION;
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch {
+    throw new Error(`Environment variable ${ENV.identitySources} is not JSON.`);
+  }
+  const c = new FieldChecker();
+  const listed = c.array(value, ENV.identitySources);
+  listed.forEach((s, i) => {
+    const path = `${ENV.identitySources}[${i}]`;
+    const f = checkIdentitySource(c, s, path, ['secretArn']);
+    if (f && f.secretArn === undefined) c.report(`${path}.secretArn`, 'is required');
+    else c.string(f?.secretArn, `${path}.secretArn`);
+  });
+  if (c.problems.length) throw new Error(`Environment variable ${c.problems.map(describeProblem).join('; ')}.`);
+  const sources = listed as SourceEnvironment[];
+  const arns = new Map(sources.map((s) => [s.id, s.secretArn]));
+  return {
+    sources: sources.map(identitySourceSettings),
+    upstream: new UpstreamOidc({ clientSecret: (adapters.secrets ?? noSecrets)(arns) }),
+  };
+}
+
 /** The workspace described by `env`; throws naming the variable when the deployment is misconfigured. */
-export function workspaceFromEnvironment(env: Env = process.env): Workspace {
+export function workspaceFromEnvironment(env: Env, adapters: LambdaAdapters): Workspace {
   const tenantId = required(env, ENV.tenantId);
   const workspaceId = required(env, ENV.workspaceId);
   const alg = required(env, ENV.signingAlg) as SigningAlg;
@@ -89,14 +153,13 @@ export function workspaceFromEnvironment(env: Env = process.env): Workspace {
     .map((id) => id.trim())
     .filter(Boolean);
   const activeId = required(env, ENV.activeSigningKeyId);
-  const signers = keyIds.map((keyId) => new KmsSigner({ client: kms, keyId, alg }));
+  const signer = adapters.signer ?? algorithmOnly;
+  const signers = keyIds.map((keyId) => signer(keyId, alg));
   const active = signers[keyIds.indexOf(activeId)];
   if (!active) throw new Error(`Environment variable ${ENV.activeSigningKeyId} must be one of ${ENV.signingKeyIds}.`);
-  // The directory is for the admin tooling only: the endpoints get the runtime ports and nothing else.
-  const { directory: _adminOnly, ...stores } = dynamoStores({
-    client: dynamo,
-    tableName: required(env, ENV.tableName),
-  });
+  const tableName = required(env, ENV.tableName);
+  const settings = settingsFrom(env);
+  const stores = adapters.storage?.(tableName, settings.clientCacheTtl) ?? noStorage;
   const branding = jsonVariable<Branding>(env, ENV.branding, brandingProblems);
   const scopeDescriptions = jsonVariable<ScopeDescriptions>(env, ENV.scopeDescriptions, scopeDescriptionsProblems);
   return {
@@ -105,17 +168,24 @@ export function workspaceFromEnvironment(env: Env = process.env): Workspace {
     ...(branding && { branding }),
     ...(scopeDescriptions && { scopeDescriptions }),
     issuer: required(env, ENV.issuer).replace(/\/+$/, ''),
-    settings: settingsFrom(env),
-    ...stores,
+    settings,
+    clients: stores.clients,
+    interactions: stores.interactions,
+    grants: stores.grants,
+    throttle: stores.throttle,
+    singleUse: stores.singleUse,
+    users: stores.users,
+    linkedUsers: stores.linkedUsers,
     keys: { active, all: signers },
     clock: systemClock,
     audit: auditLog(tenantId, workspaceId),
     clientKeys,
+    federation: federationFrom(env, adapters),
   };
 }
 
 /** One workspace per container, built on the first event and served for every event after it. */
-export function environmentResolver(env: Env = process.env): WorkspaceResolver {
+export function environmentResolver(adapters: LambdaAdapters, env: Env = process.env): WorkspaceResolver {
   let workspace: Workspace | undefined;
-  return async () => (workspace ??= workspaceFromEnvironment(env));
+  return async () => (workspace ??= workspaceFromEnvironment(env, adapters));
 }

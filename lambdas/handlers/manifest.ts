@@ -3,7 +3,7 @@
 /** Route keys are `METHOD /path`, the path relative to the workspace's issuer. */
 export const handlerManifest = {
   authorize: ['GET /oauth2/authorize', 'POST /oauth2/authorize', 'POST /oauth2/par'],
-  consent: ['GET /consent', 'POST /consent', 'GET /oauth2/logout', 'POST /oauth2/logout'],
+  consent: ['GET /consent', 'POST /consent', 'GET /federation/callback', 'GET /oauth2/logout', 'POST /oauth2/logout'],
   token: ['POST /oauth2/token', 'OPTIONS /oauth2/token', 'POST /oauth2/revoke', 'OPTIONS /oauth2/revoke'],
   jwks: ['GET /.well-known/jwks.json'],
   discovery: ['GET /.well-known/openid-configuration', 'GET /.well-known/oauth-authorization-server'],

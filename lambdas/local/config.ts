@@ -9,6 +9,11 @@ import {
   type ScopeDescriptions,
 } from '../core/pages/branding.js';
 import {
+  checkIdentitySource,
+  checkIdentitySources,
+  type IdentitySourceRegistration,
+} from '../core/federation/identity-sources.js';
+import {
   checkClientRegistration,
   idProblem,
   isAuthMethod,
@@ -43,6 +48,15 @@ export interface LocalWorkspaceConfig {
   readonly branding?: Branding;
   /** Custom scopes' descriptions per language, e.g. `{ "orders:read": { "en": "…", "de": "…" } }`. @default {} */
   readonly scopeDescriptions?: ScopeDescriptions;
+  /** Upstream OpenID providers the login page offers (SPEC §3). @default [] */
+  readonly identitySources?: readonly LocalIdentitySourceConfig[];
+  /** Whether the users above sign in with a password; false leaves the identity sources only. @default true */
+  readonly builtInUsers?: boolean;
+}
+
+/** An identity source as the config file describes it: the registration plus our client secret there. */
+export interface LocalIdentitySourceConfig extends IdentitySourceRegistration {
+  readonly clientSecret: string;
 }
 
 export interface LocalConfig {
@@ -92,7 +106,12 @@ function checkUser(c: FieldChecker, value: unknown, path: string): void {
 }
 
 function checkWorkspace(c: FieldChecker, value: unknown, path: string): void {
-  const f = c.object(value, path, ['tenantId', 'workspaceId'], ['clients', 'users', 'branding', 'scopeDescriptions']);
+  const f = c.object(
+    value,
+    path,
+    ['tenantId', 'workspaceId'],
+    ['clients', 'users', 'branding', 'scopeDescriptions', 'identitySources', 'builtInUsers'],
+  );
   if (!f) return;
   c.string(f.tenantId, `${path}.tenantId`, idProblem);
   c.string(f.workspaceId, `${path}.workspaceId`, idProblem);
@@ -121,6 +140,14 @@ function checkWorkspace(c: FieldChecker, value: unknown, path: string): void {
     (i) => `${path}.users[${i}].username`,
     'username',
   );
+
+  const sources = c.array(f.identitySources, `${path}.identitySources`);
+  sources.forEach((source, i) => {
+    const s = checkIdentitySource(c, source, `${path}.identitySources[${i}]`, ['clientSecret']);
+    if (s && s.clientSecret === undefined) c.report(`${path}.identitySources[${i}].clientSecret`, 'is required');
+    else c.string(s?.clientSecret, `${path}.identitySources[${i}].clientSecret`);
+  });
+  checkIdentitySources(c, sources, f.builtInUsers, path);
 }
 
 function stringField(value: unknown, name: string): string | undefined {
@@ -159,6 +186,8 @@ export function parseConfig(value: unknown, source = 'config'): LocalConfig {
       users: (ws.users ?? []).map((u) => ({ ...u, claims: u.claims ?? {} })),
       ...(ws.branding !== undefined && { branding: ws.branding }),
       ...(ws.scopeDescriptions !== undefined && { scopeDescriptions: ws.scopeDescriptions }),
+      identitySources: ws.identitySources ?? [],
+      builtInUsers: ws.builtInUsers ?? true,
     })),
   };
 }
@@ -182,6 +211,10 @@ export async function loadConfig(file: string): Promise<LocalConfig> {
 
 /** The demo workspace's ids, seeded when no config file is given. */
 const DEMO_WORKSPACE = { tenantId: 'demo', workspaceId: 'main' } as const;
+/** The second demo workspace: the identity source of the first, standing in for a corporate OpenID provider. */
+const DEMO_UPSTREAM = { tenantId: 'demo', workspaceId: 'upstream' } as const;
+/** The demo workspace's client at the upstream one; well known, like every demo credential. */
+export const DEMO_FEDERATION_SECRET = 'demo-federation-secret-for-local-use-only';
 
 /** Path of the demo relying party's callback on the local server; registered on `demo-spa`. */
 export const DEMO_CALLBACK_PATH = '/demo/callback';
@@ -216,10 +249,28 @@ export const DEMO_USERS: readonly LocalUserConfig[] = [
   },
 ];
 
+/** The upstream workspace's users: they sign in to `demo/main` through its identity source only. */
+export const DEMO_UPSTREAM_USERS: readonly LocalUserConfig[] = [
+  {
+    username: 'carol',
+    password: 'carol-demo-password',
+    claims: {
+      name: 'Carol Upstream',
+      given_name: 'Carol',
+      family_name: 'Upstream',
+      preferred_username: 'carol',
+      email: 'carol@upstream.example',
+      email_verified: true,
+    },
+  },
+];
+
 /**
  * The demo workspace `demo/main`: a public SPA client (`demo-spa`, PKCE, used by the home page's
  * "try it" flow at `{baseUrl}/demo/callback`), a confidential client (`demo-backend`,
- * `client_secret_basic`, for an app of your own on port 8080) and the users in `DEMO_USERS`.
+ * `client_secret_basic`, for an app of your own on port 8080) and the users in `DEMO_USERS`; and `demo/upstream`,
+ * the identity source `upstream` of `demo/main` (its login page offers "Continue with Demo upstream"), where the
+ * users in `DEMO_UPSTREAM_USERS` sign in. No network: both are served by this server.
  */
 export function demoConfig(baseUrl: string): LocalConfig {
   const scopes = ['openid', 'profile', 'email'];
@@ -250,6 +301,33 @@ export function demoConfig(baseUrl: string): LocalConfig {
           },
         ],
         users: DEMO_USERS,
+        identitySources: [
+          {
+            id: 'upstream',
+            name: 'Demo upstream',
+            type: 'oidc',
+            issuer: `${baseUrl}/${DEMO_UPSTREAM.tenantId}/${DEMO_UPSTREAM.workspaceId}`,
+            clientId: 'demo-main',
+            clientSecret: DEMO_FEDERATION_SECRET,
+          },
+        ],
+      },
+      {
+        ...DEMO_UPSTREAM,
+        clients: [
+          {
+            clientId: 'demo-main',
+            clientName: 'Workspace demo/main',
+            tokenEndpointAuthMethod: 'client_secret_basic',
+            clientSecret: DEMO_FEDERATION_SECRET,
+            redirectUris: [`${baseUrl}/${DEMO_WORKSPACE.tenantId}/${DEMO_WORKSPACE.workspaceId}/federation/callback`],
+            grantTypes: ['authorization_code'],
+            scopes,
+            // The downstream workspace is ours: its users are not asked to consent a second time.
+            firstParty: true,
+          },
+        ],
+        users: DEMO_UPSTREAM_USERS,
       },
     ],
   };

@@ -18,6 +18,8 @@ export interface DynamoDbLocalOptions {
 export interface DynamoDbLocal {
   /** `http://127.0.0.1:<port>`, to be passed as the SDK client's `endpoint`. */
   readonly endpoint: string;
+  /** The Java process's id, so a benchmark can read the CPU time DynamoDB Local spends. */
+  readonly pid: number | undefined;
   /** Stops the Java process and resolves once it has exited. */
   stop(): Promise<void>;
 }
@@ -71,7 +73,7 @@ export async function startDynamoDbLocal(opts: DynamoDbLocalOptions = {}): Promi
     await stop();
     throw err;
   }
-  return { endpoint, stop };
+  return { endpoint, pid: child.pid, stop };
 }
 
 /** Asks the OS for a free port; the tiny window before Java binds it is acceptable for local use. */

@@ -73,12 +73,18 @@ export interface HomeWorkspace {
   readonly usernames: readonly string[];
   /** Where the "try it" button starts the demo relying party, when the workspace has a client for it. */
   readonly tryUrl?: string;
+  /** The identity sources its login page offers. */
+  readonly sources: readonly { readonly name: string; readonly issuer: string }[];
 }
 
 export interface HomePage {
   readonly workspaces: readonly HomeWorkspace[];
   /** Shown only for the documented demo workspace; a config file's passwords are never displayed. */
-  readonly demo?: { readonly users: readonly LocalUserConfig[]; readonly backendSecret: string };
+  readonly demo?: {
+    readonly users: readonly LocalUserConfig[];
+    readonly upstreamUsers: readonly LocalUserConfig[];
+    readonly backendSecret: string;
+  };
 }
 
 const AUTH_LABELS: Readonly<Record<ClientRegistration['tokenEndpointAuthMethod'], string>> = {
@@ -122,6 +128,14 @@ function workspaceCard(ws: HomeWorkspace, index: number): Html {
     }
     <h3>Users</h3>
     <p>${ws.usernames.length ? ws.usernames.join(', ') : html`<span class="muted">None configured.</span>`}</p>
+    ${
+      ws.sources.length
+        ? html`<h3>Identity sources</h3>
+            <ul class="plain">
+              ${ws.sources.map((s) => html`<li>${s.name} <span class="muted">(<code>${s.issuer}</code>)</span></li>`)}
+            </ul>`
+        : ''
+    }
     ${ws.tryUrl ? html`<a class="button" href="${ws.tryUrl}">Try the sign-in flow</a>` : ''}
   </article>`;
 }
@@ -150,6 +164,15 @@ function demoCard(demo: NonNullable<HomePage['demo']>): Html {
       </tbody>
     </table>
     <p>Client secret of <code>demo-backend</code>: <code>${demo.backendSecret}</code></p>
+    <h3>Federation</h3>
+    <p>
+      <code>demo/upstream</code> is the identity source of <code>demo/main</code>, standing in for a corporate OpenID
+      provider (an OpenID provider is what this server is). Try the sign-in flow of <code>demo/main</code> and choose
+      <strong>Continue with Demo upstream</strong>: sign in there as
+      ${demo.upstreamUsers.map((u) => html`<code>${u.username}</code> / <code>${u.password}</code>`)}, and
+      <code>demo/main</code> verifies the upstream ID token, then creates a local user linked to that account at the first
+      sign-in (its own <code>sub</code>, the upstream claims copied) and refreshes its claims at every later one.
+    </p>
   </section>`;
 }
 

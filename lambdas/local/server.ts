@@ -13,9 +13,13 @@ import { noRequestLog, textRequestLog } from '../adapters/request-log.js';
 import { createDocumentClient, dynamoStores } from '../adapters/dynamodb/stores.js';
 import { createTable } from '../adapters/dynamodb/table.js';
 import { RemoteJwks } from '../adapters/http/remote-jwks.js';
+import { UpstreamOidc } from '../adapters/http/upstream-oidc.js';
+import { identitySourceSettings } from '../core/federation/identity-sources.js';
+import { UpstreamUnavailable } from '../core/ports/upstream.js';
 import {
   DEMO_BACKEND_SECRET,
   DEMO_CALLBACK_PATH,
+  DEMO_UPSTREAM_USERS,
   DEMO_USERS,
   demoConfig,
   type LocalConfig,
@@ -124,14 +128,17 @@ function printBanner(
     );
   }
   if (demo) {
-    const [ws] = config.workspaces;
-    lines.push('', 'Demo workspace (no --config given), for local use only:');
-    for (const c of ws?.clients ?? []) {
-      lines.push(
-        `  client ${c.clientId} (${c.tokenEndpointAuthMethod})${c.clientSecret ? `, secret: ${c.clientSecret}` : ''}`,
-      );
+    lines.push('', 'Demo workspaces (no --config given), for local use only:');
+    for (const ws of config.workspaces) {
+      lines.push(`  ${ws.tenantId}/${ws.workspaceId}`);
+      for (const c of ws.clients) {
+        lines.push(
+          `    client ${c.clientId} (${c.tokenEndpointAuthMethod})${c.clientSecret ? `, secret: ${c.clientSecret}` : ''}`,
+        );
+      }
+      for (const u of ws.users) lines.push(`    user ${u.username}, password: ${u.password}`);
+      for (const s of ws.identitySources ?? []) lines.push(`    identity source ${s.id}: ${s.issuer}`);
     }
-    for (const u of ws?.users ?? []) lines.push(`  user ${u.username}, password: ${u.password}`);
   }
   lines.push('', `Try the sign-in flow in a browser: ${url}/`, 'Press Ctrl+C to stop.');
   console.log(lines.join('\n'));
@@ -173,7 +180,7 @@ async function openWorkspace(
     tenantId: ws.tenantId,
     workspaceId: ws.workspaceId,
     issuer: `${ctx.url}/${ws.tenantId}/${ws.workspaceId}`,
-    settings: defaultSettings,
+    settings: { ...defaultSettings, builtInUsers: ws.builtInUsers ?? true },
     ...(ws.branding && { branding: ws.branding }),
     ...(ws.scopeDescriptions && { scopeDescriptions: ws.scopeDescriptions }),
     ...stores,
@@ -181,6 +188,23 @@ async function openWorkspace(
     clock: systemClock,
     audit: auditLog(ws.tenantId, ws.workspaceId),
     clientKeys: ctx.clientKeys,
+    federation: localFederation(ws),
+  };
+}
+
+/** The workspace's identity sources, their secrets from the config file; another workspace here may be one. */
+function localFederation(ws: LocalWorkspaceConfig): Workspace['federation'] {
+  const configured = ws.identitySources ?? [];
+  const secrets = new Map(configured.map((s) => [s.id, s.clientSecret]));
+  return {
+    sources: configured.map(identitySourceSettings),
+    upstream: new UpstreamOidc({
+      clientSecret: async (id) => {
+        const secret = secrets.get(id);
+        if (secret === undefined) throw new UpstreamUnavailable(`no secret for source ${id}`);
+        return secret;
+      },
+    }),
   };
 }
 
@@ -241,10 +265,13 @@ export async function startLocalServer(opts: LocalServerOptions = {}): Promise<L
           issuer: ws.issuer,
           clients,
           usernames: users.map((u) => u.username),
+          sources: ws.federation.sources,
         };
         return target ? { ...card, tryUrl: startUrl(target) } : card;
       }),
-      ...(opts.config ? {} : { demo: { users: DEMO_USERS, backendSecret: DEMO_BACKEND_SECRET } }),
+      ...(opts.config
+        ? {}
+        : { demo: { users: DEMO_USERS, upstreamUsers: DEMO_UPSTREAM_USERS, backendSecret: DEMO_BACKEND_SECRET } }),
     });
     const gateway = createGateway(
       apiId,

@@ -23,18 +23,23 @@ export interface BundledFunctionProps {
   readonly logRetention: logs.RetentionDays;
   /** Applied to the log group. */
   readonly removalPolicy: RemovalPolicy;
+  /** What the function may do besides writing its log group. @default - nothing */
+  readonly statements?: iam.PolicyStatement[];
 }
 
 /**
  * Node.js (latest runtime), arm64, running a minified ESM bundle that scripts/build.ts built with esbuild
  * against this repository's lock file, the AWS SDK included: nothing is bundled at synth, so consumers
  * need neither esbuild nor Docker, and what runs is byte for byte what this project tested.
- * The role starts empty except for writing to the function's own log group: callers grant the rest.
+ * The role carries its permissions inline (`policy`, which callers may extend until synth): no separate
+ * AWS::IAM::Policy resource per function, and no function that could start before its policy exists.
  */
 export class BundledFunction extends Construct {
   readonly function: lambda.Function;
   readonly role: iam.Role;
   readonly logGroup: logs.LogGroup;
+  /** The role's inline policy: writing the own log group, and `statements`. */
+  readonly policy: iam.PolicyDocument;
 
   constructor(scope: Construct, id: string, props: BundledFunctionProps) {
     super(scope, id);
@@ -43,11 +48,20 @@ export class BundledFunction extends Construct {
       removalPolicy: props.removalPolicy,
     });
     // An explicit role keeps the AWS managed AWSLambdaBasicExecutionRole (logs:* on *) off the function.
+    this.policy = new iam.PolicyDocument({
+      statements: [
+        new iam.PolicyStatement({
+          actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+          resources: [this.logGroup.logGroupArn],
+        }),
+        ...(props.statements ?? []),
+      ],
+    });
     this.role = new iam.Role(this, 'Role', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       description: props.description,
+      inlinePolicies: { access: this.policy },
     });
-    this.logGroup.grantWrite(this.role);
     this.function = new lambda.Function(this, 'Function', {
       code: lambda.Code.fromAsset(lambdaAssetDir(props.asset)),
       handler: 'index.handler',

@@ -1,8 +1,8 @@
 // Clients declared in CDK reach the workspace table at deploy time; confidential ones get a generated secret.
 import { CustomResource, Duration, Lazy, type RemovalPolicy, Stack } from 'aws-cdk-lib';
-import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as cr from 'aws-cdk-lib/custom-resources';
@@ -15,19 +15,77 @@ import {
   type DeclaredClient,
 } from '../../lambdas/custom-resources/client-sync-contract.js';
 import { BundledFunction } from './bundled-function.js';
+import { clientSyncTableActions } from './handler-access.js';
 import { CLIENT_SYNC_ASSET } from './lambda-assets.js';
 import { acknowledgeNagRule } from './nag.js';
-import { clientSyncTableActions } from './handler-access.js';
 
 /**
  * 64 letters and digits ≈ 380 bits: far above the 256 bits a secret compared by SHA-256 needs, and free of
  * characters that need escaping in Basic credentials or form bodies.
+ *
+ * FROZEN: CloudFormation generates a new value for every secret whose generation settings change, so any
+ * change here would rotate every confidential client's secret of every deployment on its next deploy. A
+ * test pins these values; changing them is a breaking change of the package.
  */
-const SECRET_GENERATION = {
+export const SECRET_GENERATION = {
   passwordLength: 64,
   excludePunctuation: true,
   includeSpace: false,
 } as const satisfies secretsmanager.SecretStringGenerator;
+
+/** How long CloudFormation waits for the sync before it fails the deployment (instead of an hour). */
+export const SYNC_SERVICE_TIMEOUT = Duration.minutes(5);
+
+const PROVIDER_ID = 'AuthorizationServerClientSync';
+
+/**
+ * The sync function and custom resource provider, once per stack: every workspace's resource uses it, so
+ * a workspace adds one custom resource, not eight resources. Each workspace adds its table and secrets to
+ * the function's policy.
+ */
+class ClientSyncProvider extends Construct {
+  static of(scope: Construct, removalPolicy: RemovalPolicy, logRetention: logs.RetentionDays): ClientSyncProvider {
+    const stack = Stack.of(scope);
+    return (
+      (stack.node.tryFindChild(PROVIDER_ID) as ClientSyncProvider | undefined) ??
+      new ClientSyncProvider(stack, PROVIDER_ID, removalPolicy, logRetention)
+    );
+  }
+
+  readonly function: BundledFunction;
+  readonly serviceToken: string;
+
+  private constructor(scope: Construct, id: string, removalPolicy: RemovalPolicy, logRetention: logs.RetentionDays) {
+    super(scope, id);
+    this.function = new BundledFunction(this, 'Handler', {
+      asset: CLIENT_SYNC_ASSET,
+      description: 'Writes the clients declared in CDK into the tables of the workspaces of this stack',
+      // One Secrets Manager read and one put per client; generous for workspaces with many clients.
+      timeout: Duration.minutes(1),
+      logRetention,
+      removalPolicy,
+    });
+    const frameworkLogs = new logs.LogGroup(this, 'ProviderLogs', { retention: logRetention, removalPolicy });
+    // Our own role keeps the AWS managed AWSLambdaBasicExecutionRole off the framework function too.
+    const frameworkRole = new iam.Role(this, 'ProviderRole', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: 'Custom resource provider of the clients declared in CDK',
+    });
+    frameworkLogs.grantWrite(frameworkRole);
+    const provider = new cr.Provider(this, 'Provider', {
+      onEventHandler: this.function.function,
+      frameworkOnEventRole: frameworkRole,
+      logGroup: frameworkLogs,
+    });
+    const onEventId = Stack.of(this).getLogicalId(this.function.function.node.defaultChild as lambda.CfnFunction);
+    acknowledgeNagRule(
+      frameworkRole,
+      `IAM5[Resource::<${onEventId}.Arn>:*]`,
+      'Written by the Provider framework (grantInvoke): invoking any version of the one sync function, nothing else.',
+    );
+    this.serviceToken = provider.serviceToken;
+  }
+}
 
 export interface ClientSyncProps {
   readonly table: dynamodb.ITable;
@@ -35,10 +93,12 @@ export interface ClientSyncProps {
   readonly workspaceLabel: string;
   readonly removalPolicy: RemovalPolicy;
   readonly logRetention: logs.RetentionDays;
+  /** Rewrite the declared clients at every deployment, repairing changes made outside CDK. */
+  readonly syncOnEveryDeploy: boolean;
 }
 
 export class ClientSync extends Construct {
-  readonly function: BundledFunction;
+  private readonly provider: ClientSyncProvider;
   private readonly declared: { registration: ClientRegistration; secret?: secretsmanager.Secret }[] = [];
   private readonly secretsById: Record<string, secretsmanager.Secret> = {};
 
@@ -53,57 +113,32 @@ export class ClientSync extends Construct {
     private readonly props: ClientSyncProps,
   ) {
     super(scope, id);
-    this.function = new BundledFunction(this, 'Handler', {
-      asset: CLIENT_SYNC_ASSET,
-      description: `Writes the declared clients of ${props.workspaceLabel} into its table`,
-      // One Secrets Manager read and one put per client; generous for workspaces with many clients.
-      timeout: Duration.minutes(1),
-      logRetention: props.logRetention,
-      removalPolicy: props.removalPolicy,
-    });
-    this.function.role.addToPrincipalPolicy(
+    this.provider = ClientSyncProvider.of(this, props.removalPolicy, props.logRetention);
+    this.provider.function.policy.addStatements(
       new iam.PolicyStatement({ actions: [...clientSyncTableActions], resources: [props.table.tableArn] }),
     );
 
-    const frameworkLogs = new logs.LogGroup(this, 'ProviderLogs', {
-      retention: props.logRetention,
-      removalPolicy: props.removalPolicy,
-    });
-    // Our own role keeps the AWS managed AWSLambdaBasicExecutionRole off the framework function too.
-    const frameworkRole = new iam.Role(this, 'ProviderRole', {
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: `Custom resource provider of the clients of ${props.workspaceLabel}`,
-    });
-    frameworkLogs.grantWrite(frameworkRole);
-    const provider = new cr.Provider(this, 'Provider', {
-      onEventHandler: this.function.function,
-      frameworkOnEventRole: frameworkRole,
-      logGroup: frameworkLogs,
-    });
-    const onEventId = Stack.of(this).getLogicalId(this.function.function.node.defaultChild as lambda.CfnFunction);
-    acknowledgeNagRule(
-      frameworkRole,
-      `IAM5[Resource::<${onEventId}.Arn>:*]`,
-      'Written by the Provider framework (grantInvoke): invoking any version of the one sync function, nothing else.',
-    );
-
-    const properties: ClientSyncProperties = {
+    const properties: ClientSyncProperties & { DeployedAt?: string } = {
       TableName: props.table.tableName,
       // Lazy: clients added with addClient after construction are part of the same document.
       Clients: Lazy.string({ produce: () => Stack.of(this).toJsonString(this.declaredClients()) }),
       SecretGeneration: JSON.stringify(SECRET_GENERATION),
+      // A value that differs at every synth makes CloudFormation run the sync at every deployment.
+      ...(props.syncOnEveryDeploy && { DeployedAt: new Date().toISOString() }),
     };
     new CustomResource(this, 'Resource', {
-      serviceToken: provider.serviceToken,
+      serviceToken: this.provider.serviceToken,
       resourceType: 'Custom::AuthorizationServerClients',
+      serviceTimeout: SYNC_SERVICE_TIMEOUT,
       properties: { ...properties },
     });
   }
 
   /** Declares a client (already validated); a confidential client gets its secret here. */
-  add(registration: ClientRegistration): void {
+  add(registration: ClientRegistration): secretsmanager.Secret | undefined {
     let secret: secretsmanager.Secret | undefined;
     if (usesClientSecret(registration.tokenEndpointAuthMethod)) {
+      // The construct id carries the client id: renaming a client creates a new secret (see the README).
       secret = new secretsmanager.Secret(this, `Secret-${registration.clientId}`, {
         description: `Client secret of ${registration.clientId} in ${this.props.workspaceLabel}`,
         removalPolicy: this.props.removalPolicy,
@@ -113,7 +148,12 @@ export class ClientSync extends Construct {
           generateStringKey: CLIENT_SECRET_FIELD,
         },
       });
-      secret.grantRead(this.function.role);
+      this.provider.function.policy.addStatements(
+        new iam.PolicyStatement({
+          actions: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
+          resources: [secret.secretArn],
+        }),
+      );
       acknowledgeNagRule(
         secret,
         'SMG4',
@@ -123,6 +163,7 @@ export class ClientSync extends Construct {
       this.secretsById[registration.clientId] = secret;
     }
     this.declared.push(secret ? { registration, secret } : { registration });
+    return secret;
   }
 
   has(clientId: string): boolean {

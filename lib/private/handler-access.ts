@@ -31,22 +31,36 @@ export interface HandlerAccess {
  * port); typed by the manifest so a new handler does not compile until its access is stated here.
  */
 export const handlerAccess: Readonly<Record<HandlerName, HandlerAccess>> = {
-  // clients.get, getSession, getConsent; putTransaction, and issueCode without a transaction (a plain put).
-  // PAR: singleUse.put of the pushed request (a conditional put), singleUse.consume of it (a conditional update).
+  // clients.get; the session, its user and the consent read together (BatchGetItem); putTransaction, and issueCode
+  // without a transaction (a plain put).
+  // PAR: singleUse.put of the pushed request (a conditional put), singleUse.consume of it (a conditional update),
+  // a failed secret's counter (an update).
   // Verifies an id_token_hint with the public keys.
-  authorize: { table: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], keys: 'verify' },
-  // Transaction, client, user and consent reads; login-attempt counters (conditional updates);
+  authorize: {
+    table: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+    keys: 'verify',
+  },
+  // Transaction, client, user and consent reads (at Allow, user, session and consent in one BatchGetItem); login-attempt counters (conditional updates);
   // recordLogin (update + put), issueCode (delete transaction + put code + put consent), discardTransaction.
   // Logout: getSession, clients.get, endSession (delete); verifies the id_token_hint with the public keys.
+  // Identity sources: the upstream leg (singleUse.put, then consume: an update), linked users (a transaction of two
+  // conditional puts, or a conditional update of the claims); reads the sources' secrets (granted by the construct).
   // scrypt password hashing is CPU-bound, hence the memory.
   consent: {
-    table: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+    table: [
+      'dynamodb:GetItem',
+      'dynamodb:BatchGetItem',
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
+      'dynamodb:DeleteItem',
+    ],
     keys: 'verify',
     memorySize: 1024,
   },
   // clients.get, getCode, getRefreshToken, findBySub; redeemCode (update code + put grant + put refresh token),
   // rotateRefreshToken (update token + put successor + condition check on the grant), revokeGrant (update),
-  // revokeAccessToken (put) and a client assertion's jti (singleUse.consume, an update). Signs tokens, and
+  // revokeAccessToken (put), a client assertion's jti (singleUse.consume, an update) and a failed secret's counter
+  // (an update). Signs tokens, and
   // verifies access tokens presented for revocation with every key.
   token: {
     table: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:ConditionCheckItem'],
@@ -57,7 +71,8 @@ export const handlerAccess: Readonly<Record<HandlerName, HandlerAccess>> = {
   // Metadata is computed from configuration alone.
   discovery: { table: [], keys: 'none' },
   // Verifies access tokens with the public keys; findBySub, clients.get, getRefreshToken; tokenStanding (BatchGetItem).
-  userinfo: { table: ['dynamodb:GetItem', 'dynamodb:BatchGetItem'], keys: 'verify' },
+  // Introspection authenticates its caller: a failed secret's counter and a client assertion's jti are updates.
+  userinfo: { table: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:UpdateItem'], keys: 'verify' },
 };
 
 /** The deploy-time client sync: upserts declared clients and deletes dropped ones, by key. */

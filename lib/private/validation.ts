@@ -1,5 +1,6 @@
 // Synth-time checks of the construct's props; every error names the prop, unresolved tokens are skipped.
 import { Duration, Token } from 'aws-cdk-lib';
+import type { IConstruct } from 'constructs';
 import type { ClientRegistration } from '../../lambdas/core/model.js';
 import {
   clientRegistrationProblems,
@@ -8,11 +9,39 @@ import {
 } from '../../lambdas/core/registration/registration.js';
 import { brandingProblems, scopeDescriptionsProblems } from '../../lambdas/core/pages/branding.js';
 
-/** Thrown for a prop that can never deploy or run correctly. */
+/** Thrown by the checks for a prop that can never deploy or run correctly; `withConstructPath` adds where. */
 export class PropError extends Error {
-  constructor(prop: string, problem: string) {
+  constructor(
+    readonly prop: string,
+    readonly problem: string,
+  ) {
     super(`Invalid AuthorizationServer prop \`${prop}\`: ${problem}`);
-    this.name = 'PropError';
+    this.name = 'ValidationError';
+  }
+}
+
+/**
+ * What the construct throws: a `ValidationError` (the name aws-cdk-lib's own prop errors carry) whose message
+ * names the construct path, so with several workspaces the failing one is obvious. Not exported: jsii forbids
+ * public classes extending Error; callers match on `name` and the message.
+ */
+export class ValidationError extends Error {
+  constructor(
+    message: string,
+    readonly constructPath: string,
+  ) {
+    super(`${message} (at ${constructPath})`);
+    this.name = 'ValidationError';
+  }
+}
+
+/** Runs checks for `scope`, turning a PropError into a ValidationError naming the scope's path. */
+export function withConstructPath<T>(scope: IConstruct, check: () => T): T {
+  try {
+    return check();
+  } catch (error) {
+    if (error instanceof PropError) throw new ValidationError(error.message, scope.node.path);
+    throw error;
   }
 }
 

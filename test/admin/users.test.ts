@@ -124,14 +124,51 @@ it('lists users sorted by name, as a table or as JSON, without any password hash
   printUsers(users, json.stream, true);
 
   expect(text.text().split('\n')).toEqual([
-    expect.stringMatching(/^USERNAME +SUB +STATUS$/),
-    expect.stringMatching(new RegExp(`^alice +${alice.sub} +enabled$`)),
-    expect.stringMatching(new RegExp(`^bob +${bob.sub} +disabled$`)),
+    expect.stringMatching(/^USERNAME +SUB +STATUS +SOURCE$/),
+    expect.stringMatching(new RegExp(`^alice +${alice.sub} +enabled +built-in$`)),
+    expect.stringMatching(new RegExp(`^bob +${bob.sub} +disabled +built-in$`)),
     '',
   ]);
   expect(JSON.parse(json.text())).toEqual([alice, { ...bob, disabled: true }]);
   for (const output of [text.text(), json.text()]) {
     expect(output).not.toMatch(/scrypt|passwordHash/);
-    for (const hash of hashes) expect(output).not.toContain(hash.split('$').at(-1));
+    for (const hash of hashes) expect(output).not.toContain(hash!.split('$').at(-1));
   }
+});
+
+it('lists federated users with their source, and gives them no password', async () => {
+  const alice = await addUser(t.stores, { username: 'alice', claims }, password(PASSWORD));
+  const linked = {
+    sub: 'local-sub-of-the-linked-user',
+    username: 'corp:upstream-sub-1',
+    link: { sourceId: 'corp', sub: 'upstream-sub-1' },
+    claims: { email: 'alice@corp.example' },
+  };
+  await t.stores.linkedUsers.createLinked(linked);
+
+  const users = await listUsers(t.stores);
+  const text = capture();
+  printUsers(users, text.stream, false);
+  expect(text.text().split('\n')).toEqual([
+    expect.stringMatching(/^USERNAME +SUB +STATUS +SOURCE$/),
+    expect.stringMatching(new RegExp(`^alice +${alice.sub} +enabled +built-in$`)),
+    expect.stringMatching(/^corp:upstream-sub-1 +local-sub-of-the-linked-user +enabled +corp$/),
+    '',
+  ]);
+  expect(users[1]).toEqual({
+    username: 'corp:upstream-sub-1',
+    sub: 'local-sub-of-the-linked-user',
+    disabled: false,
+    claims: { email: 'alice@corp.example' },
+    link: { sourceId: 'corp', sub: 'upstream-sub-1' },
+  });
+
+  const typed = password(PASSWORD);
+  await expect(setPassword(t.stores, 'corp:upstream-sub-1', typed)).rejects.toThrow(
+    new AdminError('"corp:upstream-sub-1" signs in at identity source corp: it has no password here.'),
+  );
+  expect(typed).not.toHaveBeenCalled();
+  // Disabling works as for any user: the next sign-in at the source is refused.
+  await setDisabled(t.stores, 'corp:upstream-sub-1', true);
+  expect((await t.stores.linkedUsers.findLinked(linked.link))?.disabled).toBe(true);
 });

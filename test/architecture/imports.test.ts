@@ -110,6 +110,16 @@ describe('the import graph', () => {
     expect(violations('lambdas/handlers', (t) => under('lambdas/local')(t) || under('lambdas/admin')(t))).toEqual([]);
   });
 
+  it('loads only the AWS clients a handler module uses: none for discovery, KMS alone for the JWKS', () => {
+    expect([...loadedBy('lambdas/handlers/discovery.ts')].filter(isAwsSdk)).toEqual([]);
+    expect([...loadedBy('lambdas/handlers/jwks.ts')].filter(isAwsSdk)).toEqual(['@aws-sdk/client-kms']);
+    expect([...loadedBy('lambdas/handlers/token.ts')].filter(isAwsSdk).sort()).toEqual([
+      '@aws-sdk/client-dynamodb',
+      '@aws-sdk/client-kms',
+      '@aws-sdk/lib-dynamodb',
+    ]);
+  });
+
   it('loads no AWS SDK module when the construct library is loaded (cdk synth)', () => {
     const loaded = [...loadedBy('lib/index.ts')];
     expect(loaded).toContain('lib/authorization-server.ts');

@@ -6,7 +6,7 @@ import type { AuthorizationServer } from '../../lib/index.js';
 import { NODE_RUNTIME } from '../../lib/private/bundled-function.js';
 import { handlerManifest, handlerNames } from '../../lambdas/handlers/manifest.js';
 import { ENV } from '../../lambdas/handlers/environment-contract.js';
-import { backend, findCycle, logicalId, routesOf, spa, workspaceStack } from './support.js';
+import { backend, findCycle, functionOf, logicalId, routesOf, spa, workspaceStack } from './support.js';
 
 describe('AuthorizationServer with default props', () => {
   let stack: Stack;
@@ -28,7 +28,7 @@ describe('AuthorizationServer with default props', () => {
           Description: `${name} endpoints of workspace acme/customers`,
         }),
       });
-      expect(template.toJSON().Resources[logicalId(server.functions[name])]).toBeDefined();
+      expect(template.toJSON().Resources[logicalId(functionOf(server, name))]).toBeDefined();
     }
     expect(NODE_RUNTIME.name).toBe('nodejs24.x');
   });
@@ -39,7 +39,7 @@ describe('AuthorizationServer with default props', () => {
     for (const name of handlerNames) {
       for (const route of handlerManifest[name]) {
         const [method, path] = route.split(' ');
-        expected[`${method} /acme/customers${path}`] = logicalId(server.functions[name]);
+        expected[`${method} /acme/customers${path}`] = logicalId(functionOf(server, name));
       }
     }
 
@@ -54,27 +54,56 @@ describe('AuthorizationServer with default props', () => {
   it('serves the authorization endpoint by GET and POST from the authorize function', () => {
     // THEN
     const routes = routesOf(template);
-    expect(routes['GET /acme/customers/oauth2/authorize']).toBe(logicalId(server.functions.authorize));
-    expect(routes['POST /acme/customers/oauth2/authorize']).toBe(logicalId(server.functions.authorize));
+    expect(routes['GET /acme/customers/oauth2/authorize']).toBe(logicalId(functionOf(server, 'authorize')));
+    expect(routes['POST /acme/customers/oauth2/authorize']).toBe(logicalId(functionOf(server, 'authorize')));
   });
 
   it('serves revocation from the token function and introspection from the userinfo function', () => {
     // THEN
     const routes = routesOf(template);
-    expect(routes['POST /acme/customers/oauth2/revoke']).toBe(logicalId(server.functions.token));
-    expect(routes['OPTIONS /acme/customers/oauth2/revoke']).toBe(logicalId(server.functions.token));
-    expect(routes['POST /acme/customers/oauth2/introspect']).toBe(logicalId(server.functions.userinfo));
+    expect(routes['POST /acme/customers/oauth2/revoke']).toBe(logicalId(functionOf(server, 'token')));
+    expect(routes['OPTIONS /acme/customers/oauth2/revoke']).toBe(logicalId(functionOf(server, 'token')));
+    expect(routes['POST /acme/customers/oauth2/introspect']).toBe(logicalId(functionOf(server, 'userinfo')));
   });
 
-  it('lets API Gateway invoke each function only from its own methods', () => {
+  it("lets API Gateway invoke each function, once per function, from the workspace's own paths only", () => {
     // THEN
-    const permissions = template.findResources('AWS::Lambda::Permission');
-    const routes = Object.keys(routesOf(template));
-    expect(Object.keys(permissions)).toHaveLength(routes.length);
-    for (const p of Object.values(permissions)) {
+    const permissions = Object.values(template.findResources('AWS::Lambda::Permission'));
+    expect(permissions).toHaveLength(handlerNames.length);
+    const invoked = permissions.map((p) => p.Properties.FunctionName['Fn::GetAtt'][0]).sort();
+    expect(invoked).toEqual(handlerNames.map((name) => logicalId(functionOf(server, name))).sort());
+    for (const p of permissions) {
       expect(p.Properties.Principal).toBe('apigateway.amazonaws.com');
-      expect(JSON.stringify(p.Properties.SourceArn)).not.toContain('test-invoke-stage');
+      expect(p.Properties.SourceArn['Fn::Join'][1]).toEqual(
+        expect.arrayContaining([{ Ref: logicalId(server.api) }, '/*/*/acme/customers/*']),
+      );
     }
+  });
+
+  it('describes the routes in the API body, the integrations naming the functions through stage variables', () => {
+    // THEN
+    template.resourceCountIs('AWS::ApiGateway::Resource', 0);
+    template.resourceCountIs('AWS::ApiGateway::Method', 0);
+    const body = template.toJSON().Resources[logicalId(server.api)].Properties.Body;
+    expect(body.openapi).toBe('3.0.1');
+    expect(body.paths['/acme/customers/oauth2/token'].post['x-amazon-apigateway-integration']).toMatchObject({
+      type: 'aws_proxy',
+      httpMethod: 'POST',
+    });
+    expect(JSON.stringify(body.paths['/acme/customers/oauth2/token'].post)).toContain(
+      ':lambda:path/2015-03-31/functions/${stageVariables.tokenFunction}/invocations',
+    );
+    expect(JSON.stringify(body)).toContain('${stageVariables.tokenFunction}');
+    template.hasResourceProperties('AWS::ApiGateway::Stage', {
+      Variables: { tokenFunction: { 'Fn::GetAtt': [logicalId(functionOf(server, 'token')), 'Arn'] } },
+    });
+  });
+
+  it('serves the execute-api endpoint with an enhanced TLS policy only', () => {
+    template.hasResourceProperties('AWS::ApiGateway::RestApi', {
+      SecurityPolicy: 'SecurityPolicy_TLS13_1_2_PFS_PQ_2025_09',
+      EndpointAccessMode: 'STRICT',
+    });
   });
 
   it('has no dependency cycle: the issuer is built from the API id, region and stage name, not the stage', () => {
@@ -103,7 +132,7 @@ describe('AuthorizationServer with default props', () => {
 
     // THEN
     for (const name of handlerNames) {
-      const fn = template.toJSON().Resources[logicalId(server.functions[name])];
+      const fn = template.toJSON().Resources[logicalId(functionOf(server, name))];
       expect(fn.Properties.Environment.Variables).toEqual({
         [ENV.tableName]: { Ref: logicalId(server.table) },
         [ENV.tenantId]: 'acme',
@@ -133,12 +162,13 @@ describe('AuthorizationServer with default props', () => {
     });
   });
 
-  it('creates one retained RSA_2048 SIGN_VERIFY key for RS256', () => {
+  it('creates one retained RSA_2048 SIGN_VERIFY key for RS256, removed only if its first create is rolled back', () => {
     // THEN
     template.resourceCountIs('AWS::KMS::Key', 1);
     template.hasResource('AWS::KMS::Key', {
       Properties: Match.objectLike({ KeySpec: 'RSA_2048', KeyUsage: 'SIGN_VERIFY', PendingWindowInDays: 30 }),
-      DeletionPolicy: 'Retain',
+      DeletionPolicy: 'RetainExceptOnCreate',
+      UpdateReplacePolicy: 'Retain',
     });
     expect(server.signingAlgorithm).toBe('RS256');
   });
@@ -149,11 +179,11 @@ describe('AuthorizationServer with default props', () => {
 
     // THEN
     for (const name of handlerNames) {
-      const fn = resources[logicalId(server.functions[name])];
+      const fn = resources[logicalId(functionOf(server, name))];
       expect(resources[fn.Properties.LoggingConfig.LogGroup.Ref]).toMatchObject({
         Type: 'AWS::Logs::LogGroup',
         Properties: { RetentionInDays: 365 },
-        DeletionPolicy: 'Retain',
+        DeletionPolicy: 'RetainExceptOnCreate',
       });
       expect(resources[fn.Properties.Role['Fn::GetAtt'][0]].Properties.ManagedPolicyArns).toBeUndefined();
     }
@@ -177,47 +207,46 @@ describe('AuthorizationServer with default props', () => {
         }),
       ],
     });
-    template.resourceCountIs('AWS::ApiGateway::Account', 1);
+    // The account-wide logging role is an account setting: not changed unless asked for.
+    template.resourceCountIs('AWS::ApiGateway::Account', 0);
   });
 
   it('associates a regional WAF web ACL with rate-based rules with the stage', () => {
+    // GIVEN
+    const rules = template.toJSON().Resources[stack.getLogicalId(server.webAcl as never)].Properties.Rules as any[];
+    const byName: Record<string, any> = Object.fromEntries(rules.map((r) => [r.Name, r.Statement.RateBasedStatement]));
+    const pathsIn = (statement: unknown): string[] =>
+      [...JSON.stringify(statement).matchAll(/"SearchString":"(\/[^"]+)"/g)].map((m) => m[1] as string);
+
     // THEN
-    template.hasResourceProperties('AWS::WAFv2::WebACL', {
-      Scope: 'REGIONAL',
-      DefaultAction: { Allow: {} },
-      Rules: [
-        Match.objectLike({
-          Name: 'login-posts-per-address',
-          Action: { Block: {} },
-          Statement: {
-            RateBasedStatement: Match.objectLike({
-              AggregateKeyType: 'IP',
-              Limit: 100,
-              // the login path matched after normalisation, so /consent/ or //consent cannot slip past
-              ScopeDownStatement: {
-                AndStatement: {
-                  Statements: Match.arrayWith([
-                    {
-                      ByteMatchStatement: {
-                        FieldToMatch: { UriPath: {} },
-                        PositionalConstraint: 'CONTAINS',
-                        SearchString: '/consent',
-                        TextTransformations: [{ Priority: 0, Type: 'NORMALIZE_PATH' }],
-                      },
-                    },
-                  ]),
-                },
-              },
-            }),
-          },
-        }),
-        Match.objectLike({
-          Name: 'requests-per-address',
-          Action: { Block: {} },
-          Statement: { RateBasedStatement: { AggregateKeyType: 'IP', EvaluationWindowSec: 300, Limit: 1000 } },
-        }),
-      ],
+    template.hasResourceProperties('AWS::WAFv2::WebACL', { Scope: 'REGIONAL', DefaultAction: { Allow: {} } });
+    expect(rules.map((r) => [r.Name, r.Action])).toEqual([
+      ['login-posts-per-address', { Block: {} }],
+      ['browser-requests-per-address', { Block: {} }],
+      ['api-requests-per-credential', { Block: {} }],
+      ['api-requests-per-address', { Block: {} }],
+    ]);
+    for (const rule of Object.values(byName)) expect(rule.EvaluationWindowSec).toBe(300);
+    // the login path matched after normalisation, so /consent/ or //consent cannot slip past
+    expect(byName['login-posts-per-address']).toMatchObject({ AggregateKeyType: 'IP', Limit: 100 });
+    expect(JSON.stringify(byName['login-posts-per-address'].ScopeDownStatement)).toContain('"NORMALIZE_PATH"');
+    // browser routes per address; everything else (servers behind one NAT) much higher, and per credential
+    expect(byName['browser-requests-per-address']).toMatchObject({ AggregateKeyType: 'IP', Limit: 1000 });
+    expect(pathsIn(byName['browser-requests-per-address'].ScopeDownStatement)).toEqual([
+      '/oauth2/authorize',
+      '/consent',
+      '/oauth2/logout',
+    ]);
+    expect(byName['api-requests-per-address']).toMatchObject({ AggregateKeyType: 'IP', Limit: 30000 });
+    expect(byName['api-requests-per-credential']).toMatchObject({
+      AggregateKeyType: 'CUSTOM_KEYS',
+      CustomKeys: [{ Header: { Name: 'authorization', TextTransformations: [{ Priority: 0, Type: 'NONE' }] } }],
+      Limit: 6000,
     });
+    for (const name of ['api-requests-per-address', 'api-requests-per-credential'])
+      expect(byName[name].ScopeDownStatement.NotStatement.Statement).toEqual(
+        byName['browser-requests-per-address'].ScopeDownStatement,
+      );
     const stageId = logicalId(server.api.deploymentStage);
     template.hasResourceProperties('AWS::WAFv2::WebACLAssociation', {
       ResourceArn: { 'Fn::Join': ['', Match.arrayWith([{ Ref: stageId }])] },
@@ -252,8 +281,10 @@ describe('AuthorizationServer with default props', () => {
           IncludeSpace: false,
         },
       },
-      DeletionPolicy: 'Retain',
+      DeletionPolicy: 'RetainExceptOnCreate',
     });
+    // CloudFormation gives up after five minutes, not an hour, if the sync never answers.
+    template.hasResourceProperties('Custom::AuthorizationServerClients', { ServiceTimeout: '300' });
     expect(Object.keys(server.clientSecrets)).toEqual(['backend']);
   });
 

@@ -54,13 +54,16 @@ describe('branding props', () => {
       const variables = fn.Properties.Environment.Variables;
       expect(JSON.parse(variables.BRANDING)).toEqual(BRANDING);
       expect(JSON.parse(variables.SCOPE_DESCRIPTIONS)).toEqual(scopeDescriptions);
-      const ws = workspaceFromEnvironment({
-        ...Object.fromEntries(Object.entries(variables).map(([k, v]) => [k, typeof v === 'string' ? v : 'x'])),
-        SIGNING_KEY_IDS: 'k',
-        ACTIVE_SIGNING_KEY_ID: 'k',
-        ISSUER: 'https://id.example.com/acme/main',
-        TABLE_NAME: 'table',
-      });
+      const ws = workspaceFromEnvironment(
+        {
+          ...Object.fromEntries(Object.entries(variables).map(([k, v]) => [k, typeof v === 'string' ? v : 'x'])),
+          SIGNING_KEY_IDS: 'k',
+          ACTIVE_SIGNING_KEY_ID: 'k',
+          ISSUER: 'https://id.example.com/acme/main',
+          TABLE_NAME: 'table',
+        },
+        {},
+      );
       expect(ws.branding).toEqual(BRANDING);
       expect(ws.scopeDescriptions).toEqual(scopeDescriptions);
     }

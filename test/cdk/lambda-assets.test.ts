@@ -1,6 +1,6 @@
 // Where the construct finds its prebuilt Lambda bundles: assets/ at the package root, in this checkout (ESM sources)
 // and in the installed package (dist/lib/index.js, CommonJS), found by the package's own package.json.
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -37,6 +37,61 @@ describe('the Lambda bundles', () => {
 
   it('refuses a bundle that was never built, and says how to build it', () => {
     expect(() => lambdaAssetDir('nonexistent' as LambdaAssetName)).toThrow(/is missing.*npm run build:bundles/);
+  });
+});
+
+/**
+ * Bytes each bundle may weigh (minified, as shipped), and which AWS clients it may carry: a handler module brings the
+ * adapters its endpoints use and no others (lambdas/handlers/*.ts). Sizes are deterministic for a lock file; a
+ * bundle that grows past its budget fails here. The handlers that use the table carry the AWS SDK's DynamoDB client,
+ * the largest part of them (see README, Performance).
+ */
+const BUDGETS: Record<LambdaAssetName, { bytes: number; dynamodb: boolean; kms: boolean; secrets: boolean }> = {
+  discovery: { bytes: 34_100, dynamodb: false, kms: false, secrets: false },
+  jwks: { bytes: 195_100, dynamodb: false, kms: true, secrets: false },
+  authorize: { bytes: 319_700, dynamodb: true, kms: true, secrets: false },
+  consent: { bytes: 337_200, dynamodb: true, kms: true, secrets: true },
+  token: { bytes: 300_100, dynamodb: true, kms: true, secrets: false },
+  userinfo: { bytes: 294_100, dynamodb: true, kms: true, secrets: false },
+  'client-sync': { bytes: 230_000, dynamodb: true, kms: false, secrets: true },
+};
+
+describe('the bundles that ship', () => {
+  it.each(Object.entries(BUDGETS))(
+    '%s stays within its size budget and carries only its AWS clients',
+    (name, budget) => {
+      // GIVEN
+      const file = join(lambdaAssetDir(name as LambdaAssetName), BUNDLE_FILE);
+      const code = readFileSync(file, 'utf8');
+
+      // THEN
+      expect(statSync(file).size).toBeLessThanOrEqual(budget.bytes);
+      // The JSON protocol targets of the two services: present exactly in the bundles whose clients send them.
+      expect(code.includes('DynamoDB_20120810'), 'DynamoDB client').toBe(budget.dynamodb);
+      expect(code.includes('TrentService'), 'KMS client').toBe(budget.kms);
+      expect(code.includes('GetSecretValue'), 'Secrets Manager client').toBe(budget.secrets);
+    },
+  );
+
+  it('import nothing at run time but Node built-ins, and the event-stream codec no operation of theirs asks for', () => {
+    for (const name of Object.keys(BUDGETS) as LambdaAssetName[]) {
+      const code = readFileSync(join(lambdaAssetDir(name), BUNDLE_FILE), 'utf8');
+      const specifiers = [...code.matchAll(/(?:\bfrom\s*|\bimport\s*\(\s*|\bimport\s*)["']([^"']+)["']/g)].map(
+        (m) => m[1],
+      );
+      expect(
+        specifiers.filter((s) => !s!.startsWith('node:')),
+        name,
+      ).toEqual(name === 'discovery' ? [] : ['@smithy/core/event-streams']);
+    }
+  });
+
+  it('take their credentials from the environment, not the SDK default chain (no SSO, profile or metadata providers)', () => {
+    for (const name of Object.keys(BUDGETS) as LambdaAssetName[]) {
+      const code = readFileSync(join(lambdaAssetDir(name), BUNDLE_FILE), 'utf8');
+      expect(code, name).not.toContain('sso_start_url');
+      expect(code, name).not.toContain('AWS_CONTAINER_CREDENTIALS_FULL_URI');
+    }
   });
 });
 

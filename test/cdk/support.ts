@@ -2,6 +2,8 @@
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { CfnElement } from 'aws-cdk-lib';
+import type * as iam from 'aws-cdk-lib/aws-iam';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { IConstruct } from 'constructs';
 import { AuthorizationServer, type AuthorizationServerProps, type ClientRegistration } from '../../lib/index.js';
 
@@ -55,7 +57,10 @@ type Resources = Record<string, { Type: string; Properties?: Record<string, any>
 
 const resourcesOf = (template: Template): Resources => template.toJSON().Resources as Resources;
 
-/** `METHOD /full/path` → logical id of the Lambda function its integration invokes. */
+/**
+ * `METHOD /full/path` → logical id of the Lambda function its integration invokes: from the OpenAPI body of
+ * the construct's own API (through the stage variables its integrations name) and from the methods of a shared API.
+ */
 export function routesOf(template: Template): Record<string, string> {
   const resources = resourcesOf(template);
   const pathOf = (id: string | undefined): string => {
@@ -64,15 +69,44 @@ export function routesOf(template: Template): Record<string, string> {
     const parent = res.Properties?.ParentId?.Ref as string | undefined;
     return `${pathOf(parent)}/${res.Properties?.PathPart}`;
   };
+  const functionIn = (value: unknown): string =>
+    JSON.stringify(value).match(/"Fn::GetAtt":\["([A-Za-z0-9]+)","Arn"\]/)?.[1] ?? '';
   const routes: Record<string, string> = {};
   for (const res of Object.values(resources)) {
     if (res.Type !== 'AWS::ApiGateway::Method') continue;
-    const uri = JSON.stringify(res.Properties?.Integration?.Uri);
-    const fn = uri.match(/"Fn::GetAtt":\["([A-Za-z0-9]+)","Arn"\]/)?.[1] ?? '';
-    routes[`${res.Properties?.HttpMethod} ${pathOf(res.Properties?.ResourceId?.Ref)}`] = fn;
+    routes[`${res.Properties?.HttpMethod} ${pathOf(res.Properties?.ResourceId?.Ref)}`] = functionIn(
+      res.Properties?.Integration?.Uri,
+    );
+  }
+  for (const [apiId, api] of Object.entries(resources)) {
+    if (api.Type !== 'AWS::ApiGateway::RestApi' || !api.Properties?.Body) continue;
+    const stage = Object.values(resources).find(
+      (r) => r.Type === 'AWS::ApiGateway::Stage' && r.Properties?.RestApiId?.Ref === apiId,
+    );
+    const variables = (stage?.Properties?.Variables ?? {}) as Record<string, unknown>;
+    const paths = api.Properties.Body.paths as Record<string, Record<string, any>>;
+    for (const [path, operations] of Object.entries(paths)) {
+      for (const [method, operation] of Object.entries(operations)) {
+        const variable = JSON.stringify(operation['x-amazon-apigateway-integration'].uri).match(
+          /\$\{stageVariables\.(\w+)\}/,
+        )?.[1];
+        routes[`${method.toUpperCase()} ${path}`] = functionIn(variables[variable ?? '']);
+      }
+    }
   }
   return routes;
 }
+
+/** A workspace's function by handler name (the public map is keyed by plain strings). */
+export function functionOf(server: AuthorizationServer, name: string): lambda.IFunction {
+  const fn = server.functions[name];
+  if (!fn) throw new Error(`no function ${name}`);
+  return fn;
+}
+
+/** The role of a workspace's function. */
+export const roleOf = (server: AuthorizationServer, name: string): iam.IRole =>
+  functionOf(server, name).role as iam.IRole;
 
 export interface Statement {
   Effect: string;
@@ -81,11 +115,22 @@ export interface Statement {
   Condition?: unknown;
 }
 
-/** Every statement of the inline policies attached to a role, by the role's logical id. */
+/** Every statement a role's identity policies hold: its own inline policies and the policies attached to it. */
 export function statementsOfRole(template: Template, roleId: string): Statement[] {
-  return Object.values(resourcesOf(template))
+  const resources = resourcesOf(template);
+  const inline = (
+    (resources[roleId]?.Properties?.Policies ?? []) as { PolicyDocument: { Statement: Statement[] } }[]
+  ).flatMap((p) => p.PolicyDocument.Statement);
+  const attached = Object.values(resources)
     .filter((r) => r.Type === 'AWS::IAM::Policy' && JSON.stringify(r.Properties?.Roles).includes(`"${roleId}"`))
     .flatMap((r) => r.Properties?.PolicyDocument.Statement as Statement[]);
+  return [...inline, ...attached];
+}
+
+/** The statements of a KMS key's key policy, by Sid (the CDK default administration statement has none). */
+export function keyPolicyOf(template: Template, keyId: string): Record<string, Statement> {
+  const statements = resourcesOf(template)[keyId]?.Properties?.KeyPolicy.Statement as (Statement & { Sid?: string })[];
+  return Object.fromEntries(statements.map((s) => [s.Sid ?? 'Administration', s]));
 }
 
 export const actionsOf = (statements: Statement[]): string[] =>

@@ -1,5 +1,6 @@
 // Bad props fail at synth time, naming the prop; unresolved tokens are not second-guessed.
-import { Duration, Fn, Stack } from 'aws-cdk-lib';
+import { Duration, Fn, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import { describe, expect, it } from 'vitest';
 import { AuthorizationServer, type AuthorizationServerProps, type ClientRegistration } from '../../lib/index.js';
@@ -24,13 +25,19 @@ describe('prop validation', () => {
     ['sessionLifetime', { sessionLifetime: Duration.seconds(5) }],
     ['refreshTokenIdleLifetime', { refreshTokenIdleLifetime: Duration.days(400) }],
     ['refreshTokenAbsoluteLifetime', { refreshTokenAbsoluteLifetime: Duration.seconds(30) }],
+    ['clientCacheLifetime', { clientCacheLifetime: Duration.minutes(20) }],
     ['signingAlgorithm', { signingAlgorithm: 'HS256' as never }],
     ['signingKeys', { signingKeys: [] }],
     ['signingKeys[1]', { signingKeys: ['a', 'a'] }],
     ['signingKeys[0]', { signingKeys: ['key-1'] }],
     ['activeSigningKey', { signingKeys: ['a'], activeSigningKey: 'b' }],
-    ['wafRateLimit', { wafRateLimit: 5 }],
-    ['wafLoginRateLimit', { wafLoginRateLimit: 1.5 }],
+    ['signingKeys', { signingKeys: ['a', 'b', 'c', 'd', 'e', 'f'] }],
+    ['wafRateLimits.browserRequestsPerAddress', { wafRateLimits: { browserRequestsPerAddress: 5 } }],
+    ['wafRateLimits.loginPostsPerAddress', { wafRateLimits: { loginPostsPerAddress: 1.5 } }],
+    ['wafRateLimits', { webAclArn: 'arn:aws:wafv2:eu-west-1:1:regional/webacl/x/y', wafRateLimits: {} }],
+    ['webAclArn', { waf: false, webAclArn: 'arn:aws:wafv2:eu-west-1:1:regional/webacl/x/y' }],
+    ['deletionProtection', { removalPolicy: RemovalPolicy.DESTROY, deletionProtection: true }],
+    ['removalPolicy', { removalPolicy: RemovalPolicy.SNAPSHOT }],
     ['throttling.burstLimit', { throttling: { burstLimit: 0 } }],
     ['baseUrl', { baseUrl: 'http://id.example.com' }],
     ['baseUrl', { baseUrl: 'https://id.example.com/?tenant=1' }],
@@ -123,6 +130,41 @@ describe('prop validation', () => {
     expect(() => build({ api, waf: true }, apiStack)).toThrow('`waf`');
     expect(() => build({ api, throttling: { rateLimit: 5 } }, apiStack)).toThrow('`throttling`');
     expect(() => build({ api }, new Stack(app, 'Other'))).toThrow('`api`');
+    for (const props of [
+      { domainName: { domainName: 'id.example.com', certificate: {} as never } },
+      { securityPolicy: apigw.SecurityPolicy.TLS_1_2 },
+      { cloudWatchRole: true },
+    ])
+      expect(() => build({ api, ...props }, apiStack)).toThrow(`\`${Object.keys(props)[0]}\``);
+  });
+
+  it('throws a ValidationError naming the construct path, so the failing workspace of several is obvious', () => {
+    // GIVEN
+    const stack = new Stack(unbundledApp(), 'BadStack');
+
+    // WHEN
+    let error: Error | undefined;
+    try {
+      new AuthorizationServer(stack, 'Bad', { ...baseProps, signingKeys: [] });
+    } catch (err) {
+      error = err as Error;
+    }
+
+    // THEN
+    expect(error?.name).toBe('ValidationError');
+    expect(error?.message).toContain('`signingKeys`');
+    expect(error?.message).toContain('(at BadStack/Bad)');
+  });
+
+  it('refuses a custom domain with a different baseUrl', () => {
+    const certificate = acm.Certificate.fromCertificateArn(
+      new Stack(unbundledApp(), 'Certs'),
+      'Cert',
+      'arn:aws:acm:eu-west-1:111111111111:certificate/abc',
+    );
+    expect(() =>
+      build({ domainName: { domainName: 'id.example.com', certificate }, baseUrl: 'https://other.example.com' }),
+    ).toThrow('`baseUrl`');
   });
 
   it('accepts unresolved tokens where a value is only known at deploy time', () => {

@@ -5,10 +5,10 @@ import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { AuthorizationServer, type SigningAlgorithm } from '../../lib/index.js';
 import { PATH_INSERTED_METADATA } from '../../lambdas/handlers/manifest.js';
-import { logicalId, routesOf, statementsOfRole, unbundledApp, workspaceStack } from './support.js';
+import { backend, functionOf, keyPolicyOf, logicalId, routesOf, unbundledApp, workspaceStack } from './support.js';
 
 const envOf = (template: Template, server: AuthorizationServer) =>
-  template.toJSON().Resources[logicalId(server.functions.token)].Properties.Environment.Variables as Record<
+  template.toJSON().Resources[logicalId(functionOf(server, 'token'))].Properties.Environment.Variables as Record<
     string,
     unknown
   >;
@@ -25,10 +25,8 @@ describe('signing algorithm', () => {
     // THEN
     template.hasResourceProperties('AWS::KMS::Key', { KeySpec: keySpec, KeyUsage: 'SIGN_VERIFY' });
     expect(envOf(template, server).SIGNING_ALG).toBe(alg);
-    const sign = statementsOfRole(template, logicalId(server.functions.token.role as never)).find(
-      (s) => s.Action === 'kms:Sign',
-    );
-    expect(sign?.Condition).toEqual({
+    const sign = keyPolicyOf(template, logicalId(server.signingKey as never)).SignAsTheTokenEndpoint;
+    expect(sign?.Condition).toMatchObject({
       StringEquals: { 'kms:SigningAlgorithm': kmsAlgorithm, 'kms:MessageType': 'DIGEST' },
     });
   });
@@ -82,6 +80,7 @@ describe('lifetimes', () => {
       sessionLifetime: Duration.hours(1),
       refreshTokenIdleLifetime: Duration.days(7),
       refreshTokenAbsoluteLifetime: Duration.days(90),
+      clientCacheLifetime: Duration.seconds(10),
     });
 
     // THEN
@@ -92,6 +91,7 @@ describe('lifetimes', () => {
       SESSION_TTL: '3600',
       REFRESH_TOKEN_IDLE_TTL: '604800',
       REFRESH_TOKEN_ABSOLUTE_TTL: '7776000',
+      CLIENT_CACHE_TTL: '10',
     });
   });
 });
@@ -117,7 +117,7 @@ describe('custom domain', () => {
 
     // THEN
     expect(stack.resolve(server.issuer)).toBe('https://id.example.com/acme/customers');
-    expect(routesOf(template)[metadataRoute]).toBe(logicalId(server.functions.discovery));
+    expect(routesOf(template)[metadataRoute]).toBe(logicalId(functionOf(server, 'discovery')));
     expect(envOf(template, server).ISSUER).toBe('https://id.example.com/acme/customers');
   });
 
@@ -147,7 +147,7 @@ describe('removal policy and edge protection', () => {
 
   it('waf: false leaves the stage without a web ACL, and warns', () => {
     // WHEN
-    const { stack, template } = workspaceStack({ waf: false, wafRateLimit: 500 });
+    const { stack, template } = workspaceStack({ waf: false });
 
     // THEN
     template.resourceCountIs('AWS::WAFv2::WebACL', 0);
@@ -155,26 +155,53 @@ describe('removal policy and edge protection', () => {
     Annotations.fromStack(stack).hasWarning('/Test/Workspace', Match.stringLikeRegexp('waf is off'));
   });
 
-  it('takes rate limits, throttling and the account logging role from props', () => {
+  it('takes rate limits and throttling from props, keeping the defaults of limits left out', () => {
     // WHEN
     const { template } = workspaceStack({
-      wafRateLimit: 300,
-      wafLoginRateLimit: 20,
+      wafRateLimits: { loginPostsPerAddress: 20, apiRequestsPerAddress: 90_000 },
       throttling: { rateLimit: 10, burstLimit: 20 },
-      cloudWatchRole: false,
     });
 
     // THEN
-    template.hasResourceProperties('AWS::WAFv2::WebACL', {
-      Rules: [
-        Match.objectLike({ Statement: { RateBasedStatement: Match.objectLike({ Limit: 20 }) } }),
-        Match.objectLike({ Statement: { RateBasedStatement: Match.objectLike({ Limit: 300 }) } }),
-      ],
-    });
+    const limits = Object.values(template.findResources('AWS::WAFv2::WebACL'))[0]?.Properties.Rules.map((r: any) => [
+      r.Name,
+      r.Statement.RateBasedStatement.Limit,
+    ]);
+    expect(limits).toEqual([
+      ['login-posts-per-address', 20],
+      ['browser-requests-per-address', 1000],
+      ['api-requests-per-credential', 6000],
+      ['api-requests-per-address', 90000],
+    ]);
     template.hasResourceProperties('AWS::ApiGateway::Stage', {
       MethodSettings: [Match.objectLike({ ThrottlingRateLimit: 10, ThrottlingBurstLimit: 20 })],
     });
-    template.resourceCountIs('AWS::ApiGateway::Account', 0);
+  });
+
+  it('associates a shared web ACL instead of creating one', () => {
+    // WHEN
+    const arn = 'arn:aws:wafv2:eu-west-1:111111111111:regional/webacl/shared/abc';
+    const { template, server } = workspaceStack({ webAclArn: arn });
+
+    // THEN
+    template.resourceCountIs('AWS::WAFv2::WebACL', 0);
+    template.hasResourceProperties('AWS::WAFv2::WebACLAssociation', { WebACLArn: arn });
+    expect(server.webAcl).toBeUndefined();
+  });
+
+  it('keeps what a failed first deployment created only where asked: RETAIN_ON_UPDATE_OR_DELETE for keys, secrets, logs', () => {
+    // WHEN
+    const { template } = workspaceStack({ clients: [backend] });
+
+    // THEN
+    const policies = (type: string) => [
+      ...new Set(Object.values(template.findResources(type)).map((r) => r.DeletionPolicy)),
+    ];
+    expect(policies('AWS::KMS::Key')).toEqual(['RetainExceptOnCreate']);
+    expect(policies('AWS::SecretsManager::Secret')).toEqual(['RetainExceptOnCreate']);
+    expect(policies('AWS::Logs::LogGroup')).toEqual(['RetainExceptOnCreate']);
+    // the table keeps deletion protection, which a rollback could not delete through, so it is always retained
+    expect(policies('AWS::DynamoDB::Table')).toEqual(['Retain']);
   });
 });
 
@@ -193,7 +220,10 @@ describe('several workspaces in one stack', () => {
     template.resourceCountIs('AWS::DynamoDB::Table', 2);
     template.resourceCountIs('AWS::KMS::Key', 2);
     template.resourceCountIs('AWS::WAFv2::WebACL', 2);
-    template.resourceCountIs('AWS::ApiGateway::Account', 1);
+    template.resourceCountIs('AWS::ApiGateway::Account', 0);
+    // one client-sync function and provider for the stack, one custom resource per workspace
+    template.resourceCountIs('Custom::AuthorizationServerClients', 2);
+    template.resourceCountIs('AWS::Lambda::Function', 2 * 6 + 2);
     expect(logicalId(a.table)).not.toBe(logicalId(b.table));
     expect(Object.keys(template.toJSON().Outputs).filter((o) => /Issuer/.test(o))).toHaveLength(2);
     expect(Object.keys(routesOf(template)).filter((r) => r.includes(' /globex/customers/'))).toHaveLength(

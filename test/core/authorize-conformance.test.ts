@@ -49,7 +49,7 @@ async function signedInBrowser(): Promise<Agent> {
 /** An ID token of this workspace for `sub`, as spa would have received it; `exp` in the past when `expired`. */
 async function idTokenOf(sub: string, expired = false): Promise<string> {
   const iat = nowSeconds(t.ws) - (expired ? 2 * t.ws.settings.idTokenTtl : 0);
-  return signIdToken(t.ws, { clientId: 'spa', sub, scopes: ['openid'], authTime: iat }, 'at', iat);
+  return signIdToken(t.ws, { clientId: 'spa', sub, scopes: ['openid'], authTime: iat }, iat);
 }
 
 describe('POST /oauth2/authorize (OIDC Core §3.1.2.1: form serialization)', () => {

@@ -196,7 +196,7 @@ describe('the pipeline', () => {
   });
 
   it('checkIdTokenHintOurs keeps the user of an ID token of the workspace', async () => {
-    const hint = await signIdToken(keysWs, { clientId: 'spa', sub: 'sub-1', scopes: ['openid'] }, 'at', 1);
+    const hint = await signIdToken(keysWs, { clientId: 'spa', sub: 'sub-1', scopes: ['openid'] }, 1);
     expect(await validate(paramsOf({ id_token_hint: hint })).result).toMatchObject({ idTokenHintSub: 'sub-1' });
   });
 

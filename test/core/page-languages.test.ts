@@ -3,11 +3,13 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { LANGUAGES, negotiateLanguage, type Language } from '../../lambdas/core/pages/languages.js';
 import { CATALOGUES, type MessageKey } from '../../lambdas/core/pages/messages.js';
+import { ConditionFailed } from '../../lambdas/core/errors.js';
 import type { Workspace } from '../../lambdas/core/workspace.js';
 import { Agent, hiddenField, type AgentResponse } from '../support/agent.js';
-import { authorizeUrl, follow, submitDecision, submitLogin, validRequest } from '../support/flow.js';
+import { federatedPair, federatedSignIn, type FederatedPair } from '../support/federation.js';
+import { authorizeUrl, follow, obtainCode, submitDecision, submitLogin, validRequest } from '../support/flow.js';
 import { normalize, visibleTexts } from '../support/page-text.js';
-import { newTestWorkspace, publicClient, type TestWorkspace } from '../support/workspace.js';
+import { firstPartyClient, newTestWorkspace, publicClient, type TestWorkspace } from '../support/workspace.js';
 
 describe('negotiateLanguage', () => {
   it.each([
@@ -76,9 +78,17 @@ const BRANDING = {
 
 let t: TestWorkspace;
 let ws: Workspace;
+let pair: FederatedPair;
+let federated: Workspace;
 beforeAll(async () => {
   t = await newTestWorkspace();
   ws = { ...t.ws, branding: BRANDING, scopeDescriptions: SCOPE_DESCRIPTIONS };
+  pair = await federatedPair();
+  federated = { ...pair.main.ws, branding: BRANDING };
+  // A linked user, disabled: its next sign-in at the source is refused with a page.
+  await federatedSignIn({ main: new Agent(pair.main.ws), upstream: new Agent(pair.upstream.ws) });
+  const linked = (await pair.main.stores.directory.listUsers()).find((u) => u.link !== undefined);
+  await pair.main.stores.directory.updateUser(linked!.username, { disabled: true });
 });
 
 /** User data and names a page may show in any language. */
@@ -87,6 +97,8 @@ const DATA = [
   BRANDING.displayName,
   'alice',
   'wrong-user',
+  'Corp SSO',
+  firstPartyClient.clientName!,
   'openid',
   'profile',
   'email',
@@ -172,5 +184,67 @@ describe.each(LANGUAGES)('every page in %s', (language) => {
       const slipped = { ...signedOut, body: signedOut.body.replace('</h1>', '</h1><p>You are signed out</p>') };
       expect(() => expectAllFrom(language, 'a page with an English text', slipped)).toThrow(/not from the/);
     }
+  });
+
+  it('has only catalogue text on the identity source pages and the failure pages too', async () => {
+    const pages: [string, AgentResponse][] = [];
+    const browser = { main: new Agent(federated), upstream: new Agent(pair.upstream.ws) };
+    const request = validRequest('first', 'https://first.example.com/cb');
+    const start = () => browser.main.get(authorizeUrl({ ...request.params, ui_locales: language }));
+    const choose = (login: AgentResponse, source: string) =>
+      browser.main.post('consent', {
+        form: { txn: hiddenField(login.body, 'txn'), csrf: hiddenField(login.body, 'csrf'), source },
+      });
+    const callback = (query: Record<string, string>) =>
+      browser.main.get(`federation/callback?${new URLSearchParams(query)}`);
+
+    const login = await follow(browser.main, await start());
+    expect(login.body).toContain('name="source" value="corp"');
+    pages.push(['login with source buttons', login]);
+    pages.push(['a source not offered', await choose(login, 'nowhere')]);
+    let state = (await choose(login, 'corp')).location!.searchParams.get('state')!;
+    pages.push([
+      'source unavailable',
+      await callback({ error: 'temporarily_unavailable', state, iss: pair.upstream.ws.issuer }),
+    ]);
+    state = (await choose(login, 'corp')).location!.searchParams.get('state')!;
+    pages.push([
+      'sign-in at the source not verified',
+      await callback({ code: 'c', state, iss: 'https://evil.example' }),
+    ]);
+    const toSource = await choose(login, 'corp');
+    const code = await obtainCode(browser.upstream, Object.fromEntries(toSource.location!.searchParams));
+    const blocked = await browser.main.get(code.href);
+    expect(blocked.status).toBe(403);
+    pages.push(['linked user disabled', blocked]);
+    const noPasswords = new Agent({
+      ...federated,
+      settings: { ...federated.settings, builtInUsers: false },
+      federation: {
+        ...federated.federation,
+        sources: [...federated.federation.sources, { ...federated.federation.sources[0]!, id: 'other' }],
+      },
+    });
+    const choice = await follow(
+      noPasswords,
+      await noPasswords.get(authorizeUrl({ ...request.params, ui_locales: language })),
+    );
+    pages.push(['a password where there are none', await submitLogin(noPasswords, choice)]);
+
+    // The server's own failures: one that passes (503, busy), one that does not (500).
+    const failing = (error: Error) =>
+      new Agent({ ...ws, clients: { ...ws.clients, get: () => Promise.reject(error) } });
+    const busy = await failing(new ConditionFailed('refused')).get(
+      authorizeUrl({ ...request.params, ui_locales: language }),
+    );
+    expect(busy.status).toBe(503);
+    pages.push(['busy', busy]);
+    const failed = await failing(new Error('table gone')).get(
+      authorizeUrl({ ...request.params, ui_locales: language }),
+    );
+    expect(failed.status).toBe(500);
+    pages.push(['server failure', failed]);
+
+    for (const [name, page] of pages) expectAllFrom(language, name, page);
   });
 });

@@ -1,32 +1,22 @@
-// A real browser (Chromium driven by Playwright) through the hosted login and consent pages.
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+// A real browser (Chromium driven by Playwright) through the hosted login, consent and sign-out pages.
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { DEMO_USERS } from '../../lambdas/local/config.js';
 import { startLocalServer, type LocalServer } from '../../lambdas/local/server.js';
-
-/** Debian's Chromium; Playwright's own browser download is not used. */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+import { launchChromium, recordCspViolations, screenshot } from '../support/chromium.js';
 
 let server: LocalServer;
 let browser: Browser;
 const alice = DEMO_USERS[0]!;
-/** Consent is remembered per user, so the test that must see the consent page again signs in as another user. */
+/** Consent is remembered per user, so the tests that must see the consent page again sign in as another user. */
 const bob = DEMO_USERS[1]!;
+
+const DESKTOP = { width: 1280, height: 800 };
+const PHONE = { width: 360, height: 640 };
 
 beforeAll(async () => {
   server = await startLocalServer({ port: 0, quiet: true, dynamoEndpoint: inject('dynamoDbEndpoint') });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  browser = await launchChromium();
 });
 afterAll(async () => {
   await browser?.close();
@@ -34,17 +24,18 @@ afterAll(async () => {
 });
 
 /** A fresh browser profile that records every Content-Security-Policy violation the pages cause. */
-async function newPage(
-  viewport = { width: 1280, height: 800 },
-): Promise<{ page: Page; context: BrowserContext; cspViolations: string[] }> {
+async function newPage(viewport = DESKTOP): Promise<{ page: Page; context: BrowserContext; cspViolations: string[] }> {
   const context = await browser.newContext({ viewport });
   const page = await context.newPage();
-  const cspViolations: string[] = [];
-  page.on('console', (msg) => {
-    if (/Content.Security.Policy/i.test(msg.text())) cspViolations.push(msg.text());
-  });
-  return { page, context, cspViolations };
+  return { page, context, cspViolations: recordCspViolations(page) };
 }
+
+/** Where the demo relying party sends the browser to sign out: RP-initiated logout, back to the home page after. */
+const logoutUrl = () =>
+  `${server.issuers[0]}/oauth2/logout?${new URLSearchParams({
+    client_id: 'demo-spa',
+    post_logout_redirect_uri: `${server.url}/`,
+  })}`;
 
 /** From the home page's "try it" button to the login page. */
 async function openLogin(page: Page) {
@@ -53,15 +44,15 @@ async function openLogin(page: Page) {
   await page.getByRole('heading', { name: 'Sign in to continue' }).waitFor();
 }
 
-async function logIn(page: Page) {
+async function logIn(page: Page, user = alice) {
   await openLogin(page);
-  await page.getByLabel('Username').fill(alice.username);
-  await page.getByLabel('Password').fill(alice.password);
+  await page.getByLabel('Username').fill(user.username);
+  await page.getByLabel('Password').fill(user.password);
   await page.getByRole('button', { name: 'Sign in' }).click();
 }
 
 describe('hosted pages in Chromium', () => {
-  it('signs in, consents and shows the decoded tokens, with no CSP violation', async () => {
+  it('signs in, consents, signs in again on the session (SSO), signs out from the application, with no CSP violation', async () => {
     const { page, context, cspViolations } = await newPage();
     await logIn(page);
     await page.getByRole('button', { name: 'Allow' }).waitFor();
@@ -71,15 +62,40 @@ describe('hosted pages in Chromium', () => {
     const text = await page.locator('body').innerText();
     expect(text).toContain(String(alice.claims.email));
     expect(text).toContain('at+jwt');
-    expect(cspViolations).toEqual([]);
 
     const cookies = await context.cookies();
     const session = cookies.find((c) => c.name === 'authz_session');
     expect(session).toMatchObject({ httpOnly: true, sameSite: 'Lax', path: '/demo/main/' });
+
+    // The second authorization rests on the session: straight back with a code, no login form and no consent page.
+    const visited: string[] = [];
+    page.on('framenavigated', (frame) => {
+      if (frame === page.mainFrame()) visited.push(new URL(frame.url()).pathname);
+    });
+    await page.getByRole('link', { name: 'Sign in again' }).click();
+    await page.waitForURL(/\/demo\/callback/);
+    expect(await page.locator('body').innerText()).toContain(String(alice.claims.email));
+    expect(visited.filter((path) => path.endsWith('/consent'))).toEqual([]);
+
+    // RP-initiated logout: the application sends the browser to the end-session endpoint, the user confirms.
+    await page.goto(logoutUrl());
+    await page.getByRole('heading', { name: 'Sign out of demo/main?' }).waitFor();
+    expect(await page.locator('main').innerText()).toContain('Demo single-page app asks you to sign out.');
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.waitForURL(`${server.url}/`);
+    expect((await context.cookies()).find((c) => c.name === 'authz_session')).toBeUndefined();
+
+    // The session is gone: the next authorization asks for the password again.
+    await openLogin(page);
+    await page.getByLabel('Username').fill(alice.username);
+    await page.getByLabel('Password').fill(alice.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL(/\/demo\/callback/);
+    expect(cspViolations).toEqual([]);
     await context.close();
   });
 
-  it('the username field has focus first and the form works from the keyboard alone', async () => {
+  it('the username field has focus first, the form works from the keyboard alone, and Deny tells the application', async () => {
     const { page, context } = await newPage();
     await openLogin(page);
     expect(await page.evaluate(() => document.activeElement?.getAttribute('name'))).toBe('username');
@@ -110,6 +126,36 @@ describe('hosted pages in Chromium', () => {
     await openLogin(page);
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     expect(overflow).toBeLessThanOrEqual(0);
+    await context.close();
+  });
+
+  it('login, consent, sign-out and error pages on a desktop and a phone: screenshots, no overflow, no CSP violation', async () => {
+    const { page, context, cspViolations } = await newPage();
+    const capture = async (name: string) => {
+      for (const [screen, viewport] of [
+        ['desktop', DESKTOP],
+        ['phone', PHONE],
+      ] as const) {
+        await page.setViewportSize(viewport);
+        await screenshot(page, `${name}-${screen}`);
+        const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+        expect(overflow, `${name} page on a ${screen} scrolls sideways`).toBeLessThanOrEqual(0);
+      }
+    };
+    await openLogin(page);
+    await capture('login');
+    await page.getByLabel('Username').fill(bob.username);
+    await page.getByLabel('Password').fill(bob.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Allow' }).waitFor();
+    await capture('consent');
+    await page.goto(logoutUrl());
+    await page.getByRole('button', { name: 'Sign out' }).waitFor();
+    await capture('logout');
+    await page.goto(`${server.issuers[0]}/oauth2/authorize?client_id=unknown-app`);
+    await page.getByRole('heading', { name: 'This sign-in link is not valid' }).waitFor();
+    await capture('error');
+    expect(cspViolations).toEqual([]);
     await context.close();
   });
 

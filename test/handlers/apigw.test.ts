@@ -17,9 +17,13 @@ const event = {
 } as unknown as APIGatewayProxyEvent;
 
 const handlerFor = (resolve: WorkspaceResolver) =>
-  apiHandler('jwks', {
-    'GET /.well-known/jwks.json': async () => ({ status: 200, headers: {}, body: '{}' }),
-  }).forWorkspaces(resolve);
+  apiHandler(
+    'jwks',
+    {
+      'GET /.well-known/jwks.json': async () => ({ status: 200, headers: {}, body: '{}' }),
+    },
+    {},
+  ).forWorkspaces(resolve);
 
 let errors: string[];
 let lines: string[];
@@ -78,14 +82,17 @@ it('names the missing variable of a misconfigured deployment in the log, and no 
   // GIVEN
   const keyArn = 'arn:aws:kms:eu-west-1:123456789012:key/not-for-the-log';
   const handler = handlerFor(
-    environmentResolver({
-      TENANT_ID: 'acme',
-      WORKSPACE_ID: 'main',
-      ISSUER: 'https://id.example.com/acme/main',
-      SIGNING_ALG: 'RS256',
-      SIGNING_KEY_IDS: keyArn,
-      ACTIVE_SIGNING_KEY_ID: keyArn,
-    }),
+    environmentResolver(
+      {},
+      {
+        TENANT_ID: 'acme',
+        WORKSPACE_ID: 'main',
+        ISSUER: 'https://id.example.com/acme/main',
+        SIGNING_ALG: 'RS256',
+        SIGNING_KEY_IDS: keyArn,
+        ACTIVE_SIGNING_KEY_ID: keyArn,
+      },
+    ),
   );
 
   // WHEN
@@ -101,9 +108,13 @@ it('names the missing variable of a misconfigured deployment in the log, and no 
 
 describe('a refused request', () => {
   const workspace = { tenantId: 'acme', workspaceId: 'main' } as Workspace;
-  const refusing = apiHandler('jwks', {
-    'GET /.well-known/jwks.json': async () => errorResponse(invalidRequest('Bad request.', 'the internal reason')),
-  }).forWorkspaces(async () => workspace);
+  const refusing = apiHandler(
+    'jwks',
+    {
+      'GET /.well-known/jwks.json': async () => errorResponse(invalidRequest('Bad request.', 'the internal reason')),
+    },
+    {},
+  ).forWorkspaces(async () => workspace);
   const logged = () => lines.map((line) => JSON.parse(line));
 
   it('logs its internal detail on its one line at debug level, with the request id, and the client never sees it', async () => {

@@ -52,6 +52,8 @@ describe('parseConfig', () => {
       workspaceId: 'b',
       clients: [],
       users: [{ username: 'u', password: 'p', claims: {} }],
+      identitySources: [],
+      builtInUsers: true,
     });
   });
 
@@ -280,5 +282,89 @@ describe('demoConfig', () => {
       clientSecret: DEMO_BACKEND_SECRET,
     });
     expect(ws!.users.map((u) => u.username)).toEqual(['alice', 'bob']);
+  });
+});
+
+describe('identity sources', () => {
+  const source = () => ({
+    id: 'corp',
+    name: 'Corp SSO',
+    type: 'oidc',
+    issuer: 'https://login.corp.example',
+    clientId: 'our-client',
+    clientSecret: 'upstream-secret',
+    scopes: ['openid', 'email', 'profile'],
+    claims: { email: 'email', name: 'name' },
+  });
+  const withSource = (change: (s: Record<string, unknown>) => void, extra: Record<string, unknown> = {}) =>
+    withWorkspace((ws) => {
+      const s: Record<string, unknown> = source();
+      change(s);
+      Object.assign(ws, { identitySources: [s], ...extra });
+    });
+
+  it('accepts the SPEC §3 format, and builtInUsers defaults to true', () => {
+    const parsed = parseConfig(withSource(() => {}));
+    expect(parsed.workspaces[0]).toMatchObject({ identitySources: [source()], builtInUsers: true });
+    expect(problems(withSource(() => {}, { builtInUsers: false }))).toEqual([]);
+  });
+
+  it.each([
+    [
+      'an id that is no path segment',
+      (s: Record<string, unknown>) => (s.id = 'Corp SSO'),
+      'identitySources[0].id: must be 1-63',
+    ],
+    [
+      'another type',
+      (s: Record<string, unknown>) => (s.type = 'saml'),
+      'identitySources[0].type: must be one of "oidc"',
+    ],
+    [
+      'an http issuer',
+      (s: Record<string, unknown>) => (s.issuer = 'http://login.corp.example'),
+      'identitySources[0].issuer: must be an https URL',
+    ],
+    [
+      'no secret',
+      (s: Record<string, unknown>) => delete s.clientSecret,
+      'identitySources[0].clientSecret: is required',
+    ],
+    [
+      'scopes without openid',
+      (s: Record<string, unknown>) => (s.scopes = ['email']),
+      'identitySources[0].scopes: must include "openid"',
+    ],
+    [
+      'a mapping onto sub',
+      (s: Record<string, unknown>) => (s.claims = { sub: 'email' }),
+      'identitySources[0].claims.sub: is set by this server',
+    ],
+    [
+      'a misspelt field',
+      (s: Record<string, unknown>) => (s.clientID = 'x'),
+      'identitySources[0].clientID: is not a known field',
+    ],
+  ])('refuses %s', (_, change, problem) => {
+    expect(problems(withSource(change)).join('\n')).toContain(`workspaces[0].${problem}`);
+  });
+
+  it('refuses two sources with one id, and builtInUsers false without any source', () => {
+    expect(problems(withWorkspace((ws) => (ws.identitySources = [source(), source()])))).toContain(
+      'workspaces[0].identitySources[1].id: duplicates the id of workspaces[0].identitySources[0].id',
+    );
+    expect(problems(withWorkspace((ws) => (ws.builtInUsers = false)))).toContain(
+      'workspaces[0].builtInUsers: cannot be false without identitySources: nobody could sign in',
+    );
+  });
+
+  it('gives the demo workspace demo/upstream as its source, whose client registers our one callback', () => {
+    const [main, upstream] = demoConfig('http://localhost:4321').workspaces;
+    expect(main!.identitySources).toMatchObject([
+      { id: 'upstream', issuer: 'http://localhost:4321/demo/upstream', clientId: 'demo-main' },
+    ]);
+    expect(upstream!.clients).toMatchObject([
+      { clientId: 'demo-main', redirectUris: ['http://localhost:4321/demo/main/federation/callback'] },
+    ]);
   });
 });

@@ -47,7 +47,7 @@ describe('startLocalServer with the demo workspace', () => {
     const port = Number(new URL(server.url).port);
     expect(port).toBeGreaterThan(0);
     expect(server.url).toBe(`http://localhost:${port}`);
-    expect(server.issuers).toEqual([`${server.url}/demo/main`]);
+    expect(server.issuers).toEqual([`${server.url}/demo/main`, `${server.url}/demo/upstream`]);
   });
 
   it('prints each issuer and the demo credentials when ready', () => {

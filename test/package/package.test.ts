@@ -12,7 +12,12 @@ import { fileURLToPath } from 'node:url';
 import { App, FileSystem, Stack } from 'aws-cdk-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuthorizationServer } from '../../lib/index.js';
-import { BUNDLE_FILE, type LambdaAssetName, lambdaAssetEntries } from '../../lib/private/lambda-assets.js';
+import {
+  BUNDLE_FILE,
+  CLIENT_SYNC_ASSET,
+  type LambdaAssetName,
+  lambdaAssetEntries,
+} from '../../lib/private/lambda-assets.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const FIXTURES = join(ROOT, 'test/package/fixtures');
@@ -189,7 +194,8 @@ describe.each(fixtures)('a `cdk init` app: $name', (fixture) => {
     await run(app, 'npx', ['cdk', 'synth', '--no-notices', '--quiet', '--output', 'cdk.out']);
     const template = JSON.parse(readFileSync(join(app, 'cdk.out', `${fixture.stack}.template.json`), 'utf8'));
 
-    // THEN: each bundle deployed once per workspace, under the same hash as in this repository's synth
+    // THEN: each handler bundle deployed once per workspace, the client sync once per stack, under the same hash
+    // as in this repository's synth
     const keys = Object.values<{ Type: string; Properties: { Code?: { S3Key?: string } } }>(template.Resources)
       .filter((r) => r.Type === 'AWS::Lambda::Function')
       .map((r) => r.Properties.Code?.S3Key);
@@ -198,7 +204,7 @@ describe.each(fixtures)('a `cdk init` app: $name', (fixture) => {
       expect(
         keys.filter((k) => k === expected[name]),
         name,
-      ).toHaveLength(2);
+      ).toHaveLength(name === CLIENT_SYNC_ASSET ? 1 : 2);
       const staged = join(app, 'cdk.out', `asset.${expected[name].replace(/\.zip$/, '')}`);
       expect(readdirSync(staged)).toEqual([BUNDLE_FILE]);
       expect(
@@ -216,8 +222,8 @@ describe.each(fixtures)('a `cdk init` app: $name', (fixture) => {
     const esm = await run(app, process.execPath, [
       '--input-type=module',
       '-e',
-      "import { AuthorizationServer, PropError } from 'cdk-authorization-server'; " +
-        'console.log(typeof AuthorizationServer, typeof PropError);',
+      "import { AuthorizationServer, ApiGatewayCloudWatchRole } from 'cdk-authorization-server'; " +
+        'console.log(typeof AuthorizationServer, typeof ApiGatewayCloudWatchRole);',
     ]);
     expect(esm.stdout.trim()).toBe('function function');
     const cli = await run(app, 'npx', ['--no-install', 'authz-admin', '--help']);

@@ -1,6 +1,7 @@
 // Lost races that DynamoDB Local cannot produce (it serializes transactions), injected in front of the real one.
 import {
   type DynamoDBClient,
+  ProvisionedThroughputExceededException,
   ResourceNotFoundException,
   TransactionCanceledException,
   TransactionConflictException,
@@ -62,12 +63,39 @@ it('turns a race that keeps being lost into ConditionFailed, never a server erro
   );
 });
 
-it('treats a single write that collided with a transaction the same way', async () => {
-  const conflict = () =>
-    new TransactionConflictException({ message: 'Transaction is ongoing for the item', $metadata: {} });
-  failNext(t.client, Infinity, conflict);
+const itemConflict = () =>
+  new TransactionConflictException({ message: 'Transaction is ongoing for the item', $metadata: {} });
 
-  await expect(t.stores.grants.revokeGrant('g', NOW)).rejects.toBeInstanceOf(ConditionFailed);
+it('treats a single conditional write that collided with a transaction the same way', async () => {
+  failNext(t.client, Infinity, itemConflict);
+
+  await expect(t.stores.interactions.discardTransaction('t', NOW)).rejects.toBeInstanceOf(ConditionFailed);
+});
+
+it('answers a write without a condition that keeps colliding with temporarily_unavailable: it lost no race', async () => {
+  const requests = failNext(t.client, Infinity, itemConflict);
+
+  await expect(t.stores.grants.revokeGrant('g', NOW)).rejects.toMatchObject({
+    error: 'temporarily_unavailable',
+    status: 503,
+    headers: { 'retry-after': '1' },
+  });
+  expect(requests.sent).toBe(4);
+});
+
+it('answers throttling and timeouts of reads and writes with temporarily_unavailable, other failures unchanged', async () => {
+  const { record } = newCode();
+  const unavailable = { error: 'temporarily_unavailable', status: 503 };
+  const throttled = () =>
+    new ProvisionedThroughputExceededException({ message: 'Throughput exceeds the provisioned rate', $metadata: {} });
+  const timedOut = () => Object.assign(new Error('Connection timed out after 2000 ms'), { name: 'TimeoutError' });
+
+  failNext(t.client, 1, throttled);
+  await expect(t.stores.grants.getCode(record.codeHash)).rejects.toMatchObject(unavailable);
+  const other = await newTestStore();
+  failNext(other.client, 1, timedOut);
+  await expect(other.stores.grants.issueCode(record, {}, NOW)).rejects.toMatchObject(unavailable);
+  expect(await other.stores.grants.getCode(record.codeHash)).toBeUndefined();
 });
 
 it('lets every other failure through unchanged', async () => {

@@ -1,20 +1,39 @@
-// A minimal browser for tests over real HTTP: keeps cookies, follows nothing on its own, submits forms.
+// A minimal browser for tests over real HTTP: keeps cookies by path, follows nothing on its own, submits forms.
 export class Browser {
-  readonly cookies = new Map<string, string>();
+  /** By path, then name: workspaces on one host set cookies of the same names on their own paths. */
+  readonly jar = new Map<string, Map<string, string>>();
+
+  /** Every cookie held, whatever its path. */
+  get cookies(): Map<string, string> {
+    return new Map([...this.jar.values()].flatMap((jar) => [...jar]));
+  }
+
+  /** The cookies a request to `path` carries, the longest path first as browsers send them. */
+  cookiesFor(path: string): Map<string, string> {
+    const out = new Map<string, string>();
+    const paths = [...this.jar.keys()].filter((p) => path.startsWith(p)).sort((a, b) => b.length - a.length);
+    for (const p of paths) for (const [name, value] of this.jar.get(p)!) if (!out.has(name)) out.set(name, value);
+    return out;
+  }
 
   async get(url: string | URL): Promise<Response> {
     return this.send(url, { method: 'GET' });
   }
 
-  /** Posts a page's form (its action and hidden fields) with `fields` added. */
+  /**
+   * Posts a form of the page: the first whose fields include one of `fields` (a page may hold several forms, e.g.
+   * the identity source buttons beside the password form), with its action and hidden fields.
+   */
   async submit(page: { url: string; html: string }, fields: Record<string, string>): Promise<Response> {
-    const action = /<form[^>]*action="([^"]*)"/.exec(page.html)?.[1]?.replaceAll('&amp;', '&');
-    if (action === undefined) throw new Error('no form on the page');
-    const form = new URLSearchParams();
-    for (const [, name, value] of page.html.matchAll(/<input type="hidden" name="([^"]*)" value="([^"]*)"/g))
-      form.append(name!, value!);
-    for (const [name, value] of Object.entries(fields)) form.append(name, value);
-    return this.send(new URL(action, page.url), { method: 'POST', body: form });
+    const forms = [...page.html.matchAll(/<form[^>]*action="([^"]*)"[^>]*>([\s\S]*?)<\/form>/g)];
+    const form = forms.find(([, , body]) => Object.keys(fields).some((f) => body!.includes(`name="${f}"`))) ?? forms[0];
+    if (form === undefined) throw new Error('no form on the page');
+    const action = form[1]!.replaceAll('&amp;', '&');
+    const body = new URLSearchParams();
+    for (const [, name, value] of form[2]!.matchAll(/<input type="hidden" name="([^"]*)" value="([^"]*)"/g))
+      body.append(name!, value!);
+    for (const [name, value] of Object.entries(fields)) body.append(name, value);
+    return this.send(new URL(action, page.url), { method: 'POST', body });
   }
 
   /** Follows redirects like a browser until a page is reached; returns it with its URL. */
@@ -28,14 +47,23 @@ export class Browser {
   }
 
   private async send(url: string | URL, init: RequestInit): Promise<Response> {
+    const target = new URL(url);
     const headers = new Headers(init.headers);
-    if (this.cookies.size) headers.set('cookie', [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; '));
-    const res = await fetch(url, { ...init, headers, redirect: 'manual' });
+    const cookies = this.cookiesFor(target.pathname);
+    if (cookies.size) headers.set('cookie', [...cookies].map(([k, v]) => `${k}=${v}`).join('; '));
+    const res = await fetch(target, { ...init, headers, redirect: 'manual' });
     for (const cookie of res.headers.getSetCookie()) {
-      const [pair = ''] = cookie.split(';');
+      const [pair = '', ...attributes] = cookie.split(';');
       const eq = pair.indexOf('=');
-      if (/max-age=0/i.test(cookie)) this.cookies.delete(pair.slice(0, eq));
-      else this.cookies.set(pair.slice(0, eq), pair.slice(eq + 1));
+      const path =
+        attributes
+          .map((a) => a.trim())
+          .find((a) => /^path=/i.test(a))
+          ?.slice(5) ?? '/';
+      const jar = this.jar.get(path) ?? new Map<string, string>();
+      this.jar.set(path, jar);
+      if (/max-age=0/i.test(cookie)) jar.delete(pair.slice(0, eq));
+      else jar.set(pair.slice(0, eq), pair.slice(eq + 1));
     }
     return res;
   }

@@ -8,7 +8,13 @@ import { hashClientSecret, hashPassword, newId } from '../../lambdas/core/crypto
 import type { ClientRegistration } from '../../lambdas/core/model.js';
 import type { AuditEventType } from '../../lambdas/core/ports/audit.js';
 import type { SigningAlg } from '../../lambdas/core/ports/signing.js';
-import { defaultSettings, type Workspace, type WorkspaceSettings } from '../../lambdas/core/workspace.js';
+import {
+  defaultSettings,
+  NO_FEDERATION,
+  type Federation,
+  type Workspace,
+  type WorkspaceSettings,
+} from '../../lambdas/core/workspace.js';
 import { newTestStore, type TestStore } from './dynamo.js';
 
 export const TEST_PASSWORD = 'correct horse battery staple';
@@ -125,6 +131,7 @@ export async function newTestWorkspace(
     tenantId?: string;
     workspaceId?: string;
     keyFile?: string;
+    federation?: Federation;
   } = {},
 ): Promise<TestWorkspace> {
   const testStore = await newTestStore({ clientCacheSeconds: 0 });
@@ -149,10 +156,12 @@ export async function newTestWorkspace(
     throttle: testStore.stores.throttle,
     singleUse: testStore.stores.singleUse,
     users: testStore.stores.users,
+    linkedUsers: testStore.stores.linkedUsers,
     keys: { active: signer, all: [signer] },
     clock,
     audit: { emit: (type, fields) => void audit.push({ type, fields: { ...fields } }) },
     clientKeys: new RemoteJwks({ clock }),
+    federation: opts.federation ?? NO_FEDERATION,
   };
   for (const c of [publicClient, firstPartyClient, nativeClient, offlineClient])
     await testStore.stores.directory.putClient(c);

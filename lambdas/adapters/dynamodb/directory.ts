@@ -3,10 +3,10 @@ import { ConditionFailed } from '../../core/errors.js';
 import type { ClientRecord, UserRecord } from '../../core/model.js';
 import type { Directory, UserChanges } from '../../core/ports/storage.js';
 import type { ClientCache } from './clients.js';
-import { deleteOf, type Item, ITEM_ABSENT, ITEM_EXISTS, putOf, recordOf, type Table } from './items.js';
+import { deleteOf, type Item, ITEM_EXISTS, putOf, recordOf, type Table } from './items.js';
 import { keys, prefixes } from './keys.js';
 import { PARTITION_KEY } from './table-contract.js';
-import { subOf } from './users.js';
+import { subOf, writeNewUser } from './users.js';
 
 /** Listed rather than taken from the object, so a caller's extra fields can never overwrite others. */
 const USER_CHANGES = [
@@ -44,16 +44,7 @@ export class DynamoDirectory implements Directory {
    * case or Unicode form (the index is keyed by `usernameKey`).
    */
   async createUser(user: UserRecord): Promise<void> {
-    await this.table.write(
-      {
-        user: putOf({ ...user, [PARTITION_KEY]: keys.user(user.sub) }, { ConditionExpression: ITEM_ABSENT }),
-        username: putOf(
-          { [PARTITION_KEY]: keys.username(user.username), sub: user.sub },
-          { ConditionExpression: ITEM_ABSENT },
-        ),
-      },
-      (name) => new ConditionFailed(name === 'user' ? 'sub already exists' : 'username already taken'),
-    );
+    await writeNewUser(this.table, user);
   }
 
   /**

@@ -1,6 +1,6 @@
 // The DynamoDB InteractionStore: authorization transactions, browser sessions and remembered consent.
-import type { ConsentRecord, SessionRecord, TransactionRecord } from '../../core/model.js';
-import type { InteractionStore } from '../../core/ports/storage.js';
+import type { ConsentRecord, SessionRecord, TransactionRecord, UserRecord } from '../../core/model.js';
+import type { InteractionStore, SignedInQuery, SignedInState } from '../../core/ports/storage.js';
 import { deleteOf, expiringItem, ITEM_LIVE, live, putOf, recordOf, type Table, updateOf } from './items.js';
 import { keys } from './keys.js';
 
@@ -63,5 +63,23 @@ export class DynamoInteractionStore implements InteractionStore {
 
   async getConsent(sub: string, clientId: string): Promise<ConsentRecord | undefined> {
     return recordOf<ConsentRecord>(await this.table.get(keys.consent(sub, clientId)));
+  }
+
+  /** One GetItem for a single key, one BatchGetItem for several: the same round trip either way. */
+  async signedInState(query: SignedInQuery, now: number): Promise<SignedInState> {
+    const sessionKey = query.sessionHash === undefined ? undefined : keys.session(query.sessionHash);
+    const userKey = keys.user(query.sub);
+    const consentKey = query.consentClientId === undefined ? undefined : keys.consent(query.sub, query.consentClientId);
+    const wanted = [sessionKey, userKey, consentKey].filter((key) => key !== undefined);
+    const items =
+      wanted.length === 1 ? new Map([[userKey, await this.table.get(userKey)]]) : await this.table.getMany(wanted);
+    const session = sessionKey === undefined ? undefined : live(recordOf<SessionRecord>(items.get(sessionKey)), now);
+    const user = recordOf<UserRecord>(items.get(userKey));
+    const consent = consentKey === undefined ? undefined : recordOf<ConsentRecord>(items.get(consentKey));
+    return {
+      ...(session !== undefined && { session }),
+      ...(user !== undefined && { user }),
+      ...(consent !== undefined && { consent }),
+    };
   }
 }

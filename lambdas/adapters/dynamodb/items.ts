@@ -17,7 +17,8 @@ import {
   type UpdateCommandInput,
   paginateScan,
 } from '@aws-sdk/lib-dynamodb';
-import { ConditionFailed } from '../../core/errors.js';
+import { ConditionFailed, TRY_AGAIN, temporarilyUnavailable } from '../../core/errors.js';
+import { asServiceFailure, callService } from '../aws-faults.js';
 import { PARTITION_KEY, TTL_ATTRIBUTE } from './table-contract.js';
 
 /** A write that loses a race against a concurrent transaction is retried, so it ends in its condition's verdict. */
@@ -88,6 +89,14 @@ export const conditionCheckOf = (pk: string, spec: Omit<Part<'ConditionCheck'>, 
   ConditionCheck: { ...spec, Key: keyOf(pk) },
 });
 
+/** The condition an item's write carries, if any. */
+function conditionOf(w: ItemWrite): string | undefined {
+  if ('Put' in w) return w.Put.ConditionExpression;
+  if ('Update' in w) return w.Update.ConditionExpression;
+  if ('Delete' in w) return w.Delete.ConditionExpression;
+  return w.ConditionCheck.ConditionExpression;
+}
+
 /** Which condition failed, if that is why the write was refused. */
 function conditionFailure(err: unknown): { index: number; old: RawItem | undefined } | undefined {
   if (err instanceof ConditionalCheckFailedException) return { index: 0, old: err.Item };
@@ -110,17 +119,22 @@ function isConflict(err: unknown): boolean {
   );
 }
 
+/** How failures of the table are named in the logs. */
+const SERVICE = 'DynamoDB';
+
 const pause = (ms: number) => new Promise((done) => setTimeout(done, ms));
 
 /**
- * Sends a conditional write. A failed condition becomes the error `onConditionFailed` picks (`index` is the
- * failed item's position in a transaction); a collision with a concurrent transaction is retried, because
- * only the retry can tell whether the other writer consumed the item (e.g. `AlreadyConsumed` for a replayed
- * code), and a race that keeps being lost is a `ConditionFailed`, never a server error.
+ * Sends a write. A failed condition becomes the error `onConditionFailed` picks (`index` is the failed item's
+ * position in a transaction); a collision with a concurrent transaction is retried, because only the retry can
+ * tell whether the other writer consumed the item (e.g. `AlreadyConsumed` for a replayed code). A race that keeps
+ * being lost is a `ConditionFailed` for a `conditional` write, like the race it is, never a server error; a write
+ * without a condition cannot lose a race, so for it the collisions are contention that passes.
  */
 async function write<T>(
   send: () => Promise<T>,
   onConditionFailed: (index: number, old: RawItem | undefined) => Error,
+  conditional: boolean,
 ): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
@@ -128,8 +142,11 @@ async function write<T>(
     } catch (err) {
       const failed = conditionFailure(err);
       if (failed !== undefined) throw onConditionFailed(failed.index, failed.old);
-      if (!isConflict(err)) throw err;
-      if (attempt === CONFLICT_ATTEMPTS) throw new ConditionFailed('lost a race against a concurrent write');
+      if (!isConflict(err)) throw asServiceFailure(SERVICE, err);
+      if (attempt === CONFLICT_ATTEMPTS) {
+        if (!conditional) throw temporarilyUnavailable(TRY_AGAIN, `${SERVICE}: conflicts on every attempt`);
+        throw new ConditionFailed('lost a race against a concurrent write');
+      }
       await pause(attempt * (10 + Math.random() * 40));
     }
   }
@@ -144,8 +161,8 @@ export class Table {
 
   /** Single-use and just-written items are read strongly consistent; clients and users may lag a little. */
   async get(pk: string, consistent = true): Promise<Item | undefined> {
-    const result = await this.doc.send(
-      new GetCommand({ TableName: this.name, Key: keyOf(pk), ConsistentRead: consistent }),
+    const result = await callService(SERVICE, () =>
+      this.doc.send(new GetCommand({ TableName: this.name, Key: keyOf(pk), ConsistentRead: consistent })),
     );
     return result.Item;
   }
@@ -158,10 +175,11 @@ export class Table {
     const found = new Map<string, Item>();
     let pending = [...new Set(pks)].map(keyOf);
     for (let attempt = 1; pending.length > 0; attempt++) {
-      if (attempt > BATCH_ATTEMPTS) throw new Error('BatchGetItem left keys unprocessed');
+      if (attempt > BATCH_ATTEMPTS)
+        throw temporarilyUnavailable(TRY_AGAIN, `${SERVICE}: BatchGetItem left keys unprocessed`);
       if (attempt > 1) await pause(attempt * 20);
-      const result = await this.doc.send(
-        new BatchGetCommand({ RequestItems: { [this.name]: { Keys: pending, ConsistentRead: true } } }),
+      const result = await callService(SERVICE, () =>
+        this.doc.send(new BatchGetCommand({ RequestItems: { [this.name]: { Keys: pending, ConsistentRead: true } } })),
       );
       for (const item of result.Responses?.[this.name] ?? []) found.set(item[PARTITION_KEY] as string, item);
       pending = (result.UnprocessedKeys?.[this.name]?.Keys ?? []) as typeof pending;
@@ -181,8 +199,12 @@ export class Table {
         ConsistentRead: true,
       },
     );
-    for await (const page of pages) {
-      for (const item of page.Items ?? []) records.push(recordOf<T>(item) as T);
+    try {
+      for await (const page of pages) {
+        for (const item of page.Items ?? []) records.push(recordOf<T>(item) as T);
+      }
+    } catch (err) {
+      throw asServiceFailure(SERVICE, err);
     }
     return records;
   }
@@ -202,7 +224,8 @@ export class Table {
       writes.length === 1 && only !== undefined && !('ConditionCheck' in only)
         ? this.sendOne(only)
         : this.doc.send(new TransactWriteCommand({ TransactItems: writes.map((w) => this.withTable(w)) }));
-    await write<unknown>(send, (index, old) => onConditionFailed(names[index] ?? '', old));
+    const conditional = writes.some((w) => 'ConditionCheck' in w || conditionOf(w) !== undefined);
+    await write<unknown>(send, (index, old) => onConditionFailed(names[index] ?? '', old), conditional);
   }
 
   /** Updates one item and returns the attributes `ReturnValues` asks for; a failed condition goes to `onConditionFailed`. */
@@ -212,7 +235,7 @@ export class Table {
     onConditionFailed: (old: RawItem | undefined) => Error = plainConditionFailed,
   ): Promise<Item | undefined> {
     const send = () => this.doc.send(new UpdateCommand({ ...spec, TableName: this.name, Key: keyOf(pk) }));
-    return (await write(send, (_, old) => onConditionFailed(old))).Attributes;
+    return (await write(send, (_, old) => onConditionFailed(old), spec.ConditionExpression !== undefined)).Attributes;
   }
 
   private sendOne(w: Exclude<ItemWrite, { ConditionCheck: unknown }>): Promise<unknown> {

@@ -10,7 +10,7 @@ import { DynamoInteractionStore } from './interactions.js';
 import { Table } from './items.js';
 import { DynamoSingleUse } from './single-use.js';
 import { DynamoLoginThrottle } from './throttle.js';
-import { DynamoIdentitySource } from './users.js';
+import { DynamoIdentitySource, DynamoLinkedUsers } from './users.js';
 
 export interface DynamoAdapterOptions {
   /** A document client from `createDocumentClient`: records carry optional fields that may be `undefined`. */
@@ -43,6 +43,7 @@ export function dynamoStores(opts: DynamoAdapterOptions): Stores {
     throttle: new DynamoLoginThrottle(table),
     singleUse: new DynamoSingleUse(table),
     users: new DynamoIdentitySource(table),
+    linkedUsers: new DynamoLinkedUsers(table),
     directory: new DynamoDirectory(table, clientCache),
   };
 }

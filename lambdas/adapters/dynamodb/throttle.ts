@@ -1,4 +1,5 @@
-// The DynamoDB LoginThrottle: failed-login counters, one item per key, each within its own window.
+// The DynamoDB LoginThrottle: failure counters (logins, client authentications), one item per key, each within its
+// own window; and this container's memory of the keys that went over their limit.
 import { ConditionFailed } from '../../core/errors.js';
 import type { LoginThrottle } from '../../core/ports/storage.js';
 import { ITEM_ABSENT, type Table } from './items.js';
@@ -8,11 +9,40 @@ import { TTL_ATTRIBUTE } from './table-contract.js';
 /** A counter update can lose to a concurrent window start only once per window; more rounds mean a broken clock. */
 const COUNTER_ROUNDS = 3;
 
+/**
+ * Most keys one container remembers as locked out. Only keys over their limit get here, each for one window; past
+ * this many, the oldest is forgotten (it is still counted in the table, so its next failure locks it again).
+ */
+const MAX_LOCKOUTS = 10_000;
+
 export class DynamoLoginThrottle implements LoginThrottle {
+  /** Key → end of its window (epoch seconds), for keys that reached their limit: this container's memory only. */
+  private readonly lockouts = new Map<string, number>();
+
   constructor(private readonly table: Table) {}
 
   async countAttempt(counterKeys: readonly string[], windowSeconds: number, now: number): Promise<number[]> {
-    return Promise.all(counterKeys.map((key) => this.count(keys.throttle(key), windowSeconds, now)));
+    return Promise.all(
+      counterKeys.map(async (key) => (await this.count(keys.throttle(key), windowSeconds, now)).count),
+    );
+  }
+
+  async countFailure(key: string, windowSeconds: number, limit: number, now: number): Promise<number> {
+    const { count, windowEnds } = await this.count(keys.throttle(key), windowSeconds, now);
+    if (count >= limit) {
+      this.lockouts.delete(key);
+      if (this.lockouts.size >= MAX_LOCKOUTS) this.lockouts.delete(this.lockouts.keys().next().value!);
+      this.lockouts.set(key, windowEnds);
+    }
+    return count;
+  }
+
+  lockedUntil(key: string, now: number): number | undefined {
+    const until = this.lockouts.get(key);
+    if (until === undefined) return undefined;
+    if (until > now) return until;
+    this.lockouts.delete(key);
+    return undefined;
   }
 
   async forgive(counterKeys: readonly string[], now: number): Promise<void> {
@@ -34,11 +64,12 @@ export class DynamoLoginThrottle implements LoginThrottle {
   }
 
   /**
-   * Adds one to a live window, or starts a new window if there is none, and returns the new count. Each
+   * Adds one to a live window, or starts a new window if there is none, and returns the new count and when its
+   * window ends. Each
    * step is one conditional update, so concurrent attempts are each counted once and see distinct counts:
    * at most one of them starts the window and the others' next attempt adds to it.
    */
-  private async count(pk: string, windowSeconds: number, now: number): Promise<number> {
+  private async count(pk: string, windowSeconds: number, now: number): Promise<{ count: number; windowEnds: number }> {
     const windowEnds = now + windowSeconds;
     for (let round = 1; ; round++) {
       try {
@@ -47,9 +78,9 @@ export class DynamoLoginThrottle implements LoginThrottle {
           ConditionExpression: 'windowEnds > :now',
           ExpressionAttributeNames: { '#count': 'count' },
           ExpressionAttributeValues: { ':one': 1, ':now': now },
-          ReturnValues: 'UPDATED_NEW',
+          ReturnValues: 'ALL_NEW',
         });
-        return Number(added?.count);
+        return { count: Number(added?.count), windowEnds: Number(added?.windowEnds) };
       } catch (err) {
         if (!(err instanceof ConditionFailed)) throw err;
       }
@@ -60,7 +91,7 @@ export class DynamoLoginThrottle implements LoginThrottle {
           ExpressionAttributeNames: { '#count': 'count', '#ttl': TTL_ATTRIBUTE },
           ExpressionAttributeValues: { ':one': 1, ':now': now, ':windowEnds': windowEnds },
         });
-        return 1;
+        return { count: 1, windowEnds };
       } catch (err) {
         // Someone else started the window meanwhile, so the next round's ADD lands in it.
         if (!(err instanceof ConditionFailed) || round === COUNTER_ROUNDS) throw err;

@@ -1,4 +1,4 @@
-// The ClientKeysFetcher over HTTP: a client's published JWK Set, fetched with a timeout and a size limit, cached per URI.
+// The ClientKeysFetcher over HTTP: a published JWK Set (a client's, an upstream provider's), fetched with a timeout and a size limit, cached per URI.
 import type { ClientJwkSet } from '../../core/model.js';
 import {
   ClientKeysUnavailable,
@@ -6,6 +6,7 @@ import {
   type ClientKeysFetcher,
 } from '../../core/ports/client-keys.js';
 import { type Clock, systemClock } from '../../core/ports/clock.js';
+import { FetchFailed, fetchJson } from './bounded-fetch.js';
 import { isFields } from '../../core/registration/field-checker.js';
 import { privateJwkMembers } from '../../core/registration/registration.js';
 
@@ -20,14 +21,14 @@ export interface RemoteJwksOptions {
   readonly refreshIntervalSeconds?: number;
   /** Time source of the cache. @default systemClock */
   readonly clock?: Clock;
+  /** The fetch to use (tests route it to a handler). @default globalThis.fetch */
+  readonly fetch?: typeof fetch;
 }
 
 interface CachedSet {
   readonly set: ClientJwkSet;
   readonly fetchedAt: number;
 }
-
-const isTimeout = (err: unknown): boolean => (err as { name?: unknown } | null)?.name === 'TimeoutError';
 
 /** A JWK Set whose every member is a JWK without private key material; anything else is refused whole. */
 function jwkSetOf(value: unknown): ClientJwkSet {
@@ -51,6 +52,7 @@ export class RemoteJwks implements ClientKeysFetcher {
   private readonly cacheMs: number;
   private readonly refreshMs: number;
   private readonly clock: Clock;
+  private readonly fetch: typeof fetch | undefined;
 
   constructor(opts: RemoteJwksOptions = {}) {
     this.timeoutMs = opts.timeoutMs ?? 3000;
@@ -58,6 +60,7 @@ export class RemoteJwks implements ClientKeysFetcher {
     this.cacheMs = (opts.cacheSeconds ?? 300) * 1000;
     this.refreshMs = (opts.refreshIntervalSeconds ?? 60) * 1000;
     this.clock = opts.clock ?? systemClock;
+    this.fetch = opts.fetch;
   }
 
   async keySet(uri: string, options: ClientKeySetOptions = {}): Promise<ClientJwkSet> {
@@ -81,58 +84,16 @@ export class RemoteJwks implements ClientKeysFetcher {
   }
 
   private async fetchSet(uri: string): Promise<ClientJwkSet> {
-    const signal = AbortSignal.timeout(this.timeoutMs);
-    let res: Response;
-    try {
-      // No redirects: the registered URI is the one place the keys may come from.
-      res = await fetch(uri, {
-        signal,
-        redirect: 'error',
-        headers: { accept: 'application/jwk-set+json, application/json' },
-      });
-    } catch (err) {
-      throw new ClientKeysUnavailable(isTimeout(err) ? `no response within ${this.timeoutMs} ms` : 'request failed');
-    }
-    if (res.status !== 200) {
-      void res.body?.cancel().catch(() => {});
-      throw new ClientKeysUnavailable(`status ${res.status}`);
-    }
-    const text = await this.readBody(res);
     let value: unknown;
     try {
-      value = JSON.parse(text);
-    } catch {
-      throw new ClientKeysUnavailable('response is not JSON');
+      value = await fetchJson(
+        uri,
+        { headers: { accept: 'application/jwk-set+json, application/json' } },
+        { timeoutMs: this.timeoutMs, maxBytes: this.maxBytes, ...(this.fetch && { fetch: this.fetch }) },
+      );
+    } catch (err) {
+      throw err instanceof FetchFailed ? new ClientKeysUnavailable(err.message) : err;
     }
     return jwkSetOf(value);
-  }
-
-  /** Reads at most `maxBytes`, counting as the body streams in: a declared length can lie or be absent. */
-  private async readBody(res: Response): Promise<string> {
-    const tooLarge = () => new ClientKeysUnavailable(`response larger than ${this.maxBytes} bytes`);
-    if (Number(res.headers.get('content-length')) > this.maxBytes) {
-      void res.body?.cancel().catch(() => {});
-      throw tooLarge();
-    }
-    if (!res.body) return '';
-    const reader = res.body.getReader();
-    const chunks: Uint8Array[] = [];
-    let size = 0;
-    try {
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        size += value.byteLength;
-        if (size > this.maxBytes) {
-          void reader.cancel().catch(() => {});
-          throw tooLarge();
-        }
-        chunks.push(value);
-      }
-    } catch (err) {
-      if (err instanceof ClientKeysUnavailable) throw err;
-      throw new ClientKeysUnavailable(isTimeout(err) ? `no response within ${this.timeoutMs} ms` : 'response failed');
-    }
-    return Buffer.concat(chunks).toString('utf8');
   }
 }

@@ -2,6 +2,7 @@
 import { createHash, createPublicKey } from 'node:crypto';
 import { GetPublicKeyCommand, SignCommand, type KMSClient } from '@aws-sdk/client-kms';
 import type { PublicJwk, Signer, SigningAlg } from '../../core/ports/signing.js';
+import { callService } from '../aws-faults.js';
 import { keyFits, publicJwkOf } from '../public-jwk.js';
 import { derToJose } from './ecdsa-signature.js';
 import { kmsSigningAlgorithm } from './signing-algorithm.js';
@@ -38,20 +39,22 @@ export class KmsSigner implements Signer {
   async sign(signingInput: Uint8Array): Promise<Uint8Array> {
     // Sending the digest keeps every request small; KMS would hash a RAW message the same way.
     const digest = createHash('sha256').update(signingInput).digest();
-    const { Signature } = await this.#client.send(
-      new SignCommand({
-        KeyId: this.#keyId,
-        Message: digest,
-        MessageType: 'DIGEST',
-        SigningAlgorithm: kmsSigningAlgorithm[this.alg],
-      }),
+    const { Signature } = await callService('KMS', () =>
+      this.#client.send(
+        new SignCommand({
+          KeyId: this.#keyId,
+          Message: digest,
+          MessageType: 'DIGEST',
+          SigningAlgorithm: kmsSigningAlgorithm[this.alg],
+        }),
+      ),
     );
     if (!Signature) throw new Error(`KMS returned no signature for key ${this.#keyId}.`);
     return this.alg === 'ES256' ? derToJose(Signature) : Signature;
   }
 
   async #fetchPublicJwk(): Promise<PublicJwk> {
-    const res = await this.#client.send(new GetPublicKeyCommand({ KeyId: this.#keyId }));
+    const res = await callService('KMS', () => this.#client.send(new GetPublicKeyCommand({ KeyId: this.#keyId })));
     // A key of the wrong spec would sign tokens nobody can verify: refuse it before the first token.
     if (
       !res.PublicKey ||

@@ -1,10 +1,10 @@
 // Client authentication (RFC 6749 §2.3, RFC 7523): works out the one method a request uses, then checks it as registered.
-import { invalidClient, invalidRequest } from '../errors.js';
+import { clientAuthThrottled, invalidClient, invalidRequest, OAuthError } from '../errors.js';
 import { header, type CoreRequest } from '../http.js';
 import type { ClientAuthMethod, ClientRecord } from '../model.js';
 import { optional, type Params } from '../params.js';
 import { isClientId } from '../registration/registration.js';
-import type { Workspace } from '../workspace.js';
+import { nowSeconds, type Workspace } from '../workspace.js';
 import { assertionClientId, verifyClientAssertion, type ClientAssertion } from './private-key-jwt.js';
 import { basicCredentials, secretMatches } from './secret.js';
 
@@ -58,22 +58,55 @@ function registeredFor(client: ClientRecord | undefined, method: ClientAuthMetho
   return client;
 }
 
+/** The failure counter of a client's secret. */
+const secretFailures = (clientId: string): string => `client:${clientId}`;
+
+/**
+ * RFC 6749 §2.3.1 asks to protect secret authentication against brute force. Failures are counted in the table,
+ * on the failure path only, so a successful request makes no extra call. A container that sees a client reach
+ * its limit refuses that client's secrets from memory until the window ends; another container learns at its
+ * first failure, so a window allows at most the limit plus one guess per warm container.
+ */
+function refuseIfLockedOut(ws: Workspace, clientId: string): void {
+  const now = nowSeconds(ws);
+  const until = ws.throttle.lockedUntil(secretFailures(clientId), now);
+  if (until === undefined) return;
+  ws.audit.emit('client.throttled', { clientId });
+  throw clientAuthThrottled(
+    'Too many failed client authentication attempts. Try again later.',
+    until - now,
+    'client secret locked out on this container',
+  );
+}
+
 /** Authenticates the calling client; every failure is the same `invalid_client` to the caller. */
 export async function authenticateClient(req: CoreRequest, params: Params, ws: Workspace): Promise<ClientRecord> {
   const creds = presentedCredentials(req, params);
+  const bySecret = creds.method === 'client_secret_basic' || creds.method === 'client_secret_post';
+  if (bySecret && isClientId(creds.clientId)) refuseIfLockedOut(ws, creds.clientId);
   const found = isClientId(creds.clientId) ? await ws.clients.get(creds.clientId) : undefined;
   // Compared before anything is refused, so the time taken does not tell whether the client exists.
   const secretOk = secretMatches('secret' in creds ? creds.secret : '', found);
-  const client = registeredFor(found, creds.method);
-  switch (creds.method) {
-    case 'none':
-      return client;
-    case 'client_secret_basic':
-    case 'client_secret_post':
-      if (!secretOk) throw invalidClient('Client authentication failed.', 'secret mismatch');
-      return client;
-    case 'private_key_jwt':
-      await verifyClientAssertion(req, creds, client, ws);
-      return client;
+  try {
+    const client = registeredFor(found, creds.method);
+    switch (creds.method) {
+      case 'none':
+        return client;
+      case 'client_secret_basic':
+      case 'client_secret_post':
+        if (!secretOk) throw invalidClient('Client authentication failed.', 'secret mismatch');
+        return client;
+      case 'private_key_jwt':
+        await verifyClientAssertion(req, creds, client, ws);
+        return client;
+    }
+  } catch (err) {
+    // Only registered clients are counted: an unknown id has nothing to guess, and counting it would store every
+    // made-up id sent.
+    if (bySecret && found && err instanceof OAuthError && err.error === 'invalid_client') {
+      const { clientAuthThrottleWindow: window, maxClientAuthFailures: limit } = ws.settings;
+      await ws.throttle.countFailure(secretFailures(found.clientId), window, limit, nowSeconds(ws));
+    }
+    throw err;
   }
 }

@@ -1,6 +1,7 @@
 // private_key_jwt (RFC 7523 §2.2 and §3, OIDC Core §9): the client proves itself with a short-lived, single-use JWT it signs.
-import { createLocalJWKSet, decodeJwt, errors, jwtVerify, type JWTPayload, type JWTVerifyOptions } from 'jose';
+import { decodeJwt, errors, type JWTPayload, type JWTVerifyOptions } from 'jose';
 import { hashToken } from '../crypto.js';
+import { keySetOf, verifyWith, verifyWithPublishedKeys } from '../jwt/published-keys.js';
 import { AlreadyConsumed, ConditionFailed, invalidClient, OAuthError } from '../errors.js';
 import type { CoreRequest } from '../http.js';
 import type { ClientJwkSet, ClientRecord } from '../model.js';
@@ -23,8 +24,6 @@ export interface ClientAssertion {
   readonly assertionType: string | undefined;
 }
 
-type KeySet = ReturnType<typeof createLocalJWKSet>;
-
 /** Every failure is the same `invalid_client` to the caller; the detail names the rule, never the assertion's contents. */
 const refused = (detail: string) => invalidClient('Client authentication failed.', detail);
 
@@ -38,35 +37,6 @@ export function assertionClientId(assertion: string): string {
   }
   if (typeof sub !== 'string' || sub === '') throw refused('client_assertion without client_id or sub');
   return sub;
-}
-
-/** Key sets by the JWK Set they import: a cached client record or fetched set is imported once, not per request. */
-const keySets = new WeakMap<ClientJwkSet, KeySet>();
-
-function keySetOf(jwks: ClientJwkSet): KeySet {
-  let keySet = keySets.get(jwks);
-  if (!keySet) {
-    keySet = createLocalJWKSet(jwks as Parameters<typeof createLocalJWKSet>[0]);
-    keySets.set(jwks, keySet);
-  }
-  return keySet;
-}
-
-/** jose leaves it to the caller to try each of several keys that fit the header (no `kid`, or a `kid` used twice). */
-async function verifyWith(assertion: string, keySet: KeySet, options: JWTVerifyOptions): Promise<JWTPayload> {
-  try {
-    return (await jwtVerify(assertion, keySet, options)).payload;
-  } catch (err) {
-    if (!(err instanceof errors.JWKSMultipleMatchingKeys)) throw err;
-    for await (const key of err) {
-      try {
-        return (await jwtVerify(assertion, key, options)).payload;
-      } catch (e) {
-        if (!(e instanceof errors.JWSSignatureVerificationFailed)) throw e;
-      }
-    }
-    throw new errors.JWSSignatureVerificationFailed();
-  }
 }
 
 async function fetchKeySet(ws: Workspace, uri: string, refresh: boolean): Promise<ClientJwkSet> {
@@ -86,16 +56,9 @@ async function verifyWithClientKeys(
   options: JWTVerifyOptions,
 ): Promise<JWTPayload> {
   if (client.jwks) return verifyWith(assertion, keySetOf(client.jwks), options);
-  if (!client.jwksUri) throw refused('the client has no registered keys');
-  const served = await fetchKeySet(ws, client.jwksUri, false);
-  try {
-    return await verifyWith(assertion, keySetOf(served), options);
-  } catch (err) {
-    if (!(err instanceof errors.JWKSNoMatchingKey)) throw err;
-    const fresh = await fetchKeySet(ws, client.jwksUri, true);
-    if (fresh === served) throw err;
-    return verifyWith(assertion, keySetOf(fresh), options);
-  }
+  const { jwksUri } = client;
+  if (!jwksUri) throw refused('the client has no registered keys');
+  return verifyWithPublishedKeys(assertion, (refresh) => fetchKeySet(ws, jwksUri, refresh), options);
 }
 
 /** Which rule an assertion broke, for the logs: jose's error classes name the rule, never the value. */

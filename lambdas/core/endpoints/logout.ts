@@ -1,12 +1,12 @@
 // GET/POST /oauth2/logout (OpenID Connect RP-Initiated Logout 1.0): ends the browser's session, then returns to the client or says so.
 import { SESSION_COOKIE, clearedSessionCookie, readCookie } from '../cookies.js';
 import { hashToken, keyedHash, safeEqual } from '../crypto.js';
-import { OAuthError, invalidRequest, responseError } from '../errors.js';
+import { OAuthError, invalidRequest, responseError, toOAuthError } from '../errors.js';
 import { isFormBody, parseForm, redirect, type CoreRequest, type CoreResponse } from '../http.js';
 import { verifyIdTokenHint } from '../jwt/id-token-hint.js';
 import type { ClientRecord, SessionRecord } from '../model.js';
 import { pageContext, uiLocalesOf } from '../pages/context.js';
-import { errorPage } from '../pages/html.js';
+import { errorPage, failurePage } from '../pages/html.js';
 import { logoutConfirmPage, signedOutPage } from '../pages/logout.js';
 import { optional, type Params } from '../params.js';
 import { isClientId } from '../registration/registration.js';
@@ -116,15 +116,16 @@ export async function logout(req: CoreRequest, ws: Workspace): Promise<CoreRespo
   try {
     return await answer(req, ws);
   } catch (err) {
+    const params = req.method === 'POST' ? (isFormBody(req) ? parseForm(req.body) : undefined) : req.query;
+    const ctx = pageContext(ws, req, uiLocalesOf(params));
     if (err instanceof OAuthError && err.expose) {
-      const params = req.method === 'POST' ? (isFormBody(req) ? parseForm(req.body) : undefined) : req.query;
       return errorPage(
-        pageContext(ws, req, uiLocalesOf(params)),
+        ctx,
         400,
         { title: 'error.invalidLogoutLink.title', text: 'error.invalidLogoutLink.message' },
         { ...responseError(err), description: err.description },
       );
     }
-    throw err;
+    return failurePage(ctx, toOAuthError(err));
   }
 }

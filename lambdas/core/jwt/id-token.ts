@@ -1,6 +1,5 @@
 // OpenID Connect ID tokens (OIDC Core §2, §3.1.3.6).
 import { releasedClaims } from '../claims.js';
-import { sha256 } from '../crypto.js';
 import type { Workspace } from '../workspace.js';
 import { signJwt } from './sign.js';
 
@@ -14,16 +13,10 @@ export interface IdTokenClaims {
   readonly userClaims?: Readonly<Record<string, unknown>>;
 }
 
-/** OIDC Core §3.1.3.6: base64url of the left half of the SHA-256 of the access token. */
-export function atHash(accessToken: string): string {
-  return sha256(accessToken).subarray(0, 16).toString('base64url');
-}
-
-/** Signs an ID token that accompanies `accessToken` (its `at_hash` covers it), issued at `iat`. */
+/** Signs an ID token issued at `iat`; it carries no `at_hash` (see `issueTokens`). */
 export function signIdToken(
   ws: Pick<Workspace, 'issuer' | 'keys' | 'settings'>,
   claims: IdTokenClaims,
-  accessToken: string,
   iat: number,
 ): Promise<string> {
   return signJwt(
@@ -39,7 +32,6 @@ export function signIdToken(
       exp: iat + ws.settings.idTokenTtl,
       ...(claims.authTime !== undefined && { auth_time: claims.authTime }),
       ...(claims.nonce !== undefined && { nonce: claims.nonce }),
-      at_hash: atHash(accessToken),
     },
   );
 }

@@ -1,5 +1,6 @@
 // The pages' shell: escaping, the document and the security headers every page carries, and the hosted pages' stylesheet.
 import { createHash } from 'node:crypto';
+import { type OAuthError, responseError } from '../errors.js';
 import type { CoreResponse, ResponseError } from '../http.js';
 import { buttonText, logoOrigin, type Branding, type ScopeDescriptions } from './branding.js';
 import type { MessageKey, Translator } from './messages.js';
@@ -230,4 +231,16 @@ export function errorPage(
   });
   if (error) res.error = { error: error.error, ...(error.detail !== undefined && { detail: error.detail }) };
   return res;
+}
+
+/**
+ * A failure of the server's own (the table, the signing key) on a hosted page: 503 with `Retry-After` when it
+ * passes, else 500. Its writes are all or nothing, so the user may simply try again.
+ */
+export function failurePage(ctx: PageContext, e: OAuthError): CoreResponse {
+  const passes = e.error === 'temporarily_unavailable';
+  const res = passes
+    ? errorPage(ctx, e.status, { title: 'error.busy.title', text: 'error.busy.message' })
+    : errorPage(ctx, e.status, { title: 'error.generic.title', text: 'error.server.message' });
+  return { ...res, headers: { ...res.headers, ...e.headers }, error: responseError(e) };
 }

@@ -4,6 +4,7 @@ export type AuditEventType =
   | 'login.succeeded'
   | 'login.failed'
   | 'login.throttled'
+  | 'client.throttled'
   | 'consent.granted'
   | 'consent.denied'
   | 'token.issued'
@@ -11,7 +12,9 @@ export type AuditEventType =
   | 'code.replayed'
   | 'refresh.replayed'
   | 'assertion.replayed'
-  | 'session.ended';
+  | 'session.ended'
+  | 'federation.started'
+  | 'user.linked';
 
 /** Where audit events go (structured logs in Lambda). Fields carry ids and outcomes, never secrets. */
 export interface AuditSink {

@@ -8,6 +8,7 @@ import type {
   RefreshTokenRecord,
   SessionRecord,
   TransactionRecord,
+  UpstreamLink,
   UserRecord,
 } from '../model.js';
 import type { IdentitySource } from './identity.js';
@@ -45,6 +46,24 @@ export interface InteractionStore {
   /** Deletes a session (a sign-out); one that is gone already is not an error, so a sign-out can be repeated. */
   endSession(idHash: string): Promise<void>;
   getConsent(sub: string, clientId: string): Promise<ConsentRecord | undefined>;
+  /**
+   * What answering a signed-in browser takes, read together in one round trip, strongly consistent: the live
+   * session `sessionHash` names, the user `sub` names and, with `consentClientId`, the user's consent for that
+   * client. Only what is asked for is read; what is missing (or an expired session) is absent from the answer.
+   */
+  signedInState(query: SignedInQuery, now: number): Promise<SignedInState>;
+}
+
+export interface SignedInQuery {
+  readonly sub: string;
+  readonly sessionHash?: string;
+  readonly consentClientId?: string;
+}
+
+export interface SignedInState {
+  readonly session?: SessionRecord;
+  readonly user?: UserRecord;
+  readonly consent?: ConsentRecord;
 }
 
 /**
@@ -103,7 +122,10 @@ export interface TokenStanding {
   readonly user?: UserRecord;
 }
 
-/** Failed-login counters, per key (e.g. `user:<hash>`, `ip:1.2.3.4`), each counting within its own window. */
+/**
+ * Failure counters, per key (e.g. `user:<hash>`, `ip:1.2.3.4`, `client:<id>`), each counting within its own window;
+ * and, for keys counted with `countFailure`, this container's memory of those over their limit.
+ */
 export interface LoginThrottle {
   /**
    * Counts one login attempt on each key's counter before the password is checked, and returns each
@@ -113,6 +135,16 @@ export interface LoginThrottle {
   countAttempt(keys: readonly string[], windowSeconds: number, now: number): Promise<number[]>;
   /** Takes one attempt back from each live counter: a successful login is not a failure. */
   forgive(keys: readonly string[], now: number): Promise<void>;
+  /**
+   * Counts one failure on `key` (atomically, as `countAttempt`) and returns the count including it. Once the count
+   * reaches `limit`, this container remembers the key as locked out until the counter's window ends.
+   */
+  countFailure(key: string, windowSeconds: number, limit: number, now: number): Promise<number>;
+  /**
+   * The end of the window (epoch seconds) of a key this container saw reach its limit, while it lasts; otherwise
+   * undefined. Memory only: no storage call, so whoever asks before succeeding pays nothing for it.
+   */
+  lockedUntil(key: string, now: number): number | undefined;
 }
 
 /**
@@ -169,6 +201,22 @@ export interface Directory {
   listUsers(): Promise<UserRecord[]>;
 }
 
+/**
+ * The users of identity sources, as their sign-ins create and refresh them. A linked user is found by its link
+ * alone, never by an email or any other claim.
+ */
+export interface LinkedUsers {
+  /** The user linked to exactly this (source, upstream `sub`), disabled or not. */
+  findLinked(link: UpstreamLink): Promise<UserRecord | undefined>;
+  /**
+   * Creates a linked user (`link` set) with its username reservation, in one atomic write; `ConditionFailed` if the
+   * sub or the username is taken (a concurrent first sign-in of the same account, say).
+   */
+  createLinked(user: UserRecord): Promise<void>;
+  /** Replaces the claims of a linked user that is not disabled, and returns it; `ConditionFailed` otherwise. */
+  refreshClaims(sub: string, claims: Readonly<Record<string, unknown>>): Promise<UserRecord>;
+}
+
 /** The storage ports the endpoints use: everything but the admin-only directory. */
 export interface RuntimeStores {
   readonly clients: ClientStore;
@@ -177,6 +225,7 @@ export interface RuntimeStores {
   readonly throttle: LoginThrottle;
   readonly singleUse: SingleUse;
   readonly users: IdentitySource;
+  readonly linkedUsers: LinkedUsers;
 }
 
 /** Every storage port of one workspace, as a storage adapter builds them together. */

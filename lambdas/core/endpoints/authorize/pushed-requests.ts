@@ -1,5 +1,5 @@
 // Pushed authorization requests (RFC 9126) as single-use items: stored by POST /oauth2/par, taken once by the authorization endpoint.
-import { randomToken } from '../../crypto.js';
+import { randomValues } from '../../crypto.js';
 import {
   AlreadyConsumed,
   ConditionFailed,
@@ -14,8 +14,7 @@ import { nowSeconds, type Workspace } from '../../workspace.js';
 const REQUEST_URI_PREFIX = 'urn:ietf:params:oauth:request_uri:';
 /** The single-use kind the pushed requests are stored under. */
 const KIND = 'par';
-/** 256 bits, as a code: the request URI travels through the browser, so it must not be guessable. */
-const ID_BYTES = 32;
+/** 256 bits (`randomValues.requestUriId`), as a code: the request URI travels through the browser, so it must not be guessable. */
 const ID = /^[A-Za-z0-9_-]{43}$/;
 /** Seconds a pushed request may wait for the browser; RFC 9126 §2.2 suggests a short lifetime (5 to 600 s). */
 export const PUSHED_REQUEST_TTL = 60;
@@ -27,7 +26,7 @@ interface PushedRequest {
 
 /** Stores a validated request and returns the `request_uri` that names it. */
 export async function pushRequest(ws: Workspace, request: AuthorizationRequest): Promise<string> {
-  const id = randomToken(ID_BYTES);
+  const id = randomValues.requestUriId();
   await ws.singleUse.put(KIND, id, { request } satisfies PushedRequest, nowSeconds(ws) + PUSHED_REQUEST_TTL);
   return `${REQUEST_URI_PREFIX}${id}`;
 }

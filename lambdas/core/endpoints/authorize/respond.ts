@@ -1,5 +1,5 @@
 // Finishing an authorization: issuing the code and redirecting back to the client (RFC 6749 §4.1.2, RFC 9207).
-import { hashToken, newId, randomToken } from '../../crypto.js';
+import { hashToken, newId, randomValues } from '../../crypto.js';
 import { redirect, type CoreResponse } from '../../http.js';
 import { responseError, type OAuthError } from '../../errors.js';
 import type { AuthorizationRequest, ClientRecord, CodeRecord, ConsentRecord } from '../../model.js';
@@ -37,19 +37,35 @@ export function errorRedirect(ws: Workspace, target: Target, err: OAuthError, st
 /**
  * Consent is asked when the request says `prompt=consent` (of first-party clients too), and otherwise unless the
  * client is first-party or the user's earlier consent already covers every scope. A request for no scopes has
- * nothing to consent to, whatever `prompt` says. The remembered consent is read only when that decides it.
+ * nothing to consent to, whatever `prompt` says. The remembered consent is read only when that decides it
+ * (`rememberedConsentDecides`): `remembered` is that record, undefined when there is none or it was not read.
  */
+export function needsConsent(
+  client: ClientRecord,
+  request: AuthorizationRequest,
+  remembered: ConsentRecord | undefined,
+): boolean {
+  if (request.scopes.length === 0) return false;
+  if (request.prompt.includes('consent')) return true;
+  if (client.firstParty) return false;
+  return !request.scopes.every((s) => remembered?.scopes.includes(s));
+}
+
+/** Whether `needsConsent` depends on the consent the user gave the client earlier. */
+export const rememberedConsentDecides = (client: ClientRecord, request: AuthorizationRequest): boolean =>
+  request.scopes.length > 0 && !request.prompt.includes('consent') && !client.firstParty;
+
+/** `needsConsent`, reading the remembered consent when it decides. */
 export async function consentNeeded(
   ws: Workspace,
   client: ClientRecord,
   request: AuthorizationRequest,
   sub: string,
 ): Promise<boolean> {
-  if (request.scopes.length === 0) return false;
-  if (request.prompt.includes('consent')) return true;
-  if (client.firstParty) return false;
-  const consent = await ws.interactions.getConsent(sub, client.clientId);
-  return !request.scopes.every((s) => consent?.scopes.includes(s));
+  const remembered = rememberedConsentDecides(client, request)
+    ? await ws.interactions.getConsent(sub, client.clientId)
+    : undefined;
+  return needsConsent(client, request, remembered);
 }
 
 export interface Authentication {
@@ -65,7 +81,7 @@ export async function issueCodeAndRedirect(
   opts: { transactionId?: string; consent?: ConsentRecord; status: 302 | 303; cookies?: string[] },
 ): Promise<CoreResponse> {
   const now = nowSeconds(ws);
-  const code = randomToken(32);
+  const code = randomValues.code();
   const audience = tokenAudience(request.resources, client, ws);
   const record: CodeRecord = {
     codeHash: hashToken(code),

@@ -1,67 +1,49 @@
 // GET/POST /consent: the hosted login and consent pages of an authorization transaction.
-import { consentNeeded, errorRedirect, issueCodeAndRedirect, type Authentication } from '../authorize/respond.js';
-import { BROWSER_COOKIE, SESSION_COOKIE, readCookie, sessionCookie } from '../../cookies.js';
-import { hashToken, randomToken, safeEqual, verifyPassword } from '../../crypto.js';
-import { ConditionFailed, OAuthError, accessDenied, responseError } from '../../errors.js';
-import { isFormBody, parseForm, redirect, type CoreRequest, type CoreResponse } from '../../http.js';
-import type { ClientRecord, SessionRecord, TransactionRecord, UserRecord } from '../../model.js';
-import { pageContext, wayBack } from '../../pages/context.js';
-import { errorPage, type PageContext } from '../../pages/html.js';
-import { consentPage, loginPage, type FormContext } from '../../pages/interaction.js';
+import { errorRedirect, issueCodeAndRedirect, type Authentication } from '../authorize/respond.js';
+import { startUpstreamSignIn } from '../federation/start.js';
+import { SESSION_COOKIE, readCookie } from '../../cookies.js';
+import { hashToken, safeEqual, verifyPassword } from '../../crypto.js';
+import { accessDenied } from '../../errors.js';
+import { isFormBody, parseForm, type CoreRequest, type CoreResponse } from '../../http.js';
+import type { SessionRecord, TransactionRecord, UserRecord } from '../../model.js';
+import { wayBack } from '../../pages/context.js';
+import { errorPage } from '../../pages/html.js';
+import { consentPage, loginPage, userLabel } from '../../pages/interaction.js';
 import { optional, type Params } from '../../params.js';
 import { MAX_USERNAME_BYTES, usernameKey } from '../../registration/registration.js';
 import { stillSignedIn } from '../../user-status.js';
 import { nowSeconds, type Workspace } from '../../workspace.js';
-
-const expiredPage = (ctx: PageContext, detail: string, client?: ClientRecord) =>
-  errorPage(
-    ctx,
-    400,
-    { title: 'error.expired.title', text: 'error.expired.message', back: wayBack(client) },
-    { error: 'invalid_request', detail },
-  );
+import { asPage, completeLogin, expiredPage, loadInteraction, type Interaction } from './interaction.js';
 
 /** No live transaction of this browser under the `txn` sent. */
 const NO_TRANSACTION = 'no live transaction for this browser';
 
-interface Interaction {
-  readonly txn: TransactionRecord;
-  readonly client: ClientRecord;
-  readonly form: FormContext;
-}
-
-/** Loads the live transaction named by `txn` and checks it belongs to this browser. */
-async function loadInteraction(req: CoreRequest, ws: Workspace, params: Params): Promise<Interaction | undefined> {
-  const txnId = optional(params, 'txn');
-  const browser = readCookie(req, BROWSER_COOKIE);
-  if (!txnId || !/^[A-Za-z0-9_-]{16,64}$/.test(txnId) || !browser) return undefined;
-  const txn = await ws.interactions.getTransaction(txnId, nowSeconds(ws));
-  if (!txn || !safeEqual(hashToken(browser), txn.browserHash)) return undefined;
-  const client = await ws.clients.get(txn.request.clientId);
-  if (!client) return undefined;
-  return {
-    txn,
-    client,
-    form: {
-      action: `${ws.issuer}/consent`,
-      txnId: txn.id,
-      csrf: txn.csrf,
-      clientName: client.clientName ?? client.clientId,
-      page: pageContext(ws, req, txn.request.uiLocales),
-    },
-  };
-}
-
-async function showPage(ws: Workspace, { txn, form, client }: Interaction): Promise<CoreResponse> {
-  if (!txn.sub) return loginPage(form, { username: txn.request.loginHint });
+async function showPage(ws: Workspace, interaction: Interaction): Promise<CoreResponse> {
+  const { txn, form, client } = interaction;
+  if (!txn.sub) {
+    // SPEC §3: with one identity source and no built-in users there is nothing to choose; straight to the source.
+    const [only, ...others] = ws.federation.sources;
+    if (!ws.settings.builtInUsers && only && others.length === 0) return startUpstreamSignIn(ws, interaction, only);
+    return loginPage(form, { username: txn.request.loginHint });
+  }
   const user = await ws.users.findBySub(txn.sub);
   if (!user || user.disabled) return expiredPage(form.page, 'user disabled or removed', client);
-  return consentPage(form, txn.request.scopes, user.username);
+  return consentPage(form, txn.request.scopes, userLabel(user));
 }
 
 async function login(req: CoreRequest, ws: Workspace, interaction: Interaction, params: Params): Promise<CoreResponse> {
   const now = nowSeconds(ws);
   const { settings } = ws;
+  const source = optional(params, 'source');
+  if (source !== undefined) {
+    const chosen = ws.federation.sources.find((s) => s.id === source);
+    if (!chosen) return loginPage(interaction.form, { status: 400, error: 'login.error.sourceNotOffered' });
+    return startUpstreamSignIn(ws, interaction, chosen);
+  }
+  if (!settings.builtInUsers) {
+    const page = loginPage(interaction.form, { status: 400, error: 'login.error.chooseSource' });
+    return { ...page, error: { error: 'invalid_request', detail: 'password sign-in is off' } };
+  }
   const username = optional(params, 'username') ?? '';
   const password = optional(params, 'password') ?? '';
   // Counted before the password is checked, so parallel guesses cannot all pass a check made before any was counted.
@@ -87,36 +69,19 @@ async function login(req: CoreRequest, ws: Workspace, interaction: Interaction, 
   const user =
     username && Buffer.byteLength(username) <= MAX_USERNAME_BYTES ? await ws.users.findByUsername(username) : undefined;
   const passwordOk = await verifyPassword(password, user?.passwordHash);
-  if (!user || !passwordOk || user.disabled) {
+  // A linked user has no password: it signs in at its source only (and `verifyPassword` failed for it already).
+  if (!user || !passwordOk || user.disabled || user.link) {
     ws.audit.emit('login.failed', { ...audit, ...(user && { sub: user.sub }) });
     return loginPage(interaction.form, { username, error: 'login.error.credentials' });
   }
   await ws.throttle.forgive([userKey, addressKey], now);
-  const sid = randomToken();
-  const session = { idHash: hashToken(sid), sub: user.sub, authTime: now, expiresAt: now + settings.sessionTtl };
-  await ws.interactions.recordLogin(interaction.txn.id, session, now);
-  ws.audit.emit('login.succeeded', { clientId: interaction.client.clientId, sub: user.sub });
-  const cookies = [sessionCookie(req, ws, sid)];
-  if (await consentNeeded(ws, interaction.client, interaction.txn.request, user.sub)) {
-    return redirect(`${ws.issuer}/consent?txn=${encodeURIComponent(interaction.txn.id)}`, 303, cookies);
-  }
-  return issueCodeAndRedirect(ws, interaction.client, interaction.txn.request, session, {
-    transactionId: interaction.txn.id,
-    status: 303,
-    cookies,
-  });
+  return completeLogin(req, ws, interaction, user);
 }
 
-/** The session the transaction's login rests on, if this browser still holds it and it is live. */
-async function heldSession(
-  req: CoreRequest,
-  ws: Workspace,
-  txn: TransactionRecord,
-  now: number,
-): Promise<SessionRecord | undefined> {
+/** Whether this browser still holds the session the transaction's login rests on (its liveness is read apart). */
+function holdsSession(req: CoreRequest, txn: TransactionRecord): boolean {
   const sid = readCookie(req, SESSION_COOKIE);
-  if (!sid || txn.sessionHash === undefined || !safeEqual(hashToken(sid), txn.sessionHash)) return undefined;
-  return ws.interactions.getSession(txn.sessionHash, now);
+  return sid !== undefined && txn.sessionHash !== undefined && safeEqual(hashToken(sid), txn.sessionHash);
 }
 
 /**
@@ -173,13 +138,20 @@ async function decide(
     );
   }
   const signedIn: Authentication = { sub: txn.sub, authTime: txn.authTime };
-  // Read again beside the consent: the user (one disabled since the consent page was shown gets no code) and the
-  // session the login rests on.
-  const [earlier, user, session] = await Promise.all([
-    ws.interactions.getConsent(txn.sub, client.clientId),
-    ws.users.findBySub(txn.sub),
-    heldSession(req, ws, txn, now),
-  ]);
+  // Read again beside the consent, in one round trip: the user (one disabled since the consent page was shown gets no
+  // code) and the session the login rests on, if this browser still holds it.
+  const {
+    consent: earlier,
+    user,
+    session,
+  } = await ws.interactions.signedInState(
+    {
+      sub: txn.sub,
+      consentClientId: client.clientId,
+      ...(holdsSession(req, txn) && { sessionHash: txn.sessionHash }),
+    },
+    now,
+  );
   if (!user || user.disabled)
     return expiredPage(interaction.form.page, 'user disabled or removed before allow', client);
   const lapsed = lapsedAuthentication(signedIn, txn.request.maxAge, session, user, now);
@@ -199,33 +171,9 @@ async function decide(
   return res;
 }
 
-/** The pages answer every client-side problem with a page, never with a JSON error. */
-async function asPage(
-  req: CoreRequest,
-  ws: Workspace,
-  respond: (ctx: PageContext) => Promise<CoreResponse>,
-): Promise<CoreResponse> {
-  // Until a transaction is found, pages follow the browser's languages.
-  const ctx = pageContext(ws, req);
-  try {
-    return await respond(ctx);
-  } catch (err) {
-    if (err instanceof ConditionFailed) return expiredPage(ctx, 'transaction used or expired meanwhile');
-    if (err instanceof OAuthError && err.expose) {
-      return errorPage(
-        ctx,
-        400,
-        { title: 'error.generic.title', text: 'error.generic.message' },
-        { ...responseError(err), description: err.description },
-      );
-    }
-    throw err;
-  }
-}
-
 export function consentGet(req: CoreRequest, ws: Workspace): Promise<CoreResponse> {
   return asPage(req, ws, async (ctx) => {
-    const interaction = await loadInteraction(req, ws, req.query);
+    const interaction = await loadInteraction(req, ws, optional(req.query, 'txn'));
     return interaction ? showPage(ws, interaction) : expiredPage(ctx, NO_TRANSACTION);
   });
 }
@@ -241,7 +189,7 @@ export function consentPost(req: CoreRequest, ws: Workspace): Promise<CoreRespon
       );
     }
     const params = parseForm(req.body);
-    const interaction = await loadInteraction(req, ws, params);
+    const interaction = await loadInteraction(req, ws, optional(params, 'txn'));
     if (!interaction) return expiredPage(ctx, NO_TRANSACTION);
     if (!safeEqual(optional(params, 'csrf') ?? '', interaction.txn.csrf)) {
       return errorPage(
@@ -251,6 +199,9 @@ export function consentPost(req: CoreRequest, ws: Workspace): Promise<CoreRespon
         { error: 'invalid_request', detail: 'csrf mismatch' },
       );
     }
-    return interaction.txn.sub ? decide(req, ws, interaction, params) : login(req, ws, interaction, params);
+    // A password is a login even once the transaction has one: a login recorded whose answer never reached the
+    // browser (the code could not be issued, the connection dropped) is simply done again.
+    const signingIn = !interaction.txn.sub || optional(params, 'password') !== undefined;
+    return signingIn ? login(req, ws, interaction, params) : decide(req, ws, interaction, params);
   });
 }

@@ -1,5 +1,5 @@
 // The steps grants share: the user check, replay handling, refresh tokens, minting the token set and the token response.
-import { hashToken, randomToken } from '../../crypto.js';
+import { hashToken, randomValues } from '../../crypto.js';
 import { invalidGrant } from '../../errors.js';
 import { signAccessToken, type AccessTokenClaims } from '../../jwt/access-token.js';
 import { signIdToken, type IdTokenClaims } from '../../jwt/id-token.js';
@@ -58,7 +58,7 @@ export function newRefreshToken(
   family: RefreshTokenFamily,
   now: number,
 ): { readonly token: string; readonly record: RefreshTokenRecord } {
-  const token = randomToken(32);
+  const token = randomValues.refreshToken();
   const record: RefreshTokenRecord = {
     tokenHash: hashToken(token),
     grantId: family.grantId,
@@ -74,13 +74,25 @@ export function newRefreshToken(
   return { token, record };
 }
 
-/** The access token, and an ID token when `openid` was granted (signed after it: its at_hash covers it). */
-export async function issueTokens(ws: Workspace, subject: TokenSubject): Promise<IssuedTokens> {
+/**
+ * The access token and, when `openid` was granted, an ID token, signed concurrently: one signing round trip of
+ * latency. `user` is the grant's user being read (see `activeUser`) while the access token is signed; the ID token
+ * waits only for their claims, and nothing is issued unless they are still active. The ID token carries no `at_hash`:
+ * it is optional in the code flow (OIDC Core §3.1.3.6), both tokens come together from the token endpoint, and
+ * covering the access token would make one signature wait for the other.
+ */
+export async function issueTokens(
+  ws: Workspace,
+  subject: Omit<TokenSubject, 'userClaims'>,
+  user?: Promise<UserRecord>,
+): Promise<IssuedTokens> {
   const iat = nowSeconds(ws);
-  const accessToken = await signAccessToken(ws, subject, iat);
   const expiresIn = ws.settings.accessTokenTtl;
-  if (!subject.scopes.includes('openid')) return { accessToken, expiresIn };
-  return { accessToken, expiresIn, idToken: await signIdToken(ws, subject, accessToken, iat) };
+  const idToken = subject.scopes.includes('openid')
+    ? (user ?? Promise.resolve(undefined)).then((u) => signIdToken(ws, { ...subject, userClaims: u?.claims }, iat))
+    : undefined;
+  const [accessToken, signedIdToken] = await Promise.all([signAccessToken(ws, subject, iat), idToken, user]);
+  return { accessToken, expiresIn, ...(signedIdToken !== undefined && { idToken: signedIdToken }) };
 }
 
 /** RFC 6749 §5.1 token response. */

@@ -58,7 +58,8 @@ export const authorizationCodeGrant: GrantHandler = async (params, client, ws) =
   if (code.consumed) return revokeReplayedGrant(ws, 'code.replayed', code, UNUSABLE_CODE);
   if (code.expiresAt <= now) throw invalidGrant(UNUSABLE_CODE, 'expired');
 
-  const user = await activeUser(ws, code.sub, code.authTime);
+  // The user is read while the access token is signed; their claims are all the ID token waits for.
+  const user = activeUser(ws, code.sub, code.authTime);
   const refresh = issuesRefreshToken(client, code.scopes);
   const grant: GrantRecord = {
     grantId: code.grantId,
@@ -72,7 +73,7 @@ export const authorizationCodeGrant: GrantHandler = async (params, client, ws) =
     expiresAt: now + (refresh ? ws.settings.refreshTokenAbsoluteTtl : ws.settings.accessTokenTtl),
   };
   const refreshToken = refresh ? newRefreshToken(ws, { ...grant, grantExpiresAt: grant.expiresAt }, now) : undefined;
-  const tokens = await issueTokens(ws, { ...code, userClaims: user.claims });
+  const tokens = await issueTokens(ws, code, user);
   try {
     await ws.grants.redeemCode(codeHash, { grant, ...(refreshToken && { refreshToken: refreshToken.record }) }, now);
   } catch (err) {

@@ -54,19 +54,22 @@ export const refreshTokenGrant: GrantHandler = async (params, client, ws) => {
   if (presented.expiresAt <= now) throw invalidGrant(UNUSABLE_TOKEN, 'refresh token expired');
   const scopes = narrowedScopes(params, presented.scopes);
   const audience = narrowedAudience(params, presented.audience);
-  const user = await activeUser(ws, presented.sub, presented.authTime);
+  const user = activeUser(ws, presented.sub, presented.authTime);
 
   const successor = newRefreshToken(ws, presented, now);
   // OIDC Core §12.2: the ID token keeps the original auth_time and carries no nonce.
-  const tokens = await issueTokens(ws, {
-    clientId: client.clientId,
-    sub: presented.sub,
-    scopes,
-    audience,
-    authTime: presented.authTime,
-    grantId: presented.grantId,
-    userClaims: user.claims,
-  });
+  const tokens = await issueTokens(
+    ws,
+    {
+      clientId: client.clientId,
+      sub: presented.sub,
+      scopes,
+      audience,
+      authTime: presented.authTime,
+      grantId: presented.grantId,
+    },
+    user,
+  );
   try {
     await ws.grants.rotateRefreshToken(tokenHash, successor.record, now);
   } catch (err) {

@@ -1,0 +1,82 @@
+// Which AWS SDK failures pass (throttling, timeouts, the service's own errors), and the client limits that bound them.
+import { TRY_AGAIN, temporarilyUnavailable } from '../core/errors.js';
+
+/** Error names of failures worth retrying later, as the SDK raises them once its own retries are spent. */
+const TRANSIENT_NAMES: ReadonlySet<string> = new Set([
+  // Throttling: DynamoDB, KMS and the generic AWS codes.
+  'ProvisionedThroughputExceededException',
+  'ThrottlingException',
+  'Throttling',
+  'RequestLimitExceeded',
+  'TooManyRequestsException',
+  'LimitExceededException',
+  // Timeouts: the HTTP handler's and an aborted request.
+  'TimeoutError',
+  'AbortError',
+  'RequestTimeout',
+  'RequestTimeoutException',
+  // The service's own trouble.
+  'InternalServerError',
+  'ServiceUnavailable',
+  'KMSInternalException',
+  'DependencyTimeoutException',
+]);
+
+/** Socket failures the SDK surfaces as they are. */
+const NETWORK_CODES: ReadonlySet<string> = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EAI_AGAIN',
+  'ENOTFOUND',
+]);
+
+/** Reasons a DynamoDB transaction is cancelled for that are throttling, not a verdict on its conditions. */
+const THROTTLED_REASONS: ReadonlySet<string> = new Set(['ThrottlingError', 'ProvisionedThroughputExceeded']);
+
+interface SdkErrorShape {
+  readonly name?: string;
+  readonly code?: string;
+  readonly $fault?: 'client' | 'server';
+  readonly CancellationReasons?: readonly { readonly Code?: string }[];
+}
+
+/** Whether `err` is a failure that passes: retrying the same request later may well succeed. */
+export function isTransientFault(err: unknown): boolean {
+  if (typeof err !== 'object' || err === null) return false;
+  const e = err as SdkErrorShape;
+  if (e.name !== undefined && TRANSIENT_NAMES.has(e.name)) return true;
+  if (e.code !== undefined && NETWORK_CODES.has(e.code)) return true;
+  if (e.name === 'TransactionCanceledException')
+    return (e.CancellationReasons ?? []).some((r) => r.Code !== undefined && THROTTLED_REASONS.has(r.Code));
+  // A 5xx of the service: modelled ones carry `$fault: 'server'`.
+  return e.$fault === 'server';
+}
+
+/** `err` as the endpoints should see it: a transient failure becomes `temporarily_unavailable`, the rest is unchanged. */
+export function asServiceFailure(service: string, err: unknown): unknown {
+  if (!isTransientFault(err)) return err;
+  const { name = 'Error' } = err as SdkErrorShape;
+  return temporarilyUnavailable(TRY_AGAIN, `${service}: ${name}`);
+}
+
+/** Runs one SDK call; a transient failure of it is raised as `temporarily_unavailable`. */
+export async function callService<T>(service: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (err) {
+    throw asServiceFailure(service, err);
+  }
+}
+
+/**
+ * Limits for the deployed SDK clients. Without a request timeout a call that never answers holds the function until
+ * Lambda's own timeout, and API Gateway answers a bare 5xx; with it, three attempts of 2 s end in a
+ * `temporarily_unavailable` well inside the function's 10 s. DynamoDB and KMS answer in milliseconds. The HTTP
+ * handler only logs a warning when `requestTimeout` passes unless told to throw.
+ */
+export const AWS_CLIENT_LIMITS = {
+  maxAttempts: 3,
+  requestHandler: { connectionTimeout: 1_000, requestTimeout: 2_000, throwOnRequestTimeout: true },
+} as const;
