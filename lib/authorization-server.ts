@@ -13,6 +13,7 @@ import { Construct, type IConstruct } from 'constructs';
 import { PARTITION_KEY, TTL_ATTRIBUTE } from '../lambdas/adapters/dynamodb/table-contract.js';
 import { keys as itemKeys } from '../lambdas/adapters/dynamodb/keys.js';
 import type { ClientRegistration } from '../lambdas/core/model.js';
+import type { Branding } from '../lambdas/core/pages/branding.js';
 import { registrationOf } from '../lambdas/core/registration/registration.js';
 import { SIGNING_ALGS, type SigningAlg } from '../lambdas/core/ports/signing.js';
 import type { WorkspaceSettings } from '../lambdas/core/workspace.js';
@@ -41,6 +42,7 @@ import {
   checkId,
   checkInteger,
   checkOneOf,
+  checkPageOptions,
   PropError,
   withConstructPath,
 } from './private/validation.js';
@@ -266,6 +268,20 @@ export interface AuthorizationServerProps {
    */
   readonly monitoring?: MonitoringOptions;
   /**
+   * How the hosted pages (login, consent, error, sign-out) present the workspace: name, logo (https; its origin
+   * is the only one the pages' CSP lets images load from), button colour (`#rgb`/`#rrggbb`; the button text is
+   * black or white, whichever meets WCAG AA 4.5:1) and a support link, which error pages offer as the way back.
+   * @default - unbranded
+   */
+  readonly branding?: Branding;
+  /**
+   * What custom scopes mean, per page language (`en`, `de`, `fr`), shown on the consent page, e.g.
+   * `{ 'orders:read': { en: 'Read your orders', de: 'Ihre Bestellungen lesen' } }`. A language left out shows the
+   * English text; standard OIDC scopes are described already.
+   * @default - custom scopes are shown by name only
+   */
+  readonly scopeDescriptions?: { readonly [scope: string]: { readonly [language: string]: string } };
+  /**
    * Upstream OpenID providers the login page offers, one button each (Entra ID, Google, Okta, Cognito, another
    * workspace). Register `federationCallbackUrl` (the `FederationCallbackUrl` output) as the redirect URI at each.
    * @default - none
@@ -476,6 +492,10 @@ export class AuthorizationServer extends Construct implements IAuthorizationServ
       [ENV.signingKeyIds]: keyNames.map((name) => (keyEntries[name] as SigningKeyEntry).key.keyArn).join(','),
       [ENV.activeSigningKeyId]: this.signingKey.keyArn,
       ...metricsEnvironment(props.monitoring),
+      ...(props.branding && { [ENV.branding]: Stack.of(this).toJsonString(props.branding) }),
+      ...(props.scopeDescriptions && {
+        [ENV.scopeDescriptions]: Stack.of(this).toJsonString(props.scopeDescriptions),
+      }),
     };
     for (const { prop, setting } of LIFETIMES) {
       const value = props[prop];
@@ -707,6 +727,7 @@ export class AuthorizationServer extends Construct implements IAuthorizationServ
       checkInteger(`wafRateLimits.${limit}`, value as number | undefined, 10, 2_000_000_000);
     checkInteger('throttling.rateLimit', props.throttling?.rateLimit, 1, 1_000_000);
     checkInteger('throttling.burstLimit', props.throttling?.burstLimit, 1, 1_000_000);
+    checkPageOptions(props.branding, props.scopeDescriptions);
     const baseUrl = props.baseUrl === undefined ? undefined : checkBaseUrl('baseUrl', props.baseUrl);
     const keyNames = this.checkKeyNames(props);
     const activeKeyName = props.activeSigningKey ?? (keyNames[0] as string);

@@ -13,3 +13,4 @@ export { ApiGatewayCloudWatchRole, type ApiGatewayCloudWatchRoleProps } from './
 export type { IdentitySourceProps } from './private/identity-sources.js';
 export type { IdentitySourceRegistration, UpstreamAuthMethod } from '../lambdas/core/federation/identity-sources.js';
 export type { ClientAuthMethod, ClientRegistration, GrantType } from '../lambdas/core/model.js';
+export type { Branding } from '../lambdas/core/pages/branding.js';

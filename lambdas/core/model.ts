@@ -8,6 +8,8 @@ export interface ClientRegistration {
   readonly clientId: string;
   /** Shown on the consent page. @default clientId */
   readonly clientName?: string;
+  /** The application's home page (OIDC Dynamic Registration `client_uri`): error pages link back to it. @default none */
+  readonly clientUri?: string;
   readonly tokenEndpointAuthMethod: ClientAuthMethod;
   /** Exact-match list of redirect URIs. */
   readonly redirectUris: readonly string[];
@@ -110,6 +112,8 @@ export interface AuthorizationRequest {
   readonly idTokenHintSub?: string;
   /** RFC 8707 resource indicators. */
   readonly resources: readonly string[];
+  /** The `ui_locales` sent (OIDC Core §3.1.2.1): the login and consent pages of the transaction follow it. */
+  readonly uiLocales?: string;
 }
 
 /** Epoch seconds throughout the records: that is what the TTL attribute and JWTs use. */

@@ -5,6 +5,7 @@ import type { ClientKeysFetcher } from './ports/client-keys.js';
 import type { Clock } from './ports/clock.js';
 import type { KeyRing } from './ports/signing.js';
 import type { RuntimeStores } from './ports/storage.js';
+import type { Branding, ScopeDescriptions } from './pages/branding.js';
 import { NO_UPSTREAM, type UpstreamProvider } from './ports/upstream.js';
 
 export interface WorkspaceSettings {
@@ -93,6 +94,10 @@ export interface Workspace extends RuntimeStores {
   readonly audit: AuditSink;
   /** The JWK Sets of `private_key_jwt` clients registered with a `jwksUri`. */
   readonly clientKeys: ClientKeysFetcher;
+  /** How the hosted pages present the workspace. @default - unbranded */
+  readonly branding?: Branding;
+  /** Descriptions of custom scopes per language, shown on the consent page. @default - none */
+  readonly scopeDescriptions?: ScopeDescriptions;
   readonly federation: Federation;
 }
 

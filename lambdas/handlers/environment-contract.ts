@@ -16,6 +16,10 @@ export const ENV = {
   signingKeyIds: 'SIGNING_KEY_IDS',
   /** The one of `SIGNING_KEY_IDS` that signs. */
   activeSigningKeyId: 'ACTIVE_SIGNING_KEY_ID',
+  /** Optional: the workspace's `Branding` as JSON. */
+  branding: 'BRANDING',
+  /** Optional: the workspace's `ScopeDescriptions` as JSON. */
+  scopeDescriptions: 'SCOPE_DESCRIPTIONS',
   /** JSON array of `SourceEnvironment`: the identity sources, each with the ARN of its secret. Optional. */
   identitySources: 'IDENTITY_SOURCES',
 } as const;

@@ -3,7 +3,7 @@
 import { RemoteJwks } from '../adapters/http/remote-jwks.js';
 import { type SecretSource, UpstreamOidc } from '../adapters/http/upstream-oidc.js';
 import { checkIdentitySource, identitySourceSettings } from '../core/federation/identity-sources.js';
-import { describeProblem, FieldChecker } from '../core/registration/field-checker.js';
+import { describeProblem, FieldChecker, type FieldProblem } from '../core/registration/field-checker.js';
 import { systemClock } from '../core/ports/clock.js';
 import { SIGNING_ALGS, type Signer, type SigningAlg } from '../core/ports/signing.js';
 import type { RuntimeStores } from '../core/ports/storage.js';
@@ -17,6 +17,12 @@ import {
 import { ENV, settingVariable, type SourceEnvironment } from './environment-contract.js';
 import { auditLog } from '../adapters/log.js';
 import type { WorkspaceResolver } from './workspace-resolver.js';
+import {
+  brandingProblems,
+  scopeDescriptionsProblems,
+  type Branding,
+  type ScopeDescriptions,
+} from '../core/pages/branding.js';
 
 /** Module scope: published client keys are cached for every invocation the container serves. */
 const clientKeys = new RemoteJwks();
@@ -89,6 +95,25 @@ function settingsFrom(env: Env): WorkspaceSettings {
   return settings as unknown as WorkspaceSettings;
 }
 
+/** An optional JSON variable, checked by `problems`: a deployment the construct did not write fails at once, by name. */
+function jsonVariable<T>(
+  env: Env,
+  name: string,
+  problems: (value: unknown, path: string) => readonly FieldProblem[],
+): T | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch {
+    throw new Error(`Environment variable ${name} must be JSON.`);
+  }
+  const [first] = problems(value, name);
+  if (first) throw new Error(`Environment variable ${describeProblem(first)}.`);
+  return value as T;
+}
+
 /** The identity sources `IDENTITY_SOURCES` lists, reaching their secrets through Secrets Manager. */
 function federationFrom(env: Env, adapters: LambdaAdapters): Federation {
   const raw = env[ENV.identitySources];
@@ -135,9 +160,13 @@ export function workspaceFromEnvironment(env: Env, adapters: LambdaAdapters): Wo
   const tableName = required(env, ENV.tableName);
   const settings = settingsFrom(env);
   const stores = adapters.storage?.(tableName, settings.clientCacheTtl) ?? noStorage;
+  const branding = jsonVariable<Branding>(env, ENV.branding, brandingProblems);
+  const scopeDescriptions = jsonVariable<ScopeDescriptions>(env, ENV.scopeDescriptions, scopeDescriptionsProblems);
   return {
     tenantId,
     workspaceId,
+    ...(branding && { branding }),
+    ...(scopeDescriptions && { scopeDescriptions }),
     issuer: required(env, ENV.issuer).replace(/\/+$/, ''),
     settings,
     clients: stores.clients,

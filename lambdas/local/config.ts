@@ -3,6 +3,12 @@ import { readFile } from 'node:fs/promises';
 import { describeProblem, FieldChecker, isFields } from '../core/registration/field-checker.js';
 import type { ClientRegistration } from '../core/model.js';
 import {
+  brandingProblems,
+  scopeDescriptionsProblems,
+  type Branding,
+  type ScopeDescriptions,
+} from '../core/pages/branding.js';
+import {
   checkIdentitySource,
   checkIdentitySources,
   type IdentitySourceRegistration,
@@ -38,6 +44,10 @@ export interface LocalWorkspaceConfig {
   readonly clients: readonly LocalClientConfig[];
   /** @default [] */
   readonly users: readonly LocalUserConfig[];
+  /** How the hosted pages present the workspace; URLs may be http on localhost here. @default - unbranded */
+  readonly branding?: Branding;
+  /** Custom scopes' descriptions per language, e.g. `{ "orders:read": { "en": "…", "de": "…" } }`. @default {} */
+  readonly scopeDescriptions?: ScopeDescriptions;
   /** Upstream OpenID providers the login page offers (SPEC §3). @default [] */
   readonly identitySources?: readonly LocalIdentitySourceConfig[];
   /** Whether the users above sign in with a password; false leaves the identity sources only. @default true */
@@ -96,10 +106,19 @@ function checkUser(c: FieldChecker, value: unknown, path: string): void {
 }
 
 function checkWorkspace(c: FieldChecker, value: unknown, path: string): void {
-  const f = c.object(value, path, ['tenantId', 'workspaceId'], ['clients', 'users', 'identitySources', 'builtInUsers']);
+  const f = c.object(
+    value,
+    path,
+    ['tenantId', 'workspaceId'],
+    ['clients', 'users', 'branding', 'scopeDescriptions', 'identitySources', 'builtInUsers'],
+  );
   if (!f) return;
   c.string(f.tenantId, `${path}.tenantId`, idProblem);
   c.string(f.workspaceId, `${path}.workspaceId`, idProblem);
+  for (const p of brandingProblems(f.branding, `${path}.branding`, { allowLocalHttp: true }))
+    c.report(p.field, p.problem);
+  for (const p of scopeDescriptionsProblems(f.scopeDescriptions, `${path}.scopeDescriptions`))
+    c.report(p.field, p.problem);
 
   const clients = c.array(f.clients, `${path}.clients`);
   clients.forEach((client, i) => checkClient(c, client, `${path}.clients[${i}]`));
@@ -165,6 +184,8 @@ export function parseConfig(value: unknown, source = 'config'): LocalConfig {
       workspaceId: ws.workspaceId,
       clients: ws.clients ?? [],
       users: (ws.users ?? []).map((u) => ({ ...u, claims: u.claims ?? {} })),
+      ...(ws.branding !== undefined && { branding: ws.branding }),
+      ...(ws.scopeDescriptions !== undefined && { scopeDescriptions: ws.scopeDescriptions }),
       identitySources: ws.identitySources ?? [],
       builtInUsers: ws.builtInUsers ?? true,
     })),

@@ -181,6 +181,8 @@ async function openWorkspace(
     workspaceId: ws.workspaceId,
     issuer: `${ctx.url}/${ws.tenantId}/${ws.workspaceId}`,
     settings: { ...defaultSettings, builtInUsers: ws.builtInUsers ?? true },
+    ...(ws.branding && { branding: ws.branding }),
+    ...(ws.scopeDescriptions && { scopeDescriptions: ws.scopeDescriptions }),
     ...stores,
     keys: { active: signer, all: [signer] },
     clock: systemClock,

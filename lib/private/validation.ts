@@ -7,6 +7,7 @@ import {
   idProblem,
   isRegistrationField,
 } from '../../lambdas/core/registration/registration.js';
+import { brandingProblems, scopeDescriptionsProblems } from '../../lambdas/core/pages/branding.js';
 
 /** Thrown by the checks for a prop that can never deploy or run correctly; `withConstructPath` adds where. */
 export class PropError extends Error {
@@ -116,5 +117,17 @@ export function checkClient(prop: string, client: ClientRegistration): void {
       throw new PropError(`${prop}.clientId`, "must be known at synth time: it names the client's resources.");
   }
   const [first] = clientRegistrationProblems(client, { path: prop, pending: Token.isUnresolved });
+  if (first) throw new PropError(first.field, `${first.problem}.`);
+}
+
+/**
+ * The branding and scope descriptions, by the rules the deployed handlers check again: https URLs, a `#rgb` or
+ * `#rrggbb` button colour whose black or white text reaches WCAG AA, descriptions in languages the pages have.
+ */
+export function checkPageOptions(branding: unknown, scopeDescriptions: unknown): void {
+  const [first] = [
+    ...brandingProblems(branding, 'branding', { pending: Token.isUnresolved }),
+    ...scopeDescriptionsProblems(scopeDescriptions, 'scopeDescriptions', { pending: Token.isUnresolved }),
+  ];
   if (first) throw new PropError(first.field, `${first.problem}.`);
 }

@@ -99,6 +99,7 @@ describe('the pipeline', () => {
       'checkNonceSingleAndBounded',
       'checkLoginHintSingleAndBounded',
       'checkIdTokenHintOurs',
+      'checkUiLocalesSingleAndBounded',
     ]);
   });
 
@@ -117,6 +118,7 @@ describe('the pipeline', () => {
       max_age: '300',
       login_hint: 'alice',
       resource: ['https://api.example.com', 'https://api.example.com'],
+      ui_locales: 'de-CH fr',
     });
     expect(await validate(full).result).toStrictEqual({
       clientId: 'spa',
@@ -130,6 +132,7 @@ describe('the pipeline', () => {
       nonce: 'n-1',
       maxAge: 300,
       loginHint: 'alice',
+      uiLocales: 'de-CH fr',
     });
   });
 
@@ -172,6 +175,7 @@ describe('the pipeline', () => {
     ['checkNonceSingleAndBounded', 'an oversized nonce', { nonce: oversized }, 'invalid_request'],
     ['checkLoginHintSingleAndBounded', 'a repeated login_hint', { login_hint: ['a', 'b'] }, 'invalid_request'],
     ['checkIdTokenHintOurs', 'an id_token_hint that is no ID token', { id_token_hint: 'a.b.c' }, 'invalid_request'],
+    ['checkUiLocalesSingleAndBounded', 'a repeated ui_locales', { ui_locales: ['de', 'fr'] }, 'invalid_request'],
   ];
 
   it.each(BROKEN_RULES)('%s refuses %s with %s', async (name, _case, change, error) => {

@@ -215,6 +215,17 @@ describe('clientRegistrationProblems', () => {
     expect(problemsWith((c) => ((c.tokenEndpointAuthMethod = 'none'), (c.introspection = false)))).toBe('');
   });
 
+  it('accepts a clientUri of https or loopback http, and refuses any other', () => {
+    expect(problemsWith((c) => (c.clientUri = 'https://app.example.com/'))).toBe('');
+    expect(problemsWith((c) => (c.clientUri = 'http://localhost:8080/'))).toBe('');
+    expect(problemsWith((c) => (c.clientUri = 'javascript:alert(1)'))).toBe(
+      'client.clientUri: must be https, or http on localhost / 127.0.0.1 / [::1]',
+    );
+    expect(problemsWith((c) => (c.clientUri = 'http://app.example.com/'))).toBe(
+      'client.clientUri: must be https, or http on localhost / 127.0.0.1 / [::1]',
+    );
+  });
+
   it('accepts requirePkce: false on a confidential client, requirePar, and post-logout redirect URIs', () => {
     expect(problemsWith((c) => (c.requirePkce = false))).toBe('');
     expect(problemsWith((c) => ((c.tokenEndpointAuthMethod = 'client_secret_post'), (c.requirePkce = false)))).toBe('');

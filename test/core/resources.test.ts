@@ -77,6 +77,7 @@ describe('metadata', () => {
         'introspection_endpoint_auth_signing_alg_values_supported',
         'code_challenge_methods_supported',
         'prompt_values_supported',
+        'ui_locales_supported',
         'claims_parameter_supported',
         'request_parameter_supported',
         'request_uri_parameter_supported',
@@ -88,6 +89,7 @@ describe('metadata', () => {
       pushed_authorization_request_endpoint: `${t.ws.issuer}/oauth2/par`,
       end_session_endpoint: `${t.ws.issuer}/oauth2/logout`,
       require_pushed_authorization_requests: false,
+      ui_locales_supported: ['en', 'de', 'fr'],
     });
     expect([...doc.token_endpoint_auth_methods_supported].sort()).toEqual(
       ['client_secret_basic', 'client_secret_post', 'none', 'private_key_jwt'].sort(),

@@ -91,6 +91,21 @@ describe('workspaceFromEnvironment', () => {
     expect(off.settings).toEqual(defaultSettings);
   });
 
+  it('reads the branding and scope descriptions the construct writes as JSON', () => {
+    const branding = { displayName: 'Acme', primaryColor: '#8a1538', logoUrl: 'https://cdn.acme.example/l.svg' };
+    const scopeDescriptions = { 'orders:read': { en: 'Read your orders', de: 'Ihre Bestellungen lesen' } };
+    const ws = workspaceFromEnvironment(
+      {
+        ...env,
+        BRANDING: JSON.stringify(branding),
+        SCOPE_DESCRIPTIONS: JSON.stringify(scopeDescriptions),
+      },
+      aws,
+    );
+    expect(ws).toMatchObject({ branding, scopeDescriptions });
+    expect(workspaceFromEnvironment(env, aws)).not.toHaveProperty('branding');
+  });
+
   it.each([
     ['TABLE_NAME', { TABLE_NAME: undefined }],
     ['ISSUER', { ISSUER: ' ' }],
@@ -100,6 +115,10 @@ describe('workspaceFromEnvironment', () => {
     ['CODE_TTL', { CODE_TTL: '-1' }],
     ['REQUIRE_PUSHED_AUTHORIZATION_REQUESTS', { REQUIRE_PUSHED_AUTHORIZATION_REQUESTS: 'yes' }],
     ['REQUIRE_PUSHED_AUTHORIZATION_REQUESTS', { REQUIRE_PUSHED_AUTHORIZATION_REQUESTS: '1' }],
+    ['BRANDING', { BRANDING: '{"primaryColor":' }],
+    ['BRANDING.primaryColor', { BRANDING: '{"primaryColor":"red"}' }],
+    ['BRANDING.logoUrl', { BRANDING: '{"logoUrl":"http://localhost/logo.svg"}' }],
+    ['SCOPE_DESCRIPTIONS.orders:read.xx', { SCOPE_DESCRIPTIONS: '{"orders:read":{"xx":"text"}}' }],
   ])('names %s when it is wrong', (name, override) => {
     expect(() => workspaceFromEnvironment({ ...env, ...override }, aws)).toThrow(name);
   });

@@ -5,6 +5,7 @@ import { signingAlgs } from '../jwt/key-set.js';
 import { AUTH_METHODS, CLIENT_ASSERTION_ALGS } from '../registration/registration.js';
 import { grants } from './token/token.js';
 import type { Workspace } from '../workspace.js';
+import { LANGUAGES } from '../pages/languages.js';
 
 export function metadata(ws: Workspace): Record<string, unknown> {
   return {
@@ -33,6 +34,7 @@ export function metadata(ws: Workspace): Record<string, unknown> {
     introspection_endpoint_auth_signing_alg_values_supported: CLIENT_ASSERTION_ALGS,
     code_challenge_methods_supported: ['S256'],
     prompt_values_supported: ['none', 'login', 'consent', 'select_account'],
+    ui_locales_supported: LANGUAGES,
     claims_parameter_supported: false,
     request_parameter_supported: false,
     // About request objects by reference (OIDC Core §6.2); PAR's request_uri works regardless (RFC 9126 §5).

@@ -5,6 +5,7 @@ import { OAuthError, invalidRequest, responseError, toOAuthError } from '../erro
 import { isFormBody, parseForm, redirect, type CoreRequest, type CoreResponse } from '../http.js';
 import { verifyIdTokenHint } from '../jwt/id-token-hint.js';
 import type { ClientRecord, SessionRecord } from '../model.js';
+import { pageContext, uiLocalesOf } from '../pages/context.js';
 import { errorPage, failurePage } from '../pages/html.js';
 import { logoutConfirmPage, signedOutPage } from '../pages/logout.js';
 import { optional, type Params } from '../params.js';
@@ -20,12 +21,14 @@ interface LogoutRequest {
   readonly state?: string;
   /** The user a valid id_token_hint names. */
   readonly hintSub?: string;
+  /** The `ui_locales` sent (RP-Initiated Logout §2): the pages follow it, and the confirmation posts it back. */
+  readonly uiLocales?: string;
 }
 
 /** The form button that confirms the sign-out; without it a POST is a logout request like a GET (§2: both methods). */
 const CONFIRM = { name: 'logout', value: 'confirm' } as const;
 
-const workspaceName = (ws: Workspace): string => `${ws.tenantId}/${ws.workspaceId}`;
+const workspaceName = (ws: Workspace): string => ws.branding?.displayName ?? `${ws.tenantId}/${ws.workspaceId}`;
 
 /** The confirmation form's token: only this browser's session cookie yields it, and it dies with that session. */
 const logoutCsrf = (sessionId: string): string => keyedHash(sessionId, 'logout confirmation');
@@ -36,6 +39,7 @@ async function readLogoutRequest(ws: Workspace, params: Params): Promise<LogoutR
   const sentClientId = optional(params, 'client_id');
   const postLogoutRedirectUri = optional(params, 'post_logout_redirect_uri');
   const state = optional(params, 'state');
+  const uiLocales = optional(params, 'ui_locales');
   const verified = hint === undefined ? undefined : await verifyIdTokenHint(ws, hint);
   if (verified && sentClientId !== undefined && sentClientId !== verified.clientId)
     throw invalidRequest('client_id does not match the id_token_hint.', 'client_id differs from the hint audience');
@@ -54,6 +58,7 @@ async function readLogoutRequest(ws: Workspace, params: Params): Promise<LogoutR
     ...(postLogoutRedirectUri !== undefined && { postLogoutRedirectUri }),
     ...(state !== undefined && { state }),
     ...(verified && { hintSub: verified.sub }),
+    ...(uiLocales !== undefined && { uiLocales }),
   };
 }
 
@@ -69,7 +74,8 @@ async function signOut(
   if (sessionId !== undefined) await ws.interactions.endSession(hashToken(sessionId));
   if (session) ws.audit.emit('session.ended', { sub: session.sub, clientId: request.client?.clientId });
   const cookies = [clearedSessionCookie(req, ws)];
-  if (request.postLogoutRedirectUri === undefined) return signedOutPage(workspaceName(ws), cookies);
+  if (request.postLogoutRedirectUri === undefined)
+    return signedOutPage(pageContext(ws, req, request.uiLocales), workspaceName(ws), cookies);
   const location = responseLocation(request.postLogoutRedirectUri, { state: request.state });
   return redirect(location, req.method === 'POST' ? 303 : 302, cookies);
 }
@@ -98,7 +104,9 @@ async function answer(req: CoreRequest, ws: Workspace): Promise<CoreResponse> {
       client_id: request.client?.clientId,
       post_logout_redirect_uri: request.postLogoutRedirectUri,
       state: request.state,
+      ui_locales: request.uiLocales,
     },
+    page: pageContext(ws, req, request.uiLocales),
     ...(request.client && { clientName: request.client.clientName ?? request.client.clientId }),
   });
 }
@@ -108,8 +116,16 @@ export async function logout(req: CoreRequest, ws: Workspace): Promise<CoreRespo
   try {
     return await answer(req, ws);
   } catch (err) {
-    if (err instanceof OAuthError && err.expose)
-      return errorPage(400, 'This sign-out link is not valid', err.description, responseError(err));
-    return failurePage(toOAuthError(err));
+    const params = req.method === 'POST' ? (isFormBody(req) ? parseForm(req.body) : undefined) : req.query;
+    const ctx = pageContext(ws, req, uiLocalesOf(params));
+    if (err instanceof OAuthError && err.expose) {
+      return errorPage(
+        ctx,
+        400,
+        { title: 'error.invalidLogoutLink.title', text: 'error.invalidLogoutLink.message' },
+        { ...responseError(err), description: err.description },
+      );
+    }
+    return failurePage(ctx, toOAuthError(err));
   }
 }

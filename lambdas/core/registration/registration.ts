@@ -7,6 +7,7 @@ import type { ClientAuthMethod, ClientRegistration, GrantType } from '../model.j
 const REGISTRATION_FIELDS = {
   clientId: 'required',
   clientName: 'optional',
+  clientUri: 'optional',
   tokenEndpointAuthMethod: 'required',
   redirectUris: 'required',
   grantTypes: 'required',
@@ -174,6 +175,13 @@ function jwksUriProblem(uri: string): string | undefined {
   return isHttpsOrLoopback(url) ? undefined : 'must be https, or http on localhost / 127.0.0.1 / [::1]';
 }
 
+/** The client's home page, linked from error pages: https, or http on loopback, so it can be nothing but a web page. */
+function clientUriProblem(uri: string): string | undefined {
+  const url = absoluteUri(uri);
+  if (typeof url === 'string') return url;
+  return isHttpsOrLoopback(url) ? undefined : 'must be https, or http on localhost / 127.0.0.1 / [::1]';
+}
+
 /** The private members `jwk` carries, if any: a key with them must never be stored or trusted as a public key. */
 export const privateJwkMembers = (jwk: Fields): string[] => PRIVATE_JWK_MEMBERS.filter((m) => jwk[m] !== undefined);
 
@@ -259,6 +267,7 @@ export function checkClientRegistration(
   if (!f) return undefined;
   c.string(f.clientId, `${path}.clientId`, clientIdProblem);
   c.string(f.clientName, `${path}.clientName`, clientNameProblem);
+  c.string(f.clientUri, `${path}.clientUri`, clientUriProblem);
   c.oneOf(f.applicationType, `${path}.applicationType`, ['web', 'native']);
   c.boolean(f.firstParty, `${path}.firstParty`);
   c.boolean(f.requirePkce, `${path}.requirePkce`);

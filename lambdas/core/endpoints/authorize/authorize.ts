@@ -13,6 +13,7 @@ import {
 import { isFormBody, parseForm, redirect, type CoreRequest, type CoreResponse } from '../../http.js';
 import type { AuthorizationRequest, ClientRecord, SessionRecord, TransactionRecord } from '../../model.js';
 import type { SignedInState } from '../../ports/storage.js';
+import { pageContext, uiLocalesOf, wayBack } from '../../pages/context.js';
 import { errorPage, failurePage } from '../../pages/html.js';
 import type { Params } from '../../params.js';
 import { stillSignedIn } from '../../user-status.js';
@@ -131,8 +132,8 @@ async function validatePlainRequest(
 }
 
 export async function authorize(req: CoreRequest, ws: Workspace): Promise<CoreResponse> {
-  let params: Params;
-  let client: ClientRecord;
+  let params: Params | undefined;
+  let client: ClientRecord | undefined;
   let pushed: AuthorizationRequest | undefined;
   let target: RedirectTarget;
   // Stage 1: until the client and its redirect URI are verified, an error is a page, never a redirect. A pushed
@@ -143,10 +144,17 @@ export async function authorize(req: CoreRequest, ws: Workspace): Promise<CoreRe
     pushed = await takePushedRequest(params, client, ws);
     target = pushed ?? checkRedirectUriRegistered(params, client);
   } catch (err) {
-    if (err instanceof UnverifiedRedirectError)
-      return errorPage(400, 'This sign-in link is not valid', err.description, responseError(err));
+    const ctx = pageContext(ws, req, uiLocalesOf(params ?? (req.method === 'POST' ? undefined : req.query)));
+    if (err instanceof UnverifiedRedirectError) {
+      return errorPage(
+        ctx,
+        400,
+        { title: 'error.invalidLink.title', text: 'error.invalidLink.message', back: wayBack(client) },
+        { ...responseError(err), description: err.description },
+      );
+    }
     const e = toOAuthError(err);
-    if (!e.expose) return failurePage(e);
+    if (!e.expose) return failurePage(ctx, e);
     throw err;
   }
   // Stage 2: a pushed request was checked when it was pushed; a plain one gets the redirectable checks. An error

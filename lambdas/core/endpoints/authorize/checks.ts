@@ -209,6 +209,12 @@ export function checkLoginHintSingleAndBounded(draft: AuthorizationRequestDraft,
   if (loginHint !== undefined) draft.loginHint = loginHint;
 }
 
+/** ui_locales, when sent, is sent once and is not oversized; kept for the pages, unsupported languages are no error. */
+export function checkUiLocalesSingleAndBounded(draft: AuthorizationRequestDraft, params: Params): void {
+  const uiLocales = optional(params, 'ui_locales');
+  if (uiLocales !== undefined) draft.uiLocales = uiLocales;
+}
+
 /**
  * id_token_hint, when sent, is an ID token this workspace issued, of any age (OIDC Core §3.1.2.1); the user it names
  * is kept, so that a session of anyone else does not answer the request.

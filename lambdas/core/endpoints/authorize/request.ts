@@ -21,6 +21,7 @@ import {
   checkScopeAllowed,
   checkScopeSingleAndBounded,
   checkStateSingleAndBounded,
+  checkUiLocalesSingleAndBounded,
 } from './checks.js';
 
 /** Where the response goes: verified by stage 1 (`checkRedirectUriRegistered`) before any other check runs. */
@@ -63,6 +64,7 @@ export type AuthorizationRequestCheck = (
  * 15. nonce          checkNonceSingleAndBounded     invalid_request
  * 16. login_hint     checkLoginHintSingleAndBounded invalid_request
  * 17. id_token_hint  checkIdTokenHintOurs           invalid_request (not an ID token of this workspace)
+ * 18. ui_locales     checkUiLocalesSingleAndBounded invalid_request (repeated, oversized)
  */
 export const AUTHORIZATION_REQUEST_CHECKS: readonly AuthorizationRequestCheck[] = [
   checkStateSingleAndBounded,
@@ -82,6 +84,7 @@ export const AUTHORIZATION_REQUEST_CHECKS: readonly AuthorizationRequestCheck[] 
   checkNonceSingleAndBounded,
   checkLoginHintSingleAndBounded,
   checkIdTokenHintOurs,
+  checkUiLocalesSingleAndBounded,
 ];
 
 /** The draft of a request by `client` to `target`, before any redirectable check has run. */
@@ -120,5 +123,6 @@ export async function validateAuthorizationRequest(
     ...(draft.maxAge !== undefined && { maxAge: draft.maxAge }),
     ...(draft.loginHint !== undefined && { loginHint: draft.loginHint }),
     ...(draft.idTokenHintSub !== undefined && { idTokenHintSub: draft.idTokenHintSub }),
+    ...(draft.uiLocales !== undefined && { uiLocales: draft.uiLocales }),
   };
 }

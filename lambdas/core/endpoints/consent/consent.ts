@@ -6,6 +6,7 @@ import { hashToken, safeEqual, verifyPassword } from '../../crypto.js';
 import { accessDenied } from '../../errors.js';
 import { isFormBody, parseForm, type CoreRequest, type CoreResponse } from '../../http.js';
 import type { SessionRecord, TransactionRecord, UserRecord } from '../../model.js';
+import { wayBack } from '../../pages/context.js';
 import { errorPage } from '../../pages/html.js';
 import { consentPage, loginPage, userLabel } from '../../pages/interaction.js';
 import { optional, type Params } from '../../params.js';
@@ -18,7 +19,7 @@ import { asPage, completeLogin, expiredPage, loadInteraction, type Interaction }
 const NO_TRANSACTION = 'no live transaction for this browser';
 
 async function showPage(ws: Workspace, interaction: Interaction): Promise<CoreResponse> {
-  const { txn, form } = interaction;
+  const { txn, form, client } = interaction;
   if (!txn.sub) {
     // SPEC §3: with one identity source and no built-in users there is nothing to choose; straight to the source.
     const [only, ...others] = ws.federation.sources;
@@ -26,7 +27,7 @@ async function showPage(ws: Workspace, interaction: Interaction): Promise<CoreRe
     return loginPage(form, { username: txn.request.loginHint });
   }
   const user = await ws.users.findBySub(txn.sub);
-  if (!user || user.disabled) return expiredPage('user disabled or removed');
+  if (!user || user.disabled) return expiredPage(form.page, 'user disabled or removed', client);
   return consentPage(form, txn.request.scopes, userLabel(user));
 }
 
@@ -36,11 +37,11 @@ async function login(req: CoreRequest, ws: Workspace, interaction: Interaction, 
   const source = optional(params, 'source');
   if (source !== undefined) {
     const chosen = ws.federation.sources.find((s) => s.id === source);
-    if (!chosen) return loginPage(interaction.form, { status: 400, error: 'That way of signing in is not offered.' });
+    if (!chosen) return loginPage(interaction.form, { status: 400, error: 'login.error.sourceNotOffered' });
     return startUpstreamSignIn(ws, interaction, chosen);
   }
   if (!settings.builtInUsers) {
-    const page = loginPage(interaction.form, { status: 400, error: 'Choose a way of signing in below.' });
+    const page = loginPage(interaction.form, { status: 400, error: 'login.error.chooseSource' });
     return { ...page, error: { error: 'invalid_request', detail: 'password sign-in is off' } };
   }
   const username = optional(params, 'username') ?? '';
@@ -58,7 +59,7 @@ async function login(req: CoreRequest, ws: Workspace, interaction: Interaction, 
     return loginPage(interaction.form, {
       username,
       status: 429,
-      error: 'Too many failed sign-in attempts. Wait a few minutes and try again.',
+      error: 'login.error.throttled',
     });
   };
   const [byAddress = 0] = await ws.throttle.countAttempt([addressKey], settings.loginThrottleWindow, now);
@@ -71,7 +72,7 @@ async function login(req: CoreRequest, ws: Workspace, interaction: Interaction, 
   // A linked user has no password: it signs in at its source only (and `verifyPassword` failed for it already).
   if (!user || !passwordOk || user.disabled || user.link) {
     ws.audit.emit('login.failed', { ...audit, ...(user && { sub: user.sub }) });
-    return loginPage(interaction.form, { username, error: 'The username or password is incorrect.' });
+    return loginPage(interaction.form, { username, error: 'login.error.credentials' });
   }
   await ws.throttle.forgive([userKey, addressKey], now);
   return completeLogin(req, ws, interaction, user);
@@ -109,7 +110,7 @@ async function signInAgain(ws: Workspace, { txn, form }: Interaction, detail: st
   await ws.interactions.forgetLogin(txn.id, now);
   const page = loginPage(form, {
     username: txn.request.loginHint,
-    error: 'Your sign-in has expired for this application. Sign in again to continue.',
+    error: 'login.error.expired',
   });
   return { ...page, error: { error: 'login_required', detail } };
 }
@@ -130,13 +131,10 @@ async function decide(
   }
   if (decision !== 'allow' || !txn.sub || txn.authTime === undefined) {
     return errorPage(
+      interaction.form.page,
       400,
-      'Something went wrong',
-      'The form was incomplete. Go back to the application and try again.',
-      {
-        error: 'invalid_request',
-        detail: 'no decision, or no sign-in yet',
-      },
+      { title: 'error.generic.title', text: 'error.incomplete.message', back: wayBack(client) },
+      { error: 'invalid_request', detail: 'no decision, or no sign-in yet' },
     );
   }
   const signedIn: Authentication = { sub: txn.sub, authTime: txn.authTime };
@@ -154,7 +152,8 @@ async function decide(
     },
     now,
   );
-  if (!user || user.disabled) return expiredPage('user disabled or removed before allow');
+  if (!user || user.disabled)
+    return expiredPage(interaction.form.page, 'user disabled or removed before allow', client);
   const lapsed = lapsedAuthentication(signedIn, txn.request.maxAge, session, user, now);
   if (lapsed !== undefined) return signInAgain(ws, interaction, lapsed, now);
   const consent = {
@@ -173,28 +172,32 @@ async function decide(
 }
 
 export function consentGet(req: CoreRequest, ws: Workspace): Promise<CoreResponse> {
-  return asPage(async () => {
+  return asPage(req, ws, async (ctx) => {
     const interaction = await loadInteraction(req, ws, optional(req.query, 'txn'));
-    return interaction ? showPage(ws, interaction) : expiredPage(NO_TRANSACTION);
+    return interaction ? showPage(ws, interaction) : expiredPage(ctx, NO_TRANSACTION);
   });
 }
 
 export function consentPost(req: CoreRequest, ws: Workspace): Promise<CoreResponse> {
-  return asPage(async () => {
+  return asPage(req, ws, async (ctx) => {
     if (!isFormBody(req)) {
-      return errorPage(415, 'Something went wrong', 'The form was sent in an unexpected format.', {
-        error: 'invalid_request',
-        detail: 'body not form-urlencoded',
-      });
+      return errorPage(
+        ctx,
+        415,
+        { title: 'error.generic.title', text: 'error.format.message' },
+        { error: 'invalid_request', detail: 'body not form-urlencoded' },
+      );
     }
     const params = parseForm(req.body);
     const interaction = await loadInteraction(req, ws, optional(params, 'txn'));
-    if (!interaction) return expiredPage(NO_TRANSACTION);
+    if (!interaction) return expiredPage(ctx, NO_TRANSACTION);
     if (!safeEqual(optional(params, 'csrf') ?? '', interaction.txn.csrf)) {
-      return errorPage(403, 'This form has expired', 'Reload the page and try again.', {
-        error: 'invalid_request',
-        detail: 'csrf mismatch',
-      });
+      return errorPage(
+        interaction.form.page,
+        403,
+        { title: 'error.formExpired.title', text: 'error.formExpired.message', back: wayBack(interaction.client) },
+        { error: 'invalid_request', detail: 'csrf mismatch' },
+      );
     }
     // A password is a login even once the transaction has one: a login recorded whose answer never reached the
     // browser (the code could not be issued, the connection dropped) is simply done again.

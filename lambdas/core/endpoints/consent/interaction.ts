@@ -5,15 +5,18 @@ import { hashToken, safeEqual } from '../../crypto.js';
 import { ConditionFailed, OAuthError, responseError, toOAuthError } from '../../errors.js';
 import { redirect, type CoreRequest, type CoreResponse } from '../../http.js';
 import type { ClientRecord, TransactionRecord, UserRecord } from '../../model.js';
-import { errorPage, failurePage } from '../../pages/html.js';
+import { pageContext, wayBack } from '../../pages/context.js';
+import { errorPage, failurePage, type PageContext } from '../../pages/html.js';
 import type { FormContext } from '../../pages/interaction.js';
 import { nowSeconds, type Workspace } from '../../workspace.js';
 
-export const expiredPage = (detail: string) =>
-  errorPage(400, 'This sign-in request has expired', 'Go back to the application and start signing in again.', {
-    error: 'invalid_request',
-    detail,
-  });
+export const expiredPage = (ctx: PageContext, detail: string, client?: ClientRecord) =>
+  errorPage(
+    ctx,
+    400,
+    { title: 'error.expired.title', text: 'error.expired.message', back: wayBack(client) },
+    { error: 'invalid_request', detail },
+  );
 
 export interface Interaction {
   readonly txn: TransactionRecord;
@@ -41,6 +44,7 @@ export async function loadInteraction(
       txnId: txn.id,
       csrf: txn.csrf,
       clientName: client.clientName ?? client.clientId,
+      page: pageContext(ws, req, txn.request.uiLocales),
       sources: ws.federation.sources.map(({ id, name }) => ({ id, name })),
       passwords: ws.settings.builtInUsers,
     },
@@ -79,14 +83,28 @@ export async function completeLogin(
   });
 }
 
-/** The pages answer every problem with a page, never with a JSON error: the server's own failures too. */
-export async function asPage(respond: () => Promise<CoreResponse>): Promise<CoreResponse> {
+/**
+ * The pages answer every problem with a page, never with a JSON error: the server's own failures too. Until a
+ * transaction is found, pages follow the browser's languages.
+ */
+export async function asPage(
+  req: CoreRequest,
+  ws: Workspace,
+  respond: (ctx: PageContext) => Promise<CoreResponse>,
+): Promise<CoreResponse> {
+  const ctx = pageContext(ws, req);
   try {
-    return await respond();
+    return await respond(ctx);
   } catch (err) {
-    if (err instanceof ConditionFailed) return expiredPage('transaction used or expired meanwhile');
-    if (err instanceof OAuthError && err.expose)
-      return errorPage(400, 'Something went wrong', err.description, responseError(err));
-    return failurePage(toOAuthError(err));
+    if (err instanceof ConditionFailed) return expiredPage(ctx, 'transaction used or expired meanwhile');
+    if (err instanceof OAuthError && err.expose) {
+      return errorPage(
+        ctx,
+        400,
+        { title: 'error.generic.title', text: 'error.generic.message' },
+        { ...responseError(err), description: err.description },
+      );
+    }
+    return failurePage(ctx, toOAuthError(err));
   }
 }

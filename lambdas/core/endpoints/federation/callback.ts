@@ -6,6 +6,7 @@ import type { IdentitySourceSettings } from '../../federation/identity-sources.j
 import { linkedUser, mappedClaims } from '../../federation/linking.js';
 import { UpstreamRefused, verifyUpstreamIdToken } from '../../federation/upstream-id-token.js';
 import type { CoreRequest, CoreResponse } from '../../http.js';
+import type { PageContext } from '../../pages/html.js';
 import { loginPage } from '../../pages/interaction.js';
 import { optional } from '../../params.js';
 import { UpstreamUnavailable, type UpstreamMetadata } from '../../ports/upstream.js';
@@ -80,17 +81,23 @@ async function redeem(
 function notVerifiedPage(interaction: Interaction, source: IdentitySourceSettings, detail: string): CoreResponse {
   const page = loginPage(interaction.form, {
     status: 400,
-    error: `The sign-in with ${source.name} could not be verified. Try again.`,
+    error: 'login.error.sourceNotVerified',
+    errorValues: { source: source.name },
   });
   return { ...page, error: { error: 'access_denied', detail: `source ${source.id}: ${detail}` } };
 }
 
-async function answer(req: CoreRequest, ws: Workspace): Promise<CoreResponse> {
+async function answer(req: CoreRequest, ws: Workspace, ctx: PageContext): Promise<CoreResponse> {
   const leg = await takeLeg(req, ws);
-  if (typeof leg === 'string') return expiredPage(leg);
+  if (typeof leg === 'string') return expiredPage(ctx, leg);
   const interaction = await loadInteraction(req, ws, leg.txnId);
   const source = ws.federation.sources.find((s) => s.id === leg.sourceId);
-  if (!interaction || interaction.txn.sub || !source) return expiredPage('transaction over, signed in, or source gone');
+  if (!interaction || interaction.txn.sub || !source)
+    return expiredPage(
+      interaction?.form.page ?? ctx,
+      'transaction over, signed in, or source gone',
+      interaction?.client,
+    );
   const audit = { clientId: interaction.client.clientId, source: source.id };
   let claims: Awaited<ReturnType<typeof redeem>>;
   try {
@@ -132,7 +139,7 @@ async function answer(req: CoreRequest, ws: Workspace): Promise<CoreResponse> {
   const { user, created } = linked;
   if (user.disabled) {
     ws.audit.emit('login.failed', { ...audit, sub: user.sub });
-    const page = loginPage(interaction.form, { status: 403, error: 'This account cannot sign in here.' });
+    const page = loginPage(interaction.form, { status: 403, error: 'login.error.accountBlocked' });
     return { ...page, error: { error: 'access_denied', detail: 'linked user disabled' } };
   }
   if (created) ws.audit.emit('user.linked', { ...audit, sub: user.sub });
@@ -140,5 +147,5 @@ async function answer(req: CoreRequest, ws: Workspace): Promise<CoreResponse> {
 }
 
 export function federationCallback(req: CoreRequest, ws: Workspace): Promise<CoreResponse> {
-  return asPage(() => answer(req, ws));
+  return asPage(req, ws, (ctx) => answer(req, ws, ctx));
 }

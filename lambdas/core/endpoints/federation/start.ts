@@ -11,7 +11,8 @@ import { UPSTREAM_LEG, callbackUrl, type UpstreamLeg } from './upstream-leg.js';
 /** The login page again, saying the source cannot be used now: a page the user can act on, never a 5xx. */
 export function sourceUnavailablePage(interaction: Interaction, source: IdentitySourceSettings, detail: string) {
   const page = loginPage(interaction.form, {
-    error: `${source.name} cannot be reached right now. Try again in a moment.`,
+    error: 'login.error.sourceUnavailable',
+    errorValues: { source: source.name },
   });
   return { ...page, error: { error: 'temporarily_unavailable', detail: `source ${source.id}: ${detail}` } };
 }
