@@ -28,7 +28,8 @@ export interface HandlerAccess {
 
 /**
  * Mirrors the storage calls each endpoint makes (see the stores in lambdas/adapters/dynamodb/, one module per
- * port); typed by the manifest so a new handler does not compile until its access is stated here.
+ * port); typed by the manifest so a new handler does not compile until its access is stated here. DynamoDB Local
+ * enforces no IAM: test/core/iam-actions.test.ts drives every endpoint and fails on a call its function is not granted.
  */
 export const handlerAccess: Readonly<Record<HandlerName, HandlerAccess>> = {
   // clients.get; the session, its user and the consent read together (BatchGetItem); putTransaction, and issueCode
