@@ -10,7 +10,13 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { Construct } from 'constructs';
-import { ApiGatewayCloudWatchRole, AuthorizationServer, type ClientRegistration } from '../lib/index.js';
+import {
+  ApiGatewayCloudWatchRole,
+  AuthorizationServer,
+  ClientAuthMethod,
+  type ClientRegistration,
+  GrantType,
+} from '../lib/index.js';
 
 /** A tenant's workspace with the two kinds of client every example needs. */
 interface TenantExample {
@@ -44,8 +50,8 @@ export const tenants: readonly TenantExample[] = [
  */
 export function clientsOf(t: TenantExample): ClientRegistration[] {
   const spa = {
-    tokenEndpointAuthMethod: 'none',
-    grantTypes: ['authorization_code'],
+    tokenEndpointAuthMethod: ClientAuthMethod.NONE,
+    grantTypes: [GrantType.AUTHORIZATION_CODE],
     scopes: ['openid', 'profile', 'email', 'orders:read'],
     audience: [t.audience],
   } as const satisfies Partial<ClientRegistration>;
@@ -69,9 +75,9 @@ export function clientsOf(t: TenantExample): ClientRegistration[] {
       // A server-side web backend: confidential, its secret generated at deploy time and kept in Secrets Manager.
       clientId: `${t.tenantId}-backend`,
       clientName: `${t.tenantId} account portal`,
-      tokenEndpointAuthMethod: 'client_secret_basic',
+      tokenEndpointAuthMethod: ClientAuthMethod.CLIENT_SECRET_BASIC,
       redirectUris: [`${t.spaOrigin}/portal/callback`],
-      grantTypes: ['authorization_code'],
+      grantTypes: [GrantType.AUTHORIZATION_CODE],
       scopes: ['openid', 'profile', 'email', 'orders:read'],
       audience: [t.audience],
     },

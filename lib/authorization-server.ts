@@ -12,14 +12,14 @@ import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { Construct, type IConstruct } from 'constructs';
 import { PARTITION_KEY, TTL_ATTRIBUTE } from '../lambdas/adapters/dynamodb/table-contract.js';
 import { keys as itemKeys } from '../lambdas/adapters/dynamodb/keys.js';
-import type { ClientRegistration } from '../lambdas/core/model.js';
 import type { Branding } from '../lambdas/core/pages/branding.js';
 import { registrationOf } from '../lambdas/core/registration/registration.js';
-import { SIGNING_ALGS, type SigningAlg } from '../lambdas/core/ports/signing.js';
+import { SIGNING_ALGS } from '../lambdas/core/ports/signing.js';
 import type { WorkspaceSettings } from '../lambdas/core/workspace.js';
 import { ENV, settingText, settingVariable } from '../lambdas/handlers/environment-contract.js';
 import { type HandlerName, handlerNames } from '../lambdas/handlers/manifest.js';
 import { ApiGatewayCloudWatchRole } from './api-gateway-cloudwatch-role.js';
+import { type ClientRegistration, coreRegistration } from './clients.js';
 import {
   type EndpointMetricOptions,
   apiMetric,
@@ -59,9 +59,16 @@ import {
 } from './private/workspace-api.js';
 
 /** JWS algorithm of the workspace's tokens; it decides the KMS key spec. */
-export type SigningAlgorithm = SigningAlg;
+export enum SigningAlgorithm {
+  /** RSASSA-PKCS1-v1_5 with SHA-256 on an `RSA_2048` key: what every OIDC client and JWT authorizer accepts. */
+  RS256 = 'RS256',
+  /** RSASSA-PSS with SHA-256 on an `RSA_2048` key. */
+  PS256 = 'PS256',
+  /** ECDSA with P-256 and SHA-256 on an `ECC_NIST_P256` key. */
+  ES256 = 'ES256',
+}
 
-const SIGNING_ALGORITHMS: readonly SigningAlgorithm[] = SIGNING_ALGS;
+const SIGNING_ALGORITHMS: readonly string[] = SIGNING_ALGS;
 
 const KEY_NAME_PATTERN = /^[A-Za-z0-9]{1,32}$/;
 
@@ -158,7 +165,7 @@ export interface AuthorizationServerProps {
    * RS256 is what every OIDC client and API Gateway's JWT authorizers accept, and RSA requests are the
    * cheaper KMS request class. Every key of the workspace uses it; switching between RSA and ES256
    * replaces the keys, so tokens signed before stop verifying.
-   * @default 'RS256'
+   * @default SigningAlgorithm.RS256
    */
   readonly signingAlgorithm?: SigningAlgorithm;
   /**
@@ -406,7 +413,7 @@ export class AuthorizationServer extends Construct implements IAuthorizationServ
   readonly identitySourceSecrets: { [sourceId: string]: secretsmanager.ISecret };
 
   /** The workspace's alarms (5xx rate, throttles, KMS errors, replays, failed sign-ins); empty when turned off. */
-  readonly alarms: readonly cloudwatch.IAlarm[];
+  readonly alarms: cloudwatch.IAlarm[];
 
   private readonly clientSync: ClientSync;
   private readonly metrics: WorkspaceMetrics;
@@ -443,7 +450,7 @@ export class AuthorizationServer extends Construct implements IAuthorizationServ
     });
     this.table = table;
 
-    this.signingAlgorithm = props.signingAlgorithm ?? 'RS256';
+    this.signingAlgorithm = props.signingAlgorithm ?? SigningAlgorithm.RS256;
     const keyEntries: Record<string, SigningKeyEntry> = {};
     for (const name of keyNames) {
       const existing = props.existingSigningKeys?.[name];
@@ -621,9 +628,9 @@ export class AuthorizationServer extends Construct implements IAuthorizationServ
     return this.metrics.requests(options);
   }
 
-  /** Requests answered with OAuth error `error` (e.g. `invalid_grant`, `server_error`). @default statistic Sum */
-  metricErrors(error: string, options?: EndpointMetricOptions): cloudwatch.Metric {
-    return this.metrics.errors(error, options);
+  /** Requests answered with OAuth error `errorCode` (e.g. `invalid_grant`, `server_error`). @default statistic Sum */
+  metricErrors(errorCode: string, options?: EndpointMetricOptions): cloudwatch.Metric {
+    return this.metrics.errors(errorCode, options);
   }
 
   /** Token responses, of one grant type or all. @default statistic Sum, period 5 minutes */
@@ -695,12 +702,12 @@ export class AuthorizationServer extends Construct implements IAuthorizationServ
 
   private declareClient(prop: string, registration: ClientRegistration): ClientResources {
     withConstructPath(this, () => {
-      checkClient(prop, registration);
+      checkClient(prop, coreRegistration(registration));
       if (this.clientSync.has(registration.clientId)) {
         throw new PropError(`${prop}.clientId`, `"${registration.clientId}" is declared twice.`);
       }
     });
-    const secret = this.clientSync.add(registrationOf(registration));
+    const secret = this.clientSync.add(registrationOf(coreRegistration(registration)));
     if (secret && this.outputs) {
       new CfnOutput(this, `ClientSecret-${registration.clientId}`, {
         value: secret.secretArn,

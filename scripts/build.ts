@@ -153,9 +153,7 @@ export async function buildLibrary(): Promise<BuildReport> {
     platform: 'node',
     format: 'cjs',
     target: CONSUMER_TARGET,
-    // CommonJS has no import.meta: the library's one use (finding assets/) gets this file's URL instead.
-    define: { 'import.meta.url': '__importMetaUrl' },
-    banner: { js: "'use strict';\nconst __importMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
+    banner: { js: "'use strict';" },
     metafile: true,
     write: false,
     absWorkingDir: ROOT,

@@ -14,8 +14,35 @@ import type { SourceEnvironment } from '../../lambdas/handlers/environment-contr
 import { acknowledgeNagRule } from './nag.js';
 import { PropError } from './validation.js';
 
+/** How our client authenticates at an identity source's token endpoint. */
+export enum UpstreamAuthMethod {
+  /** The client secret in the `Authorization: Basic` header. */
+  CLIENT_SECRET_BASIC = 'client_secret_basic',
+  /** The client secret in the form body. */
+  CLIENT_SECRET_POST = 'client_secret_post',
+}
+
 /** An upstream OpenID provider of the workspace (SPEC §3): where its users may sign in instead of with a password. */
-export interface IdentitySourceProps extends IdentitySourceRegistration {
+export interface IdentitySourceProps {
+  /** Names the source in its button, its links and its users: 1-63 of `a-z`, `0-9`, `-`. */
+  readonly id: string;
+  /** What the login page's button says: "Continue with {name}". */
+  readonly name: string;
+  /** Only `oidc` (OpenID Connect, discovered from `issuer`). */
+  readonly type: string;
+  /** The upstream issuer, exactly as its ID tokens carry it: https (http only on localhost). */
+  readonly issuer: string;
+  /** Our client id at the upstream provider. */
+  readonly clientId: string;
+  /** How our client authenticates at the upstream token endpoint. @default UpstreamAuthMethod.CLIENT_SECRET_BASIC */
+  readonly tokenEndpointAuthMethod?: UpstreamAuthMethod;
+  /** Scopes asked of the upstream provider; must include `openid`. @default ['openid', 'email', 'profile'] */
+  readonly scopes?: string[];
+  /**
+   * Local claim name → upstream ID token claim name, copied at every sign-in.
+   * @default - the standard profile and email claims under their own names
+   */
+  readonly claims?: { [localClaim: string]: string };
   /**
    * The Secrets Manager secret holding our client secret at the source: JSON with a `clientSecret` field, or the
    * secret itself as plain text. Read by the consent function at run time; never in the template or environment.
@@ -24,6 +51,10 @@ export interface IdentitySourceProps extends IdentitySourceRegistration {
    */
   readonly clientSecret?: secretsmanager.ISecret;
 }
+
+/** The core's registration of a source, once checked: `type` was checked to be `oidc`. */
+const registrationOf = (source: IdentitySourceProps): IdentitySourceRegistration =>
+  source as IdentitySourceRegistration;
 
 const isSecret = (value: unknown): value is secretsmanager.ISecret =>
   typeof value === 'object' && value !== null && typeof (value as { secretArn?: unknown }).secretArn === 'string';
@@ -60,9 +91,10 @@ export class IdentitySources extends Construct {
 
     const secrets: Record<string, secretsmanager.ISecret> = {};
     const listed: SourceEnvironment[] = props.sources.map((source) => {
-      const secret = source.clientSecret ?? this.createSecret(source, props.workspaceLabel, props.removalPolicy);
+      const secret =
+        source.clientSecret ?? this.createSecret(registrationOf(source), props.workspaceLabel, props.removalPolicy);
       secrets[source.id] = secret;
-      return { ...registrationOfSource(source), secretArn: secret.secretArn };
+      return { ...registrationOfSource(registrationOf(source)), secretArn: secret.secretArn };
     });
     this.secrets = secrets;
     this.environmentValue = listed.length ? Stack.of(this).toJsonString(listed) : undefined;

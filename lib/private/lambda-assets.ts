@@ -40,11 +40,29 @@ export function packageRootAbove(start: string): string {
   }
 }
 
+/**
+ * This module's directory, in CommonJS (dist/, a jsii build) and ES modules (the checkout) alike: `import.meta`
+ * is a syntax error in CommonJS and ES modules have no `__dirname`, so the latter asks V8 where this code runs.
+ */
+function moduleDir(): string {
+  if (typeof __dirname === 'string') return __dirname;
+  const prepare = Error.prepareStackTrace;
+  try {
+    Error.prepareStackTrace = (_error, calls) => calls;
+    const calls = new Error().stack as unknown as NodeJS.CallSite[];
+    const file = calls[0]?.getFileName();
+    if (!file) throw new Error('The location of the construct library is unknown.');
+    return dirname(file.startsWith('file:') ? fileURLToPath(file) : file);
+  } finally {
+    Error.prepareStackTrace = prepare;
+  }
+}
+
 let packageRoot: string | undefined;
 
 /** `<package root>/assets/<name>`, the directory `Code.fromAsset` deploys; refuses one that holds no bundle. */
 export function lambdaAssetDir(name: LambdaAssetName): string {
-  packageRoot ??= packageRootAbove(dirname(fileURLToPath(import.meta.url)));
+  packageRoot ??= packageRootAbove(moduleDir());
   const dir = join(packageRoot, 'assets', name);
   if (!existsSync(join(dir, BUNDLE_FILE))) {
     throw new Error(

@@ -2,7 +2,7 @@
 import type { Stack } from 'aws-cdk-lib';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { AuthorizationServer } from '../../lib/index.js';
+import { type AuthorizationServer, ClientAuthMethod } from '../../lib/index.js';
 import { NODE_RUNTIME } from '../../lib/private/bundled-function.js';
 import { handlerManifest, handlerNames } from '../../lambdas/handlers/manifest.js';
 import { ENV } from '../../lambdas/handlers/environment-contract.js';
@@ -307,7 +307,7 @@ describe('AuthorizationServer with default props', () => {
 
     // WHEN
     const { server: withKeys, template: t } = workspaceStack({
-      clients: [{ ...backend, clientId: 'svc', tokenEndpointAuthMethod: 'private_key_jwt', jwksUri }],
+      clients: [{ ...backend, clientId: 'svc', tokenEndpointAuthMethod: ClientAuthMethod.PRIVATE_KEY_JWT, jwksUri }],
     });
 
     // THEN

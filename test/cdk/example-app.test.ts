@@ -9,6 +9,7 @@ import { GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { type App, Stack } from 'aws-cdk-lib';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it, vi } from 'vitest';
 import { AuthorizationServer } from '../../lib/index.js';
+import { coreRegistration } from '../../lib/clients.js';
 import { ENV, settingVariable } from '../../lambdas/handlers/environment-contract.js';
 import { type HandlerName, handlerNames } from '../../lambdas/handlers/manifest.js';
 import { defaultSettings, type WorkspaceSettings } from '../../lambdas/core/workspace.js';
@@ -301,7 +302,7 @@ describe('example app (bin/app.ts)', () => {
           AWS_SECRET_ACCESS_KEY: 'local',
         });
         await store.stores.directory.putClient({
-          ...spa,
+          ...coreRegistration(spa),
           redirectUris: [SPA_CALLBACK],
           scopes: ['openid', 'profile', 'email'],
         });

@@ -1,9 +1,11 @@
 // Where the construct finds its prebuilt Lambda bundles: assets/ at the package root, in this checkout (ESM sources)
 // and in the installed package (dist/lib/index.js, CommonJS), found by the package's own package.json.
+import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { handlerNames } from '../../lambdas/handlers/manifest.js';
 import {
@@ -33,6 +35,21 @@ describe('the Lambda bundles', () => {
       expect(lambdaAssetDir(name)).toBe(join(ROOT, 'assets', name));
       expect(existsSync(join(lambdaAssetDir(name), BUNDLE_FILE))).toBe(true);
     }
+  });
+
+  it('are found from an ES module (no __dirname) too, as `cdk synth` runs the checkout through tsx', async () => {
+    // GIVEN: a script that loads the module as ESM, where only V8's call sites tell where it is
+    const dir = mkdtempSync(join(tmpdir(), 'esm-assets-'));
+    const script = join(dir, 'find.mts');
+    const module = pathToFileURL(join(ROOT, 'lib/private/lambda-assets.ts')).href;
+    writeFileSync(script, `import { lambdaAssetDir } from '${module}';\nconsole.log(lambdaAssetDir('token'));\n`);
+
+    // WHEN
+    const { stdout } = await promisify(execFile)(join(ROOT, 'node_modules/.bin/tsx'), [script], { cwd: dir });
+    rmSync(dir, { recursive: true, force: true });
+
+    // THEN
+    expect(stdout.trim()).toBe(join(ROOT, 'assets', 'token'));
   });
 
   it('refuses a bundle that was never built, and says how to build it', () => {

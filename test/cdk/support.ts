@@ -5,14 +5,20 @@ import type { CfnElement } from 'aws-cdk-lib';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { IConstruct } from 'constructs';
-import { AuthorizationServer, type AuthorizationServerProps, type ClientRegistration } from '../../lib/index.js';
+import {
+  AuthorizationServer,
+  type AuthorizationServerProps,
+  ClientAuthMethod,
+  type ClientRegistration,
+  GrantType,
+} from '../../lib/index.js';
 
 export const spa: ClientRegistration = {
   clientId: 'spa',
   clientName: 'Single-page app',
-  tokenEndpointAuthMethod: 'none',
+  tokenEndpointAuthMethod: ClientAuthMethod.NONE,
   redirectUris: ['https://app.example.com/callback'],
-  grantTypes: ['authorization_code', 'refresh_token'],
+  grantTypes: [GrantType.AUTHORIZATION_CODE, GrantType.REFRESH_TOKEN],
   scopes: ['openid', 'profile', 'offline_access'],
   audience: ['https://api.example.com'],
   firstParty: true,
@@ -20,9 +26,9 @@ export const spa: ClientRegistration = {
 
 export const backend: ClientRegistration = {
   clientId: 'backend',
-  tokenEndpointAuthMethod: 'client_secret_basic',
+  tokenEndpointAuthMethod: ClientAuthMethod.CLIENT_SECRET_BASIC,
   redirectUris: [],
-  grantTypes: ['client_credentials'],
+  grantTypes: [GrantType.CLIENT_CREDENTIALS],
   scopes: ['orders:read'],
 };
 

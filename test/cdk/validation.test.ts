@@ -3,7 +3,12 @@ import { Duration, Fn, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import { describe, expect, it } from 'vitest';
-import { AuthorizationServer, type AuthorizationServerProps, type ClientRegistration } from '../../lib/index.js';
+import {
+  AuthorizationServer,
+  type AuthorizationServerProps,
+  type ClientRegistration,
+  GrantType,
+} from '../../lib/index.js';
 import { backend, baseProps, spa, unbundledApp } from './support.js';
 
 let built = 0;
@@ -81,7 +86,7 @@ describe('prop validation', () => {
         clients: [
           {
             ...backend,
-            grantTypes: ['authorization_code'],
+            grantTypes: [GrantType.AUTHORIZATION_CODE],
             redirectUris: ['https://b.example/cb'],
             requirePkce: false,
           },

@@ -3,7 +3,7 @@ import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
-import { AuthorizationServer, type SigningAlgorithm } from '../../lib/index.js';
+import { AuthorizationServer, SigningAlgorithm } from '../../lib/index.js';
 import { PATH_INSERTED_METADATA } from '../../lambdas/handlers/manifest.js';
 import { backend, functionOf, keyPolicyOf, logicalId, routesOf, unbundledApp, workspaceStack } from './support.js';
 
@@ -15,9 +15,9 @@ const envOf = (template: Template, server: AuthorizationServer) =>
 
 describe('signing algorithm', () => {
   it.each<[SigningAlgorithm, string, string]>([
-    ['RS256', 'RSA_2048', 'RSASSA_PKCS1_V1_5_SHA_256'],
-    ['PS256', 'RSA_2048', 'RSASSA_PSS_SHA_256'],
-    ['ES256', 'ECC_NIST_P256', 'ECDSA_SHA_256'],
+    [SigningAlgorithm.RS256, 'RSA_2048', 'RSASSA_PKCS1_V1_5_SHA_256'],
+    [SigningAlgorithm.PS256, 'RSA_2048', 'RSASSA_PSS_SHA_256'],
+    [SigningAlgorithm.ES256, 'ECC_NIST_P256', 'ECDSA_SHA_256'],
   ])('%s uses a %s key and may only sign with %s', (alg, keySpec, kmsAlgorithm) => {
     // WHEN
     const { server, template } = workspaceStack({ signingAlgorithm: alg });

@@ -81,7 +81,7 @@ const KEY_CURVES: Readonly<Record<string, readonly string[]>> = {
 const MIN_RSA_BITS = 2048;
 /** The methods that authenticate with a shared secret. */
 const SECRET_METHODS: readonly ClientAuthMethod[] = ['client_secret_basic', 'client_secret_post'];
-const GRANT_TYPES: readonly GrantType[] = ['authorization_code', 'refresh_token', 'client_credentials'];
+export const GRANT_TYPES: readonly GrantType[] = ['authorization_code', 'refresh_token', 'client_credentials'];
 /** RFC 6749 §2.2 and appendix A: unreserved characters keep ids safe in URLs and Basic credentials. */
 const CLIENT_ID = /^[A-Za-z0-9._~-]{1,128}$/;
 const MAX_CLIENT_NAME_LENGTH = 200;
