@@ -13,7 +13,7 @@ import { RemoteJwks } from '../lambdas/adapters/http/remote-jwks.js';
 import { LocalSigner } from '../lambdas/adapters/key-file/signer.js';
 import { hashClientSecret, hashPassword, newId } from '../lambdas/core/crypto.js';
 import type { Signer } from '../lambdas/core/ports/signing.js';
-import { defaultSettings, type Workspace } from '../lambdas/core/workspace.js';
+import { defaultSettings, NO_FEDERATION, type Workspace } from '../lambdas/core/workspace.js';
 import { Agent, hiddenField } from '../test/support/agent.js';
 import { CallRecorder } from '../test/support/aws-calls.js';
 
@@ -73,6 +73,7 @@ try {
     clock: { now: () => Date.now() },
     audit: { emit: () => {} },
     clientKeys: new RemoteJwks(),
+    federation: NO_FEDERATION,
   };
   await directory.putClient({
     clientId: 'spa',

@@ -15,7 +15,7 @@ import { secretMatches } from '../lambdas/core/client-auth/secret.js';
 import { hashClientSecret, randomValues } from '../lambdas/core/crypto.js';
 import type { CoreRequest } from '../lambdas/core/http.js';
 import type { ClientRecord } from '../lambdas/core/model.js';
-import { defaultSettings, type Workspace } from '../lambdas/core/workspace.js';
+import { defaultSettings, NO_FEDERATION, type Workspace } from '../lambdas/core/workspace.js';
 import { startDynamoDbLocal } from '../lambdas/local/dynamodb-local.js';
 
 process.env.AUTHZ_LOG = 'off';
@@ -104,6 +104,7 @@ try {
     clock: { now: () => Date.now() },
     audit: { emit: () => {} },
     clientKeys: new RemoteJwks(),
+    federation: NO_FEDERATION,
   };
   const request = (c: { clientId: string; secret: string }): CoreRequest => ({
     method: 'POST',

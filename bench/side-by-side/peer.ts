@@ -18,7 +18,7 @@ const users = new Map(
 );
 const bySub = new Map([...users.values()].map((u) => [u.sub, u]));
 
-let provider: Provider | undefined;
+let provider: InstanceType<typeof Provider> | undefined;
 const http = createServer((req, res) => void route(req, res));
 await new Promise<void>((done) => http.listen(0, '127.0.0.1', done));
 const issuer = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
@@ -64,15 +64,16 @@ provider = new Provider(issuer, {
       }),
     },
   },
-  interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
-  findAccount: (_ctx, sub) => {
+  interactions: { url: (_ctx: unknown, interaction: { uid: string }) => `/interaction/${interaction.uid}` },
+  findAccount: (_ctx: unknown, sub: string) => {
     const user = bySub.get(sub);
     return user && { accountId: sub, claims: () => ({ sub, ...user.claims }) };
   },
 });
 
-const page = (res: ServerResponse, html: string) =>
+const page = (res: ServerResponse, html: string): void => {
   res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' }).end(html);
+};
 
 async function readForm(req: IncomingMessage): Promise<URLSearchParams> {
   const chunks: Buffer[] = [];

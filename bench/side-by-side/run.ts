@@ -292,7 +292,7 @@ const ratio = (a: number | null | undefined, b: number | null | undefined) =>
 
 export async function runSideBySide(
   opts: BenchOptions,
-  onPhase?: (phase: PhaseName, r: Report['phases'][PhaseName]) => void,
+  onPhase?: (phase: PhaseName, r: NonNullable<Report['phases'][PhaseName]>) => void,
 ): Promise<Report> {
   const o = {
     concurrency: 8,
