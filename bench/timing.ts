@@ -35,6 +35,14 @@ const cases = {
 } as const;
 type Case = keyof typeof cases;
 
+/** One list of timings per case. */
+const emptySamples = (): Record<Case, number[]> => ({
+  'right secret': [],
+  'wrong first byte': [],
+  'wrong last byte': [],
+  'unknown client id': [],
+});
+
 const client: ClientRecord = {
   clientId: 'machine',
   clientName: 'Machine',
@@ -61,12 +69,7 @@ function report(title: string, unit: string, samples: Record<Case, number[]>) {
 
 // 1. The comparison alone: what `authenticateClient` runs for every secret, known client or not.
 {
-  const samples = {
-    'right secret': [],
-    'wrong first byte': [],
-    'wrong last byte': [],
-    'unknown client id': [],
-  } as Record<Case, number[]>;
+  const samples = emptySamples();
   let sink = 0;
   for (let round = 0; round < ROUNDS; round++) {
     for (const name of Object.keys(cases) as Case[]) {
@@ -118,12 +121,7 @@ try {
     sourceIp: '127.0.0.1',
     secure: true,
   });
-  const samples = {
-    'right secret': [],
-    'wrong first byte': [],
-    'wrong last byte': [],
-    'unknown client id': [],
-  } as Record<Case, number[]>;
+  const samples = emptySamples();
   for (let i = 0; i < REQUESTS + 20; i++) {
     for (const name of Object.keys(cases) as Case[]) {
       const start = process.hrtime.bigint();
