@@ -1,6 +1,6 @@
 // End to end: federated sign-in against an independent OpenID provider (node-oidc-provider), over real HTTP.
 import { generateKeyPairSync } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as oidc from 'openid-client';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
@@ -8,6 +8,7 @@ import { Provider } from 'oidc-provider';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startLocalServer, type LocalServer } from '../../lambdas/local/server.js';
 import { Browser } from '../support/browser.js';
+import { interactionHandler } from '../support/oidc-provider-interactions.js';
 
 const PEER_SECRET = 'peer-client-secret-0123456789abcdef-0123';
 const REDIRECT_URI = 'http://localhost:8080/callback';
@@ -20,52 +21,11 @@ let peerIssuer: string;
 let server: LocalServer;
 let issuer: URL;
 
-const page = (res: ServerResponse, html: string): void => {
-  res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' }).end(html);
-};
-
-async function readForm(req: IncomingMessage): Promise<URLSearchParams> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  return new URLSearchParams(Buffer.concat(chunks).toString());
-}
-
-/** The peer's login and consent interaction, as a deployment of node-oidc-provider writes it: any login is accepted. */
-async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const p = provider;
-  if (!p) return void res.writeHead(503).end();
-  const m = /^\/interaction\/([^/]+)(\/login|\/confirm)?$/.exec(req.url ?? '');
-  if (!m) return p.callback()(req, res);
-  try {
-    const details = await p.interactionDetails(req, res);
-    if (req.method === 'GET') {
-      const action = details.prompt.name === 'login' ? 'login' : 'confirm';
-      const fields =
-        action === 'login' ? '<input name="login">' : '<input type="hidden" name="decision" value="allow">';
-      return page(res, `<form method="post" action="/interaction/${details.uid}/${action}">${fields}</form>`);
-    }
-    const form = await readForm(req);
-    if (m[2] === '/login') {
-      if (form.get('login') !== DANA.login) return page(res, '<p>Unknown account.</p>');
-      return await p.interactionFinished(
-        req,
-        res,
-        { login: { accountId: DANA.sub } },
-        { mergeWithLastSubmission: false },
-      );
-    }
-    const grant = details.grantId
-      ? (await p.Grant.find(details.grantId))!
-      : new p.Grant({ accountId: details.session!.accountId, clientId: details.params.client_id as string });
-    const missing = details.prompt.details as { missingOIDCScope?: string[]; missingOIDCClaims?: string[] };
-    if (missing.missingOIDCScope) grant.addOIDCScope(missing.missingOIDCScope.join(' '));
-    if (missing.missingOIDCClaims) grant.addOIDCClaims(missing.missingOIDCClaims);
-    const grantId = await grant.save();
-    return await p.interactionFinished(req, res, { consent: { grantId } }, { mergeWithLastSubmission: true });
-  } catch (err) {
-    res.writeHead(400, { 'content-type': 'text/plain' }).end(`interaction failed: ${(err as Error).message}`);
-  }
-}
+/** The peer's login and consent interaction: any password-less login of its one account. */
+const route = interactionHandler(() => provider, {
+  fields: '<input name="login">',
+  check: async (form) => (form.get('login') === DANA.login ? { accountId: DANA.sub } : { refused: 'Unknown account.' }),
+});
 
 beforeAll(async () => {
   // The peer's port first (its issuer goes into our config), the provider itself once our callback URL is known.
