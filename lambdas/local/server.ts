@@ -4,13 +4,14 @@ import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { LOCAL_CREDENTIALS } from '../adapters/aws/credentials.js';
+import { DynamoDb } from '../adapters/aws/dynamodb.js';
 import { systemClock } from '../core/ports/clock.js';
 import type { SigningAlg } from '../core/ports/signing.js';
 import { defaultSettings, type Workspace } from '../core/workspace.js';
 import { auditLog } from '../adapters/log.js';
 import { noRequestLog, textRequestLog } from '../adapters/request-log.js';
-import { createDocumentClient, dynamoStores } from '../adapters/dynamodb/stores.js';
+import { dynamoStores } from '../adapters/dynamodb/stores.js';
 import { createTable } from '../adapters/dynamodb/table.js';
 import { RemoteJwks } from '../adapters/http/remote-jwks.js';
 import { UpstreamOidc } from '../adapters/http/upstream-oidc.js';
@@ -155,7 +156,7 @@ async function openWorkspace(
   ctx: {
     readonly url: string;
     readonly apiId: string;
-    readonly client: DynamoDBClient;
+    readonly client: DynamoDb;
     readonly opts: LocalServerOptions;
     readonly clientKeys: RemoteJwks;
   },
@@ -163,7 +164,7 @@ async function openWorkspace(
   const tableName = `local-${ctx.apiId}.${ws.tenantId}.${ws.workspaceId}`;
   await createTable(ctx.client, tableName);
   const { directory, ...stores } = dynamoStores({
-    client: createDocumentClient(ctx.client),
+    client: ctx.client,
     tableName,
     clientCacheSeconds: CLIENT_CACHE_SECONDS,
   });
@@ -227,23 +228,22 @@ export async function startLocalServer(opts: LocalServerOptions = {}): Promise<L
   const apiId = randomBytes(5).toString('hex');
 
   let dynamo: DynamoDbLocal | undefined;
-  let client: DynamoDBClient | undefined;
+  let client: DynamoDb | undefined;
   let closeGateway = () => {};
   let stopping: Promise<void> | undefined;
   const stop = () =>
     (stopping ??= (async () => {
       closeGateway();
       await close(http);
-      client?.destroy();
       await dynamo?.stop();
     })());
 
   try {
     if (opts.dynamoEndpoint === undefined) dynamo = await startDynamoDbLocal();
-    client = new DynamoDBClient({
-      endpoint: opts.dynamoEndpoint ?? dynamo?.endpoint,
+    client = DynamoDb.create({
+      endpoint: opts.dynamoEndpoint ?? dynamo!.endpoint,
       region: 'local',
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      credentials: LOCAL_CREDENTIALS,
     });
     const ctx = { url, apiId, client, opts, clientKeys: new RemoteJwks() };
     const workspaces = await Promise.all(config.workspaces.map((ws) => openWorkspace(ws, ctx)));

@@ -1,22 +1,15 @@
 // How the DynamoDB adapter reads and writes items: conditional writes retried past conflicts, failures mapped by item name, the shared condition fragments.
 import {
-  type AttributeValue,
-  ConditionalCheckFailedException,
-  TransactionCanceledException,
-  TransactionConflictException,
-} from '@aws-sdk/client-dynamodb';
-import {
-  BatchGetCommand,
-  DeleteCommand,
-  type DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
-  TransactWriteCommand,
-  type TransactWriteCommandInput,
-  UpdateCommand,
-  type UpdateCommandInput,
-  paginateScan,
-} from '@aws-sdk/lib-dynamodb';
+  type ConditionCheckInput,
+  type DeleteInput,
+  type DynamoDb,
+  type Item,
+  type PutInput,
+  type RawItem,
+  type TransactWriteItem,
+  type UpdateInput,
+} from '../aws/dynamodb.js';
+import { AwsServiceError } from '../aws/errors.js';
 import { ConditionFailed, TRY_AGAIN, temporarilyUnavailable } from '../../core/errors.js';
 import { asServiceFailure, callService } from '../aws-faults.js';
 import { PARTITION_KEY, TTL_ATTRIBUTE } from './table-contract.js';
@@ -26,9 +19,7 @@ const CONFLICT_ATTEMPTS = 4;
 /** Rounds of a batch read that DynamoDB answers only in part (throttling) before it counts as failed. */
 const BATCH_ATTEMPTS = 5;
 
-export type Item = Record<string, unknown>;
-/** An item as DynamoDB returns it with a failed condition (`ReturnValuesOnConditionCheckFailure`), not unmarshalled. */
-export type RawItem = Record<string, AttributeValue>;
+export type { Item, RawItem };
 
 /** Turns a failed condition into the error callers see: `name` is the failed item's name in the write. */
 export type OnConditionFailed = (name: string, old: RawItem | undefined) => Error;
@@ -61,8 +52,10 @@ export function recordOf<T>(item: Item | undefined, ...internal: string[]): T | 
   return record as T;
 }
 
-type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
-type Part<K extends 'Put' | 'Update' | 'Delete' | 'ConditionCheck'> = Omit<NonNullable<TransactItem[K]>, 'TableName'>;
+type Part<K extends 'Put' | 'Update' | 'Delete' | 'ConditionCheck'> = Omit<
+  { Put: PutInput; Update: UpdateInput; Delete: DeleteInput; ConditionCheck: ConditionCheckInput }[K],
+  'TableName'
+>;
 
 /** An update of one item, without the table and key. */
 export type UpdateSpec = Omit<Part<'Update'>, 'Key'>;
@@ -99,19 +92,21 @@ function conditionOf(w: ItemWrite): string | undefined {
 
 /** Which condition failed, if that is why the write was refused. */
 function conditionFailure(err: unknown): { index: number; old: RawItem | undefined } | undefined {
-  if (err instanceof ConditionalCheckFailedException) return { index: 0, old: err.Item };
-  if (err instanceof TransactionCanceledException) {
+  if (!(err instanceof AwsServiceError)) return undefined;
+  if (err.name === 'ConditionalCheckFailedException') return { index: 0, old: err.Item as RawItem | undefined };
+  if (err.name === 'TransactionCanceledException') {
     const reasons = err.CancellationReasons ?? [];
     const index = reasons.findIndex((r) => r.Code === 'ConditionalCheckFailed');
-    if (index >= 0) return { index, old: reasons[index]?.Item };
+    if (index >= 0) return { index, old: reasons[index]?.Item as RawItem | undefined };
   }
   return undefined;
 }
 
 /** Whether the write collided with a concurrent transaction on the same items (and nothing else went wrong). */
 function isConflict(err: unknown): boolean {
-  if (err instanceof TransactionConflictException) return true;
-  if (!(err instanceof TransactionCanceledException)) return false;
+  if (!(err instanceof AwsServiceError)) return false;
+  if (err.name === 'TransactionConflictException') return true;
+  if (err.name !== 'TransactionCanceledException') return false;
   const reasons = err.CancellationReasons ?? [];
   return (
     reasons.some((r) => r.Code === 'TransactionConflict') &&
@@ -155,16 +150,16 @@ async function write<T>(
 /** One workspace table, as the stores of each concern read and write it. */
 export class Table {
   constructor(
-    private readonly doc: DynamoDBDocumentClient,
+    private readonly db: DynamoDb,
     readonly name: string,
   ) {}
 
   /** Single-use and just-written items are read strongly consistent; clients and users may lag a little. */
   async get(pk: string, consistent = true): Promise<Item | undefined> {
     const result = await callService(SERVICE, () =>
-      this.doc.send(new GetCommand({ TableName: this.name, Key: keyOf(pk), ConsistentRead: consistent })),
+      this.db.get({ TableName: this.name, Key: keyOf(pk), ConsistentRead: consistent }),
     );
-    return result.Item;
+    return result;
   }
 
   /**
@@ -173,40 +168,31 @@ export class Table {
    */
   async getMany(pks: readonly string[]): Promise<Map<string, Item>> {
     const found = new Map<string, Item>();
-    let pending = [...new Set(pks)].map(keyOf);
+    let pending: Item[] = [...new Set(pks)].map(keyOf);
     for (let attempt = 1; pending.length > 0; attempt++) {
       if (attempt > BATCH_ATTEMPTS)
         throw temporarilyUnavailable(TRY_AGAIN, `${SERVICE}: BatchGetItem left keys unprocessed`);
       if (attempt > 1) await pause(attempt * 20);
       const result = await callService(SERVICE, () =>
-        this.doc.send(new BatchGetCommand({ RequestItems: { [this.name]: { Keys: pending, ConsistentRead: true } } })),
+        this.db.batchGet({ TableName: this.name, Keys: pending, ConsistentRead: true }),
       );
-      for (const item of result.Responses?.[this.name] ?? []) found.set(item[PARTITION_KEY] as string, item);
-      pending = (result.UnprocessedKeys?.[this.name]?.Keys ?? []) as typeof pending;
+      for (const item of result.items) found.set(item[PARTITION_KEY] as string, item);
+      pending = result.unprocessed;
     }
     return found;
   }
 
   /** Every record whose key starts with `prefix`. */
   async scan<T>(prefix: string): Promise<T[]> {
-    const records: T[] = [];
-    const pages = paginateScan(
-      { client: this.doc },
-      {
+    const found = await callService(SERVICE, () =>
+      this.db.scanAll({
         TableName: this.name,
         FilterExpression: `begins_with(${PARTITION_KEY}, :prefix)`,
         ExpressionAttributeValues: { ':prefix': prefix },
         ConsistentRead: true,
-      },
+      }),
     );
-    try {
-      for await (const page of pages) {
-        for (const item of page.Items ?? []) records.push(recordOf<T>(item) as T);
-      }
-    } catch (err) {
-      throw asServiceFailure(SERVICE, err);
-    }
-    return records;
+    return found.map((item) => recordOf<T>(item) as T);
   }
 
   /**
@@ -223,7 +209,7 @@ export class Table {
     const send = () =>
       writes.length === 1 && only !== undefined && !('ConditionCheck' in only)
         ? this.sendOne(only)
-        : this.doc.send(new TransactWriteCommand({ TransactItems: writes.map((w) => this.withTable(w)) }));
+        : this.db.transactWrite({ TransactItems: writes.map((w) => this.withTable(w)) });
     const conditional = writes.some((w) => 'ConditionCheck' in w || conditionOf(w) !== undefined);
     await write<unknown>(send, (index, old) => onConditionFailed(names[index] ?? '', old), conditional);
   }
@@ -231,20 +217,20 @@ export class Table {
   /** Updates one item and returns the attributes `ReturnValues` asks for; a failed condition goes to `onConditionFailed`. */
   async update(
     pk: string,
-    spec: Omit<UpdateCommandInput, 'TableName' | 'Key'>,
+    spec: Omit<UpdateInput, 'TableName' | 'Key'>,
     onConditionFailed: (old: RawItem | undefined) => Error = plainConditionFailed,
   ): Promise<Item | undefined> {
-    const send = () => this.doc.send(new UpdateCommand({ ...spec, TableName: this.name, Key: keyOf(pk) }));
-    return (await write(send, (_, old) => onConditionFailed(old), spec.ConditionExpression !== undefined)).Attributes;
+    const send = () => this.db.update({ ...spec, TableName: this.name, Key: keyOf(pk) });
+    return write(send, (_, old) => onConditionFailed(old), spec.ConditionExpression !== undefined);
   }
 
   private sendOne(w: Exclude<ItemWrite, { ConditionCheck: unknown }>): Promise<unknown> {
-    if ('Put' in w) return this.doc.send(new PutCommand({ ...w.Put, TableName: this.name }));
-    if ('Update' in w) return this.doc.send(new UpdateCommand({ ...w.Update, TableName: this.name }));
-    return this.doc.send(new DeleteCommand({ ...w.Delete, TableName: this.name }));
+    if ('Put' in w) return this.db.put({ ...w.Put, TableName: this.name });
+    if ('Update' in w) return this.db.update({ ...w.Update, TableName: this.name });
+    return this.db.delete({ ...w.Delete, TableName: this.name });
   }
 
-  private withTable(w: ItemWrite): TransactItem {
+  private withTable(w: ItemWrite): TransactWriteItem {
     if ('Put' in w) return { Put: { ...w.Put, TableName: this.name } };
     if ('Update' in w) return { Update: { ...w.Update, TableName: this.name } };
     if ('ConditionCheck' in w) return { ConditionCheck: { ...w.ConditionCheck, TableName: this.name } };

@@ -1,6 +1,5 @@
 // The DynamoDB storage adapter of one workspace table: every storage port, built together by `dynamoStores`.
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDb } from '../aws/dynamodb.js';
 import { type Clock, systemClock } from '../../core/ports/clock.js';
 import type { Stores } from '../../core/ports/storage.js';
 import { type ClientCache, DynamoClientStore } from './clients.js';
@@ -13,18 +12,13 @@ import { DynamoLoginThrottle } from './throttle.js';
 import { DynamoIdentitySource, DynamoLinkedUsers } from './users.js';
 
 export interface DynamoAdapterOptions {
-  /** A document client from `createDocumentClient`: records carry optional fields that may be `undefined`. */
-  readonly client: DynamoDBDocumentClient;
+  /** The table's DynamoDB client (lambdas/adapters/aws): records' `undefined` fields are not stored. */
+  readonly client: DynamoDb;
   readonly tableName: string;
   /** How long this container serves a client record from memory, seconds. @default 60 */
   readonly clientCacheSeconds?: number;
   /** Time source of the client cache only; record expiry always uses the `now` the caller passes. @default systemClock */
   readonly clock?: Clock;
-}
-
-/** The document client every store must use: optional record fields left `undefined` are simply not stored. */
-export function createDocumentClient(client: DynamoDBClient): DynamoDBDocumentClient {
-  return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
 }
 
 /** Every storage port on one table; `clients` and `directory` share one client cache, so the directory's writes are seen at once. */

@@ -1,6 +1,6 @@
 // A Signer backed by an asymmetric AWS KMS key: the private key never leaves KMS.
 import { createHash, createPublicKey } from 'node:crypto';
-import { GetPublicKeyCommand, SignCommand, type KMSClient } from '@aws-sdk/client-kms';
+import type { AwsJsonClient } from '../aws/json-client.js';
 import type { PublicJwk, Signer, SigningAlg } from '../../core/ports/signing.js';
 import { callService } from '../aws-faults.js';
 import { keyFits, publicJwkOf } from '../public-jwk.js';
@@ -8,8 +8,8 @@ import { derToJose } from './ecdsa-signature.js';
 import { kmsSigningAlgorithm } from './signing-algorithm.js';
 
 export interface KmsSignerOptions {
-  /** Shared per container: SDK clients are created once at module scope. */
-  readonly client: KMSClient;
+  /** The KMS client (lambdas/adapters/aws), shared per container: created once at module scope. */
+  readonly client: AwsJsonClient;
   /** Key id, ARN or alias of an asymmetric `SIGN_VERIFY` key. */
   readonly keyId: string;
   readonly alg: SigningAlg;
@@ -17,7 +17,7 @@ export interface KmsSignerOptions {
 
 export class KmsSigner implements Signer {
   readonly alg: SigningAlg;
-  readonly #client: KMSClient;
+  readonly #client: AwsJsonClient;
   readonly #keyId: string;
   #jwk: Promise<PublicJwk> | undefined;
 
@@ -40,21 +40,25 @@ export class KmsSigner implements Signer {
     // Sending the digest keeps every request small; KMS would hash a RAW message the same way.
     const digest = createHash('sha256').update(signingInput).digest();
     const { Signature } = await callService('KMS', () =>
-      this.#client.send(
-        new SignCommand({
-          KeyId: this.#keyId,
-          Message: digest,
-          MessageType: 'DIGEST',
-          SigningAlgorithm: kmsSigningAlgorithm[this.alg],
-        }),
-      ),
+      this.#client.send('Sign', {
+        KeyId: this.#keyId,
+        Message: digest.toString('base64'),
+        MessageType: 'DIGEST',
+        SigningAlgorithm: kmsSigningAlgorithm[this.alg],
+      }),
     );
-    if (!Signature) throw new Error(`KMS returned no signature for key ${this.#keyId}.`);
-    return this.alg === 'ES256' ? derToJose(Signature) : Signature;
+    if (typeof Signature !== 'string') throw new Error(`KMS returned no signature for key ${this.#keyId}.`);
+    const signature = new Uint8Array(Buffer.from(Signature, 'base64'));
+    return this.alg === 'ES256' ? derToJose(signature) : signature;
   }
 
   async #fetchPublicJwk(): Promise<PublicJwk> {
-    const res = await callService('KMS', () => this.#client.send(new GetPublicKeyCommand({ KeyId: this.#keyId })));
+    const res = (await callService('KMS', () => this.#client.send('GetPublicKey', { KeyId: this.#keyId }))) as {
+      PublicKey?: string;
+      KeyUsage?: string;
+      KeySpec?: string;
+      SigningAlgorithms?: string[];
+    };
     // A key of the wrong spec would sign tokens nobody can verify: refuse it before the first token.
     if (
       !res.PublicKey ||
@@ -63,7 +67,7 @@ export class KmsSigner implements Signer {
     ) {
       throw new Error(`KMS key ${this.#keyId} (${res.KeySpec ?? 'unknown spec'}) cannot sign ${this.alg}.`);
     }
-    const key = createPublicKey({ key: Buffer.from(res.PublicKey), format: 'der', type: 'spki' });
+    const key = createPublicKey({ key: Buffer.from(res.PublicKey, 'base64'), format: 'der', type: 'spki' });
     // ECC_SECG_P256K1 keys also offer ECDSA_SHA_256, but ES256 is defined on P-256 only.
     if (!keyFits(key, this.alg)) throw new Error(`KMS key ${this.#keyId} is not a P-256 key.`);
     return publicJwkOf(key, this.alg);

@@ -1,5 +1,5 @@
 // Our client secrets at the identity sources, read from Secrets Manager at run time and kept for the container's life.
-import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { AwsJsonClient } from '../aws/json-client.js';
 import { parseFields } from '../../core/registration/field-checker.js';
 import { UpstreamUnavailable } from '../../core/ports/upstream.js';
 import type { SecretSource } from '../http/upstream-oidc.js';
@@ -18,18 +18,18 @@ export function clientSecretOf(value: string | undefined): string | undefined {
  * Reads each source's secret once per container (by the ARN configured for it) and keeps it in memory; a failed
  * read is not kept, so the next sign-in tries again. The secret never enters the environment or a log.
  */
-export function secretsManagerSecrets(client: SecretsManagerClient, arns: ReadonlyMap<string, string>): SecretSource {
+export function secretsManagerSecrets(client: AwsJsonClient, arns: ReadonlyMap<string, string>): SecretSource {
   const cache = new Map<string, Promise<string>>();
   const read = async (sourceId: string): Promise<string> => {
     const arn = arns.get(sourceId);
     if (arn === undefined) throw new UpstreamUnavailable(`no secret configured for source ${sourceId}`);
-    let SecretString: string | undefined;
+    let SecretString: unknown;
     try {
-      ({ SecretString } = await client.send(new GetSecretValueCommand({ SecretId: arn })));
+      ({ SecretString } = await client.send('GetSecretValue', { SecretId: arn }));
     } catch (err) {
       throw new UpstreamUnavailable(`the secret of source ${sourceId} cannot be read (${(err as Error).name})`);
     }
-    const secret = clientSecretOf(SecretString);
+    const secret = clientSecretOf(typeof SecretString === 'string' ? SecretString : undefined);
     if (secret === undefined) throw new UpstreamUnavailable(`the secret of source ${sourceId} holds no client secret`);
     return secret;
   };

@@ -1,0 +1,240 @@
+// A lean client of the AWS JSON protocol (DynamoDB, KMS, Secrets Manager): one signed POST per attempt over a
+// keep-alive connection, with the SDK's standard retry rules, a connection and a request timeout, and interceptors
+// around each call (metrics, and the tests' call recording and fault injection). See README, Performance.
+import http from 'node:http';
+import https from 'node:https';
+import { type CredentialProvider, environmentCredentials } from './credentials.js';
+import { AwsTimeoutError, THROTTLING_ERRORS, isRetryable, serviceErrorOf } from './errors.js';
+import { signRequest } from './sigv4.js';
+
+export type AwsService = 'dynamodb' | 'kms' | 'secretsmanager';
+
+interface Protocol {
+  /** `X-Amz-Target` is `<prefix>.<operation>`. */
+  readonly targetPrefix: string;
+  readonly contentType: string;
+  /** The SDK's service-specific endpoint variable, honoured the same way. */
+  readonly endpointVariable: string;
+  /** Signing name and endpoint host prefix. */
+  readonly name: string;
+}
+
+const PROTOCOLS: Readonly<Record<AwsService, Protocol>> = {
+  dynamodb: {
+    targetPrefix: 'DynamoDB_20120810',
+    contentType: 'application/x-amz-json-1.0',
+    endpointVariable: 'AWS_ENDPOINT_URL_DYNAMODB',
+    name: 'dynamodb',
+  },
+  kms: {
+    targetPrefix: 'TrentService',
+    contentType: 'application/x-amz-json-1.1',
+    endpointVariable: 'AWS_ENDPOINT_URL_KMS',
+    name: 'kms',
+  },
+  secretsmanager: {
+    targetPrefix: 'secretsmanager',
+    contentType: 'application/x-amz-json-1.1',
+    endpointVariable: 'AWS_ENDPOINT_URL_SECRETS_MANAGER',
+    name: 'secretsmanager',
+  },
+};
+
+/** One call as it goes on the wire: the operation and its JSON input (DynamoDB values already marshalled). */
+export interface AwsCall {
+  readonly service: AwsService;
+  readonly operation: string;
+  readonly input: Readonly<Record<string, unknown>>;
+}
+
+/** Wraps each call, retries included: it may look at the call, change it, answer it, or fail it. */
+export type AwsInterceptor = (
+  call: AwsCall,
+  next: (call: AwsCall) => Promise<Record<string, unknown>>,
+) => Promise<Record<string, unknown>>;
+
+export interface AwsClientLimits {
+  /** Attempts of one call, the first included. */
+  readonly maxAttempts: number;
+  readonly connectionTimeoutMs: number;
+  /** From sending the request to the end of the answer, per attempt. */
+  readonly requestTimeoutMs: number;
+}
+
+/**
+ * Limits of the deployed clients. Without a request timeout a call that never answers holds the function until
+ * Lambda's own timeout, and API Gateway answers a bare 5xx; with it, three attempts of 2 s end in a
+ * `temporarily_unavailable` well inside the function's 10 s. DynamoDB and KMS answer in milliseconds.
+ */
+export const AWS_CLIENT_LIMITS: AwsClientLimits = {
+  maxAttempts: 3,
+  connectionTimeoutMs: 1_000,
+  requestTimeoutMs: 2_000,
+};
+
+export interface AwsJsonClientOptions {
+  readonly service: AwsService;
+  /** @default AWS_REGION (or AWS_DEFAULT_REGION) from the environment */
+  readonly region?: string;
+  /** @default the service's endpoint variable, then AWS_ENDPOINT_URL, then the regional endpoint */
+  readonly endpoint?: string;
+  /** @default the environment's credentials */
+  readonly credentials?: CredentialProvider;
+  readonly limits?: Partial<AwsClientLimits>;
+}
+
+/** The regional endpoint of `service`, unless the environment configures one as the SDK reads it. */
+export function endpointOf(service: AwsService, region: string, env: NodeJS.ProcessEnv = process.env): string {
+  const protocol = PROTOCOLS[service];
+  const configured = env[protocol.endpointVariable] ?? env.AWS_ENDPOINT_URL;
+  if (configured) return configured;
+  const fips = env.AWS_USE_FIPS_ENDPOINT === 'true' ? '-fips' : '';
+  const domain = region.startsWith('cn-') ? 'amazonaws.com.cn' : 'amazonaws.com';
+  return `https://${protocol.name}${fips}.${region}.${domain}`;
+}
+
+/** Connections are kept alive and shared by every client of a container, as the SDK's handler does (50 sockets). */
+const AGENTS = {
+  'http:': new http.Agent({ keepAlive: true, maxSockets: 50 }),
+  'https:': new https.Agent({ keepAlive: true, maxSockets: 50 }),
+} as const;
+
+/** The longest back-off between attempts, as the SDK's (20 s). */
+const MAX_BACKOFF_MS = 20_000;
+
+const pause = (ms: number) => new Promise((done) => setTimeout(done, ms));
+
+interface Answer {
+  readonly status: number;
+  readonly errorType: string | undefined;
+  readonly body: string;
+}
+
+/** One POST, bounded by the connection and request timeouts. */
+function post(url: URL, headers: Record<string, string>, body: string, limits: AwsClientLimits): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const agent = url.protocol === 'http:' ? AGENTS['http:'] : AGENTS['https:'];
+    const request = (url.protocol === 'http:' ? http : https).request(
+      { hostname: url.hostname, port: url.port || undefined, path: '/', method: 'POST', headers, agent },
+      (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('end', () => {
+          clearTimeout(timer);
+          const errorType = response.headers['x-amzn-errortype'];
+          resolve({
+            status: response.statusCode ?? 0,
+            errorType: Array.isArray(errorType) ? errorType[0] : errorType,
+            body: Buffer.concat(chunks).toString('utf8'),
+          });
+        });
+        response.on('error', fail);
+      },
+    );
+    function fail(err: Error) {
+      clearTimeout(timer);
+      reject(err);
+    }
+    const timer = setTimeout(
+      () => request.destroy(new AwsTimeoutError(`no answer within ${limits.requestTimeoutMs} ms`)),
+      limits.requestTimeoutMs,
+    );
+    request.on('socket', (socket) => {
+      if (!socket.connecting) return;
+      const connecting = setTimeout(
+        () => request.destroy(new AwsTimeoutError(`no connection within ${limits.connectionTimeoutMs} ms`)),
+        limits.connectionTimeoutMs,
+      );
+      socket.once('connect', () => clearTimeout(connecting));
+      socket.once('close', () => clearTimeout(connecting));
+    });
+    request.on('error', fail);
+    request.end(body);
+  });
+}
+
+function parseBody(text: string): Record<string, unknown> | undefined {
+  if (text === '') return {};
+  try {
+    const value: unknown = JSON.parse(text);
+    return typeof value === 'object' && value !== null && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A client of one AWS service's JSON protocol. Created once per container; safe to share between requests. */
+export class AwsJsonClient {
+  readonly service: AwsService;
+  readonly region: string;
+  readonly endpoint: URL;
+  readonly #protocol: Protocol;
+  readonly #credentials: CredentialProvider;
+  readonly #limits: AwsClientLimits;
+  readonly #interceptors: AwsInterceptor[] = [];
+
+  constructor(opts: AwsJsonClientOptions) {
+    this.service = opts.service;
+    this.#protocol = PROTOCOLS[opts.service];
+    const region = opts.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
+    if (!region) throw new Error(`No region for the ${opts.service} client (AWS_REGION).`);
+    this.region = region;
+    this.endpoint = new URL(opts.endpoint ?? endpointOf(opts.service, region));
+    this.#credentials = opts.credentials ?? environmentCredentials;
+    this.#limits = { ...AWS_CLIENT_LIMITS, ...opts.limits };
+  }
+
+  /** Adds an interceptor around every call; the first added is the outermost. */
+  use(interceptor: AwsInterceptor): this {
+    this.#interceptors.push(interceptor);
+    return this;
+  }
+
+  /** Sends `operation` with `input` (JSON on the wire) and returns the parsed answer; failures are thrown. */
+  send(operation: string, input: Readonly<Record<string, unknown>>): Promise<Record<string, unknown>> {
+    const innermost = (call: AwsCall) => this.#withRetries(call);
+    const chain = this.#interceptors.reduceRight<(call: AwsCall) => Promise<Record<string, unknown>>>(
+      (next, interceptor) => (call) => interceptor(call, next),
+      innermost,
+    );
+    return chain({ service: this.service, operation, input });
+  }
+
+  /** The SDK's standard retry rules: throttling, 5xx, timeouts and network errors, with full-jitter back-off. */
+  async #withRetries(call: AwsCall): Promise<Record<string, unknown>> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.#attempt(call);
+      } catch (err) {
+        if (attempt >= this.#limits.maxAttempts || !isRetryable(err)) throw err;
+        const base = THROTTLING_ERRORS.has((err as Error).name) ? 500 : 100;
+        await pause(Math.floor(Math.min(MAX_BACKOFF_MS, Math.random() * 2 ** (attempt - 1) * base)));
+      }
+    }
+  }
+
+  async #attempt(call: AwsCall): Promise<Record<string, unknown>> {
+    const body = JSON.stringify(call.input);
+    const headers = signRequest(
+      {
+        host: this.endpoint.host,
+        headers: {
+          'content-type': this.#protocol.contentType,
+          'x-amz-target': `${this.#protocol.targetPrefix}.${call.operation}`,
+        },
+        body,
+      },
+      { service: this.#protocol.name, region: this.region, credentials: await this.#credentials(), date: new Date() },
+    );
+    headers['content-length'] = String(Buffer.byteLength(body));
+    const answer = await post(this.endpoint, headers, body, this.#limits);
+    const parsed = parseBody(answer.body);
+    if (answer.status >= 200 && answer.status < 300) {
+      if (parsed === undefined) throw new Error(`${this.service} ${call.operation}: the answer is not JSON`);
+      return parsed;
+    }
+    throw serviceErrorOf(answer.status, parsed ?? {}, answer.errorType);
+  }
+}
