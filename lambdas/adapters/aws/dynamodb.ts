@@ -1,6 +1,6 @@
 // DynamoDB on the lean JSON client: records in and out as plain objects, marshalled here (undefined fields are not
 // stored), and the operations the stores, the local run and the tests use.
-import { AwsJsonClient, type AwsJsonClientOptions } from './json-client.js';
+import { AwsJsonClient, type AwsJsonClientOptions, DYNAMODB } from './json-client.js';
 
 /** A DynamoDB attribute value as it goes on the wire: exactly one of these fields is set. */
 export interface AttributeValue {
@@ -134,7 +134,7 @@ export class DynamoDb {
   constructor(readonly client: AwsJsonClient) {}
 
   static create(opts: Omit<AwsJsonClientOptions, 'service'> = {}): DynamoDb {
-    return new DynamoDb(new AwsJsonClient({ ...opts, service: 'dynamodb' }));
+    return new DynamoDb(new AwsJsonClient({ ...opts, service: DYNAMODB }));
   }
 
   async get(input: { TableName: string; Key: Item; ConsistentRead?: boolean }): Promise<Item | undefined> {

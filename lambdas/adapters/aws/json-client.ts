@@ -9,35 +9,36 @@ import { signRequest } from './sigv4.js';
 
 export type AwsService = 'dynamodb' | 'kms' | 'secretsmanager';
 
-interface Protocol {
+/** What a client needs to know of its service's protocol: one constant per service, so bundles carry only theirs. */
+export interface AwsProtocol {
+  /** Signing name and endpoint host prefix. */
+  readonly name: AwsService;
   /** `X-Amz-Target` is `<prefix>.<operation>`. */
   readonly targetPrefix: string;
   readonly contentType: string;
   /** The SDK's service-specific endpoint variable, honoured the same way. */
   readonly endpointVariable: string;
-  /** Signing name and endpoint host prefix. */
-  readonly name: string;
 }
 
-const PROTOCOLS: Readonly<Record<AwsService, Protocol>> = {
-  dynamodb: {
-    targetPrefix: 'DynamoDB_20120810',
-    contentType: 'application/x-amz-json-1.0',
-    endpointVariable: 'AWS_ENDPOINT_URL_DYNAMODB',
-    name: 'dynamodb',
-  },
-  kms: {
-    targetPrefix: 'TrentService',
-    contentType: 'application/x-amz-json-1.1',
-    endpointVariable: 'AWS_ENDPOINT_URL_KMS',
-    name: 'kms',
-  },
-  secretsmanager: {
-    targetPrefix: 'secretsmanager',
-    contentType: 'application/x-amz-json-1.1',
-    endpointVariable: 'AWS_ENDPOINT_URL_SECRETS_MANAGER',
-    name: 'secretsmanager',
-  },
+export const DYNAMODB: AwsProtocol = {
+  name: 'dynamodb',
+  targetPrefix: 'DynamoDB_20120810',
+  contentType: 'application/x-amz-json-1.0',
+  endpointVariable: 'AWS_ENDPOINT_URL_DYNAMODB',
+};
+
+export const KMS: AwsProtocol = {
+  name: 'kms',
+  targetPrefix: 'TrentService',
+  contentType: 'application/x-amz-json-1.1',
+  endpointVariable: 'AWS_ENDPOINT_URL_KMS',
+};
+
+export const SECRETS_MANAGER: AwsProtocol = {
+  name: 'secretsmanager',
+  targetPrefix: 'secretsmanager',
+  contentType: 'application/x-amz-json-1.1',
+  endpointVariable: 'AWS_ENDPOINT_URL_SECRETS_MANAGER',
 };
 
 /** One call as it goes on the wire: the operation and its JSON input (DynamoDB values already marshalled). */
@@ -73,7 +74,7 @@ export const AWS_CLIENT_LIMITS: AwsClientLimits = {
 };
 
 export interface AwsJsonClientOptions {
-  readonly service: AwsService;
+  readonly service: AwsProtocol;
   /** @default AWS_REGION (or AWS_DEFAULT_REGION) from the environment */
   readonly region?: string;
   /** @default the service's endpoint variable, then AWS_ENDPOINT_URL, then the regional endpoint */
@@ -84,8 +85,7 @@ export interface AwsJsonClientOptions {
 }
 
 /** The regional endpoint of `service`, unless the environment configures one as the SDK reads it. */
-export function endpointOf(service: AwsService, region: string, env: NodeJS.ProcessEnv = process.env): string {
-  const protocol = PROTOCOLS[service];
+export function endpointOf(protocol: AwsProtocol, region: string, env: NodeJS.ProcessEnv = process.env): string {
   const configured = env[protocol.endpointVariable] ?? env.AWS_ENDPOINT_URL;
   if (configured) return configured;
   const fips = env.AWS_USE_FIPS_ENDPOINT === 'true' ? '-fips' : '';
@@ -168,22 +168,29 @@ function parseBody(text: string): Record<string, unknown> | undefined {
 /** A client of one AWS service's JSON protocol. Created once per container; safe to share between requests. */
 export class AwsJsonClient {
   readonly service: AwsService;
-  readonly region: string;
-  readonly endpoint: URL;
-  readonly #protocol: Protocol;
+  readonly #protocol: AwsProtocol;
+  readonly #options: AwsJsonClientOptions;
   readonly #credentials: CredentialProvider;
   readonly #limits: AwsClientLimits;
   readonly #interceptors: AwsInterceptor[] = [];
+  #target: { readonly region: string; readonly endpoint: URL } | undefined;
 
   constructor(opts: AwsJsonClientOptions) {
-    this.service = opts.service;
-    this.#protocol = PROTOCOLS[opts.service];
-    const region = opts.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
-    if (!region) throw new Error(`No region for the ${opts.service} client (AWS_REGION).`);
-    this.region = region;
-    this.endpoint = new URL(opts.endpoint ?? endpointOf(opts.service, region));
+    this.service = opts.service.name;
+    this.#protocol = opts.service;
+    this.#options = opts;
     this.#credentials = opts.credentials ?? environmentCredentials;
     this.#limits = { ...AWS_CLIENT_LIMITS, ...opts.limits };
+  }
+
+  /** Region and endpoint, resolved at the first call (as the SDK does), so a client may be made before they are set. */
+  get target(): { readonly region: string; readonly endpoint: URL } {
+    if (this.#target === undefined) {
+      const region = this.#options.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
+      if (!region) throw new Error(`No region for the ${this.service} client (AWS_REGION).`);
+      this.#target = { region, endpoint: new URL(this.#options.endpoint ?? endpointOf(this.#protocol, region)) };
+    }
+    return this.#target;
   }
 
   /** Adds an interceptor around every call; the first added is the outermost. */
@@ -216,20 +223,21 @@ export class AwsJsonClient {
   }
 
   async #attempt(call: AwsCall): Promise<Record<string, unknown>> {
+    const { region, endpoint } = this.target;
     const body = JSON.stringify(call.input);
     const headers = signRequest(
       {
-        host: this.endpoint.host,
+        host: endpoint.host,
         headers: {
           'content-type': this.#protocol.contentType,
           'x-amz-target': `${this.#protocol.targetPrefix}.${call.operation}`,
         },
         body,
       },
-      { service: this.#protocol.name, region: this.region, credentials: await this.#credentials(), date: new Date() },
+      { service: this.#protocol.name, region, credentials: await this.#credentials(), date: new Date() },
     );
     headers['content-length'] = String(Buffer.byteLength(body));
-    const answer = await post(this.endpoint, headers, body, this.#limits);
+    const answer = await post(endpoint, headers, body, this.#limits);
     const parsed = parseBody(answer.body);
     if (answer.status >= 200 && answer.status < 300) {
       if (parsed === undefined) throw new Error(`${this.service} ${call.operation}: the answer is not JSON`);
