@@ -68,16 +68,12 @@ async function bundle(options: esbuild.BuildOptions & { outfile: string }): Prom
 export type BuildReport = Record<string, number>;
 
 /**
- * What only the Lambda bundles get: the credentials of the function's environment in place of the SDK's default
- * provider chain (see lambdas/handlers/lambda-credentials.ts); the CLI keeps the chain, it runs with profiles and SSO.
- * The SDK's event-stream codec is left out (20 KB): it is imported on demand, by event-stream operations only, and
- * neither DynamoDB nor KMS has one.
+ * What only the Lambda bundles get: the Lambda runtime's target. They carry no AWS SDK (lambdas/adapters/aws has
+ * the lean clients they use); the CLI bundles the SDK for its provider chain (profiles, SSO) and CloudFormation.
  */
 const LAMBDA_OPTIONS = {
   target: LAMBDA_TARGET,
   banner: { js: ESM_REQUIRE_BANNER },
-  alias: { '@aws-sdk/credential-provider-node': './lambdas/handlers/lambda-credentials.ts' },
-  external: ['@smithy/core/event-streams'],
 } as const satisfies esbuild.BuildOptions;
 
 /** The Lambda bundles (assets/) and the CLI bundle; asset directories no entry builds any more are removed. */

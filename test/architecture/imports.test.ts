@@ -110,13 +110,28 @@ describe('the import graph', () => {
     expect(violations('lambdas/handlers', (t) => under('lambdas/local')(t) || under('lambdas/admin')(t))).toEqual([]);
   });
 
+  it('loads no AWS SDK module in any Lambda: the lean clients of lambdas/adapters/aws stand in for it', () => {
+    const lambdaEntries = [...graph.keys()].filter(
+      (f) => under('lambdas/handlers')(f) || under('lambdas/custom-resources')(f),
+    );
+    expect(lambdaEntries.length).toBeGreaterThan(5);
+    for (const entry of lambdaEntries) expect([...loadedBy(entry)].filter(isAwsSdk), entry).toEqual([]);
+    expect([...loadedBy('lambdas/handlers/token.ts')]).toContain('lambdas/adapters/aws/json-client.ts');
+  });
+
   it('loads only the AWS clients a handler module uses: none for discovery, KMS alone for the JWKS', () => {
-    expect([...loadedBy('lambdas/handlers/discovery.ts')].filter(isAwsSdk)).toEqual([]);
-    expect([...loadedBy('lambdas/handlers/jwks.ts')].filter(isAwsSdk)).toEqual(['@aws-sdk/client-kms']);
-    expect([...loadedBy('lambdas/handlers/token.ts')].filter(isAwsSdk).sort()).toEqual([
-      '@aws-sdk/client-dynamodb',
-      '@aws-sdk/client-kms',
-      '@aws-sdk/lib-dynamodb',
+    const awsWiring = (entry: string) =>
+      [...loadedBy(entry)].filter((f) => /^lambdas\/handlers\/lambda-[a-z]+\.ts$/.test(f)).sort();
+    expect(awsWiring('lambdas/handlers/discovery.ts')).toEqual([]);
+    expect(awsWiring('lambdas/handlers/jwks.ts')).toEqual(['lambdas/handlers/lambda-kms.ts']);
+    expect(awsWiring('lambdas/handlers/token.ts')).toEqual([
+      'lambdas/handlers/lambda-dynamodb.ts',
+      'lambdas/handlers/lambda-kms.ts',
+    ]);
+    expect(awsWiring('lambdas/handlers/consent.ts')).toEqual([
+      'lambdas/handlers/lambda-dynamodb.ts',
+      'lambdas/handlers/lambda-kms.ts',
+      'lambdas/handlers/lambda-secrets.ts',
     ]);
   });
 

@@ -183,8 +183,13 @@ describe('example app (bin/app.ts)', () => {
         sizes[name] = `${(statSync(file).size / 1024).toFixed(0)} KiB`;
         expect(statSync(file).size, name).toBeLessThan(1024 * 1024);
         expect(code.startsWith("import { createRequire as __createRequire } from 'node:module';")).toBe(true);
-        // Minified: lines run to thousands of characters (the few line breaks left are inside template literals).
-        expect(code.length / code.split('\n').length, name).toBeGreaterThan(2000);
+        // Minified: most of the code is on lines of thousands of characters (the few line breaks left are inside
+        // template literals, such as the hosted pages' markup).
+        const onLongLines = code
+          .split('\n')
+          .filter((line) => line.length > 1000)
+          .reduce((sum, line) => sum + line.length, 0);
+        expect(onLongLines / code.length, name).toBeGreaterThan(0.5);
       }
       console.info('bundle sizes', sizes);
     });
