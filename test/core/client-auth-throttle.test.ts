@@ -18,7 +18,7 @@ let recorded: string[] | undefined;
 beforeEach(async () => {
   t = await newTestWorkspace({ settings: { maxClientAuthFailures: LIMIT, clientAuthThrottleWindow: WINDOW } });
   recorded = undefined;
-  // Once per call, retries included (none here).
+  // One entry per call: the interceptor wraps the client's retries (none happen here).
   t.db.client.use((call, next) => {
     recorded?.push(call.operation);
     return next(call);
