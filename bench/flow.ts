@@ -5,8 +5,9 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { createDocumentClient, dynamoStores } from '../lambdas/adapters/dynamodb/stores.js';
+import { LOCAL_CREDENTIALS } from '../lambdas/adapters/aws/credentials.js';
+import { DynamoDb } from '../lambdas/adapters/aws/dynamodb.js';
+import { dynamoStores } from '../lambdas/adapters/dynamodb/stores.js';
 import { createTable } from '../lambdas/adapters/dynamodb/table.js';
 import { startDynamoDbLocal } from '../lambdas/local/dynamodb-local.js';
 import { RemoteJwks } from '../lambdas/adapters/http/remote-jwks.js';
@@ -26,36 +27,31 @@ const count = (name: string, by = 1) => calls.set(name, (calls.get(name) ?? 0) +
 /** Reads are billed in read request units, writes in write request units; a transaction costs twice its items. */
 const READS = ['GetItem', 'BatchGetItem', 'Query', 'Scan', 'TransactGetItems'];
 const TRANSACTIONS = ['TransactWriteItems', 'TransactGetItems'];
+/** The item operations, which take `ReturnConsumedCapacity` (the table's own, such as CreateTable, refuse it). */
+const ITEM_OPERATIONS = [...READS, ...TRANSACTIONS, 'PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem'];
 const BACKEND_SECRET = 'bench-backend-secret-0123456789abcdef';
 
 const db = await startDynamoDbLocal();
 try {
-  const client = new DynamoDBClient({
-    endpoint: db.endpoint,
-    region: 'local',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  });
+  // The client the Lambdas use, on DynamoDB Local.
+  const client = DynamoDb.create({ endpoint: db.endpoint, region: 'local', credentials: LOCAL_CREDENTIALS });
   // Sequential round trips per request: DynamoDB calls and signatures on one timeline.
   const recorder = new CallRecorder();
   recorder.watch(client);
-  client.middlewareStack.add(
-    (next, context) => async (args) => {
-      const command = String(context.commandName).replace(/Command$/, '');
-      count(command);
-      // DynamoDB Local reports the capacity a request consumes, as DynamoDB does, when asked to.
-      (args.input as { ReturnConsumedCapacity?: string }).ReturnConsumedCapacity = 'TOTAL';
-      const out = await next(args);
-      const consumed = (out.output as { ConsumedCapacity?: { CapacityUnits?: number } | { CapacityUnits?: number }[] })
-        .ConsumedCapacity;
-      const units = [consumed ?? []].flat().reduce((sum, c) => sum + (c.CapacityUnits ?? 0), 0);
-      const factor = TRANSACTIONS.includes(command) ? 2 : 1;
-      count(READS.includes(command) ? 'RRU' : 'WRU', units * factor);
-      return out;
-    },
-    { step: 'initialize', name: 'countCalls' },
-  );
+  // Interceptors see a call once, around its retries; a retried call would count once (none are, against Local).
+  client.client.use(async (call, next) => {
+    count(call.operation);
+    if (!ITEM_OPERATIONS.includes(call.operation)) return next(call);
+    // DynamoDB Local reports the capacity a request consumes, as DynamoDB does, when asked to.
+    const out = await next({ ...call, input: { ...call.input, ReturnConsumedCapacity: 'TOTAL' } });
+    const consumed = out.ConsumedCapacity as { CapacityUnits?: number } | { CapacityUnits?: number }[] | undefined;
+    const units = [consumed ?? []].flat().reduce((sum, c) => sum + (c.CapacityUnits ?? 0), 0);
+    const factor = TRANSACTIONS.includes(call.operation) ? 2 : 1;
+    count(READS.includes(call.operation) ? 'RRU' : 'WRU', units * factor);
+    return out;
+  });
   await createTable(client, 'bench');
-  const { directory, ...stores } = dynamoStores({ client: createDocumentClient(client), tableName: 'bench' });
+  const { directory, ...stores } = dynamoStores({ client, tableName: 'bench' });
   const local = await LocalSigner.load({ file: join(mkdtempSync(join(tmpdir(), 'bench-')), 'rs256.pem') });
   const signer: Signer = {
     alg: local.alg,
@@ -227,7 +223,7 @@ try {
     );
     steps[name] = { handler: HANDLER[name], ms, roundTrips, calls: { ...Object.fromEntries(perOp), Sign: signed } };
   }
-  // This process only: the handlers, their SDK clients and the test agent; DynamoDB Local runs in its own.
+  // This process only: the handlers, their AWS clients and the test agent; DynamoDB Local runs in its own.
   console.log(`CPU per SSO flow (authorize + token), this process: ${((user + system) / 1000 / FLOWS).toFixed(2)} ms`);
   // The requests of each kind of flow, for bench/cost.ts.
   const flows = {

@@ -14,11 +14,14 @@ interface Profile {
   readonly timeDeltas: readonly number[];
 }
 
-/** A package (`@aws-sdk/client-dynamodb`), a folder of ours (`lambdas/adapters`), a Node module, or V8's own entries. */
+/**
+ * A package (`jose`), a folder of ours (`lambdas/adapters`; the AWS clients apart, `lambdas/adapters/aws`), a Node
+ * module, or V8's own entries.
+ */
 function groupOf(url: string, functionName: string): string {
   const pkg = /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(url);
   if (pkg) return pkg[1]!;
-  const ours = /\/(lambdas\/[^/]+|bench)\//.exec(url);
+  const ours = /\/(lambdas\/adapters\/aws|lambdas\/[^/]+|bench)\//.exec(url);
   if (ours) return ours[1]!;
   if (url.startsWith('node:')) return url.split('/')[0]!;
   return url === '' ? `${functionName || '(native)'}` : url;

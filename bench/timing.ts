@@ -5,8 +5,9 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { createDocumentClient, dynamoStores } from '../lambdas/adapters/dynamodb/stores.js';
+import { LOCAL_CREDENTIALS } from '../lambdas/adapters/aws/credentials.js';
+import { DynamoDb } from '../lambdas/adapters/aws/dynamodb.js';
+import { dynamoStores } from '../lambdas/adapters/dynamodb/stores.js';
 import { createTable } from '../lambdas/adapters/dynamodb/table.js';
 import { RemoteJwks } from '../lambdas/adapters/http/remote-jwks.js';
 import { LocalSigner } from '../lambdas/adapters/key-file/signer.js';
@@ -87,13 +88,9 @@ function report(title: string, unit: string, samples: Record<Case, number[]>) {
 // 2. The whole client authentication against DynamoDB Local, client cache on (60 s), as a warm container runs it.
 const db = await startDynamoDbLocal();
 try {
-  const dynamo = new DynamoDBClient({
-    endpoint: db.endpoint,
-    region: 'local',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  });
+  const dynamo = DynamoDb.create({ endpoint: db.endpoint, region: 'local', credentials: LOCAL_CREDENTIALS });
   await createTable(dynamo, 'timing');
-  const { directory, ...stores } = dynamoStores({ client: createDocumentClient(dynamo), tableName: 'timing' });
+  const { directory, ...stores } = dynamoStores({ client: dynamo, tableName: 'timing' });
   await directory.putClient(client);
   const signer = await LocalSigner.load({ file: join(mkdtempSync(join(tmpdir(), 'timing-')), 'rs256.pem') });
   const ws: Workspace = {
@@ -131,7 +128,6 @@ try {
     }
   }
   report(`authenticateClient against DynamoDB Local, ${REQUESTS} requests per case`, 'ms', samples);
-  dynamo.destroy();
 } finally {
   await db.stop();
 }

@@ -1,10 +1,11 @@
-// AWS calls per endpoint, at the floor: DynamoDB operations and signatures counted on the wire against DynamoDB Local,
-// and the sequential round trips they take (calls made in parallel share one).
-import { KMSClient } from '@aws-sdk/client-kms';
+// AWS calls per endpoint, at the floor: DynamoDB operations counted on the client the stores use, against DynamoDB Local,
+// signatures at the signer, and the sequential round trips they take (calls made in parallel share one).
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LOCAL_CREDENTIALS } from '../../lambdas/adapters/aws/credentials.js';
+import { AwsJsonClient, KMS } from '../../lambdas/adapters/aws/json-client.js';
 import { dynamoStores } from '../../lambdas/adapters/dynamodb/stores.js';
 import { KmsSigner } from '../../lambdas/adapters/kms/signer.js';
-import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { hashClientSecret, newId } from '../../lambdas/core/crypto.js';
 import type { Workspace } from '../../lambdas/core/workspace.js';
 import { Agent, hiddenField } from '../support/agent.js';
@@ -19,10 +20,10 @@ const rec = new CallRecorder();
 
 beforeAll(async () => {
   t = await newTestWorkspace();
-  rec.watch(t.client);
+  rec.watch(t.db);
   const signer = rec.gatedSigner(t.ws.keys.active);
   // The client records come from the per-container cache of a deployed function (the test workspace's reads through).
-  const { clients } = dynamoStores({ client: t.doc, tableName: t.tableName });
+  const { clients } = dynamoStores({ client: t.db, tableName: t.tableName });
   ws = { ...t.ws, clients, keys: { active: signer, all: [signer] } };
 });
 
@@ -241,10 +242,11 @@ describe('JWKS and discovery', () => {
   it('no AWS call after the first request: the KMS public key is read once per container, discovery reads nothing', async () => {
     // GIVEN: KMS keys, as deployed
     kms = await startKmsStandIn({ 'key-1': 'ES256', 'key-2': 'ES256' });
-    const client = new KMSClient({
+    const client = new AwsJsonClient({
+      service: KMS,
       endpoint: kms.endpoint,
       region: 'local',
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      credentials: LOCAL_CREDENTIALS,
     });
     const [active, old] = ['key-1', 'key-2'].map((keyId) => new KmsSigner({ client, keyId, alg: 'ES256' }));
     const deployed: Workspace = { ...ws, keys: { active: active!, all: [active!, old!] } };

@@ -4,6 +4,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { dynamoStores } from '../../lambdas/adapters/dynamodb/stores.js';
 import type { Workspace } from '../../lambdas/core/workspace.js';
 import { Agent, type AgentResponse } from '../support/agent.js';
+import { localDynamoDb } from '../support/dynamo.js';
 import { basicAuth } from '../support/flow.js';
 import { tableSnapshot } from '../support/table-snapshot.js';
 import { newTestWorkspace, TEST_SECRET, type TestWorkspace } from '../support/workspace.js';
@@ -12,13 +13,26 @@ const LIMIT = 3;
 const WINDOW = 600;
 
 let t: TestWorkspace;
+/** The operations of the DynamoDB calls `t.ws`'s stores make, while `dynamoCalls` records them. */
+let recorded: string[] | undefined;
 beforeEach(async () => {
   t = await newTestWorkspace({ settings: { maxClientAuthFailures: LIMIT, clientAuthThrottleWindow: WINDOW } });
+  recorded = undefined;
+  // One entry per call: the interceptor wraps the client's retries (none happen here).
+  t.db.client.use((call, next) => {
+    recorded?.push(call.operation);
+    return next(call);
+  });
 });
 
-/** Another warm container of the same workspace: its own stores (and memory) on the same table. */
+/** Another warm container of the same workspace: its own client, stores (and memory) on the same table. */
 function anotherContainer(ws: Workspace): Workspace {
-  const stores = dynamoStores({ client: t.doc, tableName: t.tableName, clientCacheSeconds: 0, clock: ws.clock });
+  const stores = dynamoStores({
+    client: localDynamoDb(),
+    tableName: t.tableName,
+    clientCacheSeconds: 0,
+    clock: ws.clock,
+  });
   const { directory: _directory, ...runtime } = stores;
   return { ...ws, ...runtime };
 }
@@ -37,21 +51,14 @@ function clientCredentials(ws: Workspace, secret: string, how: 'basic' | 'post' 
   });
 }
 
-/** Counts the DynamoDB calls `ws`'s stores make while `action` runs. */
+/** The DynamoDB calls `t.ws`'s stores make while `action` runs. */
 async function dynamoCalls(action: () => Promise<unknown>): Promise<string[]> {
   const calls: string[] = [];
-  const name = `count-${Math.random()}`;
-  t.client.middlewareStack.add(
-    (next, context) => async (args) => {
-      calls.push(context.commandName ?? '?');
-      return next(args);
-    },
-    { step: 'initialize', name },
-  );
+  recorded = calls;
   try {
     await action();
   } finally {
-    t.client.middlewareStack.remove(name);
+    recorded = undefined;
   }
   return calls;
 }
@@ -89,14 +96,14 @@ describe('failed client authentication', () => {
   it('adds no DynamoDB call to a successful client credentials request', async () => {
     // The client record is read (the test stores do not cache it); nothing else.
     const calls = await dynamoCalls(async () => expect((await clientCredentials(t.ws, TEST_SECRET)).status).toBe(200));
-    expect(calls).toEqual(['GetItemCommand']);
+    expect(calls).toEqual(['GetItem']);
   });
 
   it('counts each failure with one write (two to start a window), and a refused unknown client not at all', async () => {
     const first = await dynamoCalls(() => clientCredentials(t.ws, 'wrong'));
-    expect(first).toEqual(['GetItemCommand', 'UpdateItemCommand', 'UpdateItemCommand']);
+    expect(first).toEqual(['GetItem', 'UpdateItem', 'UpdateItem']);
     const second = await dynamoCalls(() => clientCredentials(t.ws, 'wrong'));
-    expect(second).toEqual(['GetItemCommand', 'UpdateItemCommand']);
+    expect(second).toEqual(['GetItem', 'UpdateItem']);
     const before = await tableSnapshot(t);
     const unknown = new Agent(t.ws);
     for (const id of ['nobody', 'orders-api2', '__proto__']) {

@@ -1,37 +1,38 @@
 // Lost races that DynamoDB Local cannot produce (it serializes transactions), injected in front of the real one.
-import {
-  type DynamoDBClient,
-  ProvisionedThroughputExceededException,
-  ResourceNotFoundException,
-  TransactionCanceledException,
-  TransactionConflictException,
-} from '@aws-sdk/client-dynamodb';
 import { beforeEach, expect, it } from 'vitest';
+import type { DynamoDb } from '../../lambdas/adapters/aws/dynamodb.js';
+import { AwsServiceError, AwsTimeoutError, serviceErrorOf } from '../../lambdas/adapters/aws/errors.js';
 import { dynamoStores } from '../../lambdas/adapters/dynamodb/stores.js';
 import { AlreadyConsumed, ConditionFailed } from '../../lambdas/core/errors.js';
 import { type TestStore, newTestStore } from '../support/dynamo.js';
 import { NOW, issuanceFor, newCode } from './records.js';
 
+/** The error the client raises for DynamoDB's error answer `body` (status 400), built as from the wire. */
+const answered = (body: Record<string, unknown>) => serviceErrorOf(400, body, undefined);
+
 /** What DynamoDB answers a transaction that collided with another one in flight on the same item. */
 const transactionConflict = () =>
-  new TransactionCanceledException({
-    message:
+  answered({
+    __type: 'com.amazonaws.dynamodb.v20120810#TransactionCanceledException',
+    Message:
       'Transaction cancelled, please refer cancellation reasons for specific reasons [TransactionConflict, None]',
-    $metadata: {},
-    CancellationReasons: [{ Code: 'TransactionConflict' }, { Code: 'None' }],
+    CancellationReasons: [
+      { Code: 'TransactionConflict', Message: 'Transaction is ongoing for the item' },
+      { Code: 'None' },
+    ],
   });
 
-/** Makes the next `times` requests fail with `error()` before they reach DynamoDB Local; counts every request. */
-function failNext(client: DynamoDBClient, times: number, error: () => Error): { sent: number } {
+/**
+ * Makes the next `times` calls fail with `error()` before they reach DynamoDB Local; counts every call. The
+ * interceptor is outside the client's retries, so the error is what a call raises once they are spent.
+ */
+function failNext(db: DynamoDb, times: number, error: () => Error): { sent: number } {
   const counter = { sent: 0 };
-  client.middlewareStack.add(
-    (next) => async (args) => {
-      counter.sent++;
-      if (counter.sent <= times) throw error();
-      return next(args);
-    },
-    { step: 'initialize' },
-  );
+  db.client.use(async (call, next) => {
+    counter.sent++;
+    if (counter.sent <= times) throw error();
+    return next(call);
+  });
   return counter;
 }
 
@@ -44,7 +45,7 @@ it('retries a conflicting redemption so a replay is still recognised as one', as
   const { record } = newCode();
   await t.stores.grants.issueCode(record, {}, NOW);
   await t.stores.grants.redeemCode(record.codeHash, issuanceFor(record), NOW);
-  const requests = failNext(t.client, 2, transactionConflict);
+  const requests = failNext(t.db, 2, transactionConflict);
 
   const replay = t.stores.grants.redeemCode(record.codeHash, issuanceFor(record), NOW);
 
@@ -56,24 +57,28 @@ it('retries a conflicting redemption so a replay is still recognised as one', as
 it('turns a race that keeps being lost into ConditionFailed, never a server error', async () => {
   const { record } = newCode();
   await t.stores.grants.issueCode(record, {}, NOW);
-  failNext(t.client, Infinity, transactionConflict);
+  failNext(t.db, Infinity, transactionConflict);
 
   await expect(t.stores.grants.redeemCode(record.codeHash, issuanceFor(record), NOW)).rejects.toBeInstanceOf(
     ConditionFailed,
   );
 });
 
+/** What DynamoDB answers a single write to an item a transaction in flight holds. */
 const itemConflict = () =>
-  new TransactionConflictException({ message: 'Transaction is ongoing for the item', $metadata: {} });
+  answered({
+    __type: 'com.amazonaws.dynamodb.v20120810#TransactionConflictException',
+    Message: 'Transaction is ongoing for the item',
+  });
 
 it('treats a single conditional write that collided with a transaction the same way', async () => {
-  failNext(t.client, Infinity, itemConflict);
+  failNext(t.db, Infinity, itemConflict);
 
   await expect(t.stores.interactions.discardTransaction('t', NOW)).rejects.toBeInstanceOf(ConditionFailed);
 });
 
 it('answers a write without a condition that keeps colliding with temporarily_unavailable: it lost no race', async () => {
-  const requests = failNext(t.client, Infinity, itemConflict);
+  const requests = failNext(t.db, Infinity, itemConflict);
 
   await expect(t.stores.grants.revokeGrant('g', NOW)).rejects.toMatchObject({
     error: 'temporarily_unavailable',
@@ -87,23 +92,29 @@ it('answers throttling and timeouts of reads and writes with temporarily_unavail
   const { record } = newCode();
   const unavailable = { error: 'temporarily_unavailable', status: 503 };
   const throttled = () =>
-    new ProvisionedThroughputExceededException({ message: 'Throughput exceeds the provisioned rate', $metadata: {} });
-  const timedOut = () => Object.assign(new Error('Connection timed out after 2000 ms'), { name: 'TimeoutError' });
+    answered({
+      __type: 'com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException',
+      Message: 'The level of configured provisioned throughput for the table was exceeded.',
+    });
+  const timedOut = () => new AwsTimeoutError('no answer within 2000 ms');
 
-  failNext(t.client, 1, throttled);
+  failNext(t.db, 1, throttled);
   await expect(t.stores.grants.getCode(record.codeHash)).rejects.toMatchObject(unavailable);
   const other = await newTestStore();
-  failNext(other.client, 1, timedOut);
+  failNext(other.db, 1, timedOut);
   await expect(other.stores.grants.issueCode(record, {}, NOW)).rejects.toMatchObject(unavailable);
   expect(await other.stores.grants.getCode(record.codeHash)).toBeUndefined();
 });
 
 it('lets every other failure through unchanged', async () => {
-  const stores = dynamoStores({ client: t.doc, tableName: 'no-such-table' });
+  const stores = dynamoStores({ client: t.db, tableName: 'no-such-table' });
   const { record } = newCode();
+  const notFound = { name: 'ResourceNotFoundException', statusCode: 400, $fault: 'client' };
 
-  await expect(stores.grants.redeemCode(record.codeHash, issuanceFor(record), NOW)).rejects.toBeInstanceOf(
-    ResourceNotFoundException,
-  );
-  await expect(stores.interactions.getTransaction('x', NOW)).rejects.toBeInstanceOf(ResourceNotFoundException);
+  const redemption = stores.grants.redeemCode(record.codeHash, issuanceFor(record), NOW);
+  await expect(redemption).rejects.toBeInstanceOf(AwsServiceError);
+  await expect(redemption).rejects.toMatchObject(notFound);
+  const read = stores.interactions.getTransaction('x', NOW);
+  await expect(read).rejects.toBeInstanceOf(AwsServiceError);
+  await expect(read).rejects.toMatchObject(notFound);
 });

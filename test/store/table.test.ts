@@ -6,13 +6,14 @@ import { PARTITION_KEY, TTL_ATTRIBUTE } from '../../lambdas/adapters/dynamodb/ta
 import { newTestStore } from '../support/dynamo.js';
 
 it('creates an on-demand table keyed by pk with TTL on ttl, and accepts being run again', async () => {
-  const { client, tableName } = await newTestStore();
+  const { db, doc, tableName } = await newTestStore();
 
-  await createTable(client, tableName);
+  await createTable(db, tableName);
 
-  const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+  // Read back by the SDK's client, independently of the client that created it.
+  const { Table } = await doc.send(new DescribeTableCommand({ TableName: tableName }));
   expect(Table?.KeySchema).toEqual([{ AttributeName: PARTITION_KEY, KeyType: 'HASH' }]);
   expect(Table?.BillingModeSummary?.BillingMode).toBe('PAY_PER_REQUEST');
-  const ttl = await client.send(new DescribeTimeToLiveCommand({ TableName: tableName }));
+  const ttl = await doc.send(new DescribeTimeToLiveCommand({ TableName: tableName }));
   expect(ttl.TimeToLiveDescription).toMatchObject({ TimeToLiveStatus: 'ENABLED', AttributeName: TTL_ATTRIBUTE });
 });

@@ -1,11 +1,14 @@
-// Records the AWS calls a request makes, on one timeline: DynamoDB calls seen on the wire of a real client (SDK
-// middleware) and signatures seen at the workspace's signer, so tests can count calls and sequential round trips.
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+// Records the AWS calls a request makes, on one timeline: DynamoDB calls seen by an interceptor of the real client
+// the stores use, and signatures seen at the workspace's signer, so tests can count calls and sequential round trips.
+import { DynamoDb } from '../../lambdas/adapters/aws/dynamodb.js';
+import type { AwsJsonClient } from '../../lambdas/adapters/aws/json-client.js';
 import type { Signer } from '../../lambdas/core/ports/signing.js';
 
 export interface AwsCall {
   /** `GetItem`, `BatchGetItem`, `TransactWriteItems`, … or `Sign`. */
   readonly op: string;
+  /** The AWS service called, or `signer` for a signature made at the workspace's signer. */
+  readonly service: 'dynamodb' | 'kms' | 'secretsmanager' | 'signer';
   /** The partition keys a DynamoDB call names (read or written). */
   readonly keys: readonly string[];
   /** Whether a DynamoDB read asked for strong consistency. */
@@ -61,33 +64,30 @@ export class CallRecorder {
     }
   }
 
-  #begin(op: string, keys: readonly string[], consistent: boolean): AwsCall | undefined {
+  #begin(service: AwsCall['service'], op: string, keys: readonly string[], consistent: boolean): AwsCall | undefined {
     if (!this.#recording) return undefined;
     const start = performance.now();
     const before = this.calls.filter((c) => c.end <= start).reduce((d, c) => Math.max(d, c.depth), 0);
-    const call: AwsCall = { op, keys, consistent, start, end: Infinity, depth: before + 1 };
+    const call: AwsCall = { op, service, keys, consistent, start, end: Infinity, depth: before + 1 };
     this.calls.push(call);
     return call;
   }
 
-  /** Records every DynamoDB request `client` (and any document client on it) sends, one per attempt. */
-  watch(client: DynamoDBClient): void {
-    client.middlewareStack.add(
-      (next) => async (args) => {
-        const request = args.request as { headers: Record<string, string>; body?: unknown };
-        const op = String(request.headers['x-amz-target'] ?? '').replace(/^DynamoDB_\d+\./, '');
-        const text = request.body instanceof Uint8Array ? new TextDecoder().decode(request.body) : request.body;
-        const body = typeof text === 'string' ? (JSON.parse(text) as unknown) : {};
-        const consistent = JSON.stringify(body).includes('"ConsistentRead":true');
-        const call = this.#begin(op, partitionKeys(body), consistent);
-        try {
-          return await next(args);
-        } finally {
-          if (call) call.end = performance.now();
-        }
-      },
-      { step: 'deserialize', name: 'recordAwsCalls' },
-    );
+  /**
+   * Records every call `client` sends, with its operation and its wire input (marshalled keys). The interceptor wraps
+   * a call once around the client's retries, so a retried call counts once (a hook per attempt would count each); the
+   * flows measured here are not retried, so that is one call per request on the wire.
+   */
+  watch(client: DynamoDb | AwsJsonClient): void {
+    (client instanceof DynamoDb ? client.client : client).use(async (call, next) => {
+      const consistent = JSON.stringify(call.input).includes('"ConsistentRead":true');
+      const recorded = this.#begin(call.service, call.operation, partitionKeys(call.input), consistent);
+      try {
+        return await next(call);
+      } finally {
+        if (recorded) recorded.end = performance.now();
+      }
+    });
   }
 
   /**
@@ -100,7 +100,7 @@ export class CallRecorder {
       alg: signer.alg,
       publicJwk: () => signer.publicJwk(),
       sign: async (input) => {
-        const call = this.#begin('Sign', [], false);
+        const call = this.#begin('signer', 'Sign', [], false);
         this.#signsInFlight++;
         this.maxConcurrentSigns = Math.max(this.maxConcurrentSigns, this.#signsInFlight);
         try {
@@ -127,7 +127,7 @@ export class CallRecorder {
 
   /** DynamoDB operations (reads and writes; signatures not counted). */
   dynamoOps(): number {
-    return this.calls.filter((c) => c.op !== 'Sign').length;
+    return this.calls.filter((c) => c.service === 'dynamodb').length;
   }
 
   /** The deepest chain of calls: sequential round trips from the first call to the last. */
