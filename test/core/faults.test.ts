@@ -1,13 +1,13 @@
-// Faults of the table and the signing key, injected into real SDK clients (DynamoDB Local, a KMS stand-in): every
+// Faults of the table and the signing key, injected into the real AWS clients (DynamoDB Local, a KMS stand-in): every
 // call a clean run of each flow makes, failed in every way that call can fail. Each must end in a clean answer
 // (503 temporarily_unavailable with Retry-After: JSON, a page or a redirect, as the route answers), leave nothing
 // half done, issue no token set twice, consume no code or refresh token without answering with its tokens (but when
 // the write's own answer is lost), and the same request must work once the fault has cleared.
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { KMSClient } from '@aws-sdk/client-kms';
 import { ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { randomBytes, scryptSync } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LOCAL_CREDENTIALS } from '../../lambdas/adapters/aws/credentials.js';
+import { AwsJsonClient, KMS } from '../../lambdas/adapters/aws/json-client.js';
 import { KmsSigner } from '../../lambdas/adapters/kms/signer.js';
 import { hashToken } from '../../lambdas/core/crypto.js';
 import type { Workspace } from '../../lambdas/core/workspace.js';
@@ -325,14 +325,14 @@ beforeAll(async () => {
 });
 afterAll(() => kms.stop());
 
-/** A workspace signing with KMS, both SDK clients carrying the fault injector; no login throttling in the way. */
+/** A workspace signing with KMS, both AWS clients carrying the fault injector; no login throttling in the way. */
 async function faultyWorkspace(): Promise<{ ctx: Context; faults: FaultInjector }> {
   const t = await newTestWorkspace({ settings: { maxFailuresPerUsername: 100_000, maxFailuresPerAddress: 100_000 } });
-  const kmsClient = new KMSClient({
+  const kmsClient = new AwsJsonClient({
+    service: KMS,
     endpoint: kms.endpoint,
     region: 'local',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    maxAttempts: 1,
+    credentials: LOCAL_CREDENTIALS,
   });
   // A cheap password hash (scrypt N=2^10, as self-describing as the real one): the login flow signs in over a
   // hundred times.
@@ -348,7 +348,7 @@ async function faultyWorkspace(): Promise<{ ctx: Context; faults: FaultInjector 
       },
     }),
   );
-  const faults = injectFaults({ dynamo: t.client as DynamoDBClient, kms: kmsClient });
+  const faults = injectFaults({ dynamo: t.db.client, kms: kmsClient });
   const signer = new KmsSigner({ client: kmsClient, keyId: 'key-1', alg: 'RS256' });
   const ws: Workspace = { ...t.ws, keys: { active: signer, all: [signer] } };
   const sso = new Agent(ws);
