@@ -7,14 +7,23 @@ import { ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { randomBytes, scryptSync } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOCAL_CREDENTIALS } from '../../lambdas/adapters/aws/credentials.js';
+import { isRetryable } from '../../lambdas/adapters/aws/errors.js';
 import { AwsJsonClient, KMS } from '../../lambdas/adapters/aws/json-client.js';
+import { isTransientFault } from '../../lambdas/adapters/aws-faults.js';
 import { KmsSigner } from '../../lambdas/adapters/kms/signer.js';
 import { hashToken } from '../../lambdas/core/crypto.js';
 import type { Workspace } from '../../lambdas/core/workspace.js';
 import { Agent, type AgentResponse } from '../support/agent.js';
 import { authorizeUrl, follow, obtainCode, submitDecision, submitLogin, validRequest } from '../support/flow.js';
 import { basic, refresh, revoke } from '../support/lifecycle.js';
-import { type FaultInjector, type FaultKind, type RecordedCall, injectFaults, kindsFor } from '../support/faults.js';
+import {
+  type FaultInjector,
+  type FaultKind,
+  type RecordedCall,
+  faultError,
+  injectFaults,
+  kindsFor,
+} from '../support/faults.js';
 import { type KmsStandIn, startKmsStandIn } from '../support/kms-stand-in.js';
 import { TEST_PASSWORD, type TestWorkspace, newTestWorkspace } from '../support/workspace.js';
 
@@ -425,6 +434,26 @@ describe.each(flows)('$name', (flow) => {
       expect(new Set(grants).size).toBe(grants.length);
     },
   );
+});
+
+it('injects faults the client retries and that pass once its retries are spent, and leaves a conflict to the stores', () => {
+  const calls: RecordedCall[] = [
+    { label: 'GetItem CODE', service: 'DynamoDB', write: false },
+    { label: 'PutItem SESSION', service: 'DynamoDB', write: true },
+    { label: 'TransactWriteItems [update CODE, put GRANT]', service: 'DynamoDB', write: true, transactItems: 2 },
+    { label: 'KMS Sign', service: 'KMS', write: false },
+  ];
+  for (const call of calls) {
+    for (const kind of kindsFor(call)) {
+      const err = faultError(kind, call);
+      const passes = kind !== 'conflict';
+      expect({ kind, retried: isRetryable(err), transient: isTransientFault(err) }).toEqual({
+        kind,
+        retried: passes,
+        transient: passes,
+      });
+    }
+  }
 });
 
 it('signs in again when a login is posted to a transaction whose earlier login answer never reached the browser', async () => {
