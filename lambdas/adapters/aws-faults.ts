@@ -1,41 +1,27 @@
-// Which AWS failures pass (throttling, timeouts, the service's own errors), and the client limits that bound them.
+// Which AWS failures pass (throttling, timeouts, the service's own errors, a cut connection): 503, try again later.
 import { TRY_AGAIN, temporarilyUnavailable } from '../core/errors.js';
+import { NETWORK_ERRORS, THROTTLING_ERRORS } from './aws/errors.js';
 
-/** Error names of failures worth retrying later, as the clients raise them once their own retries are spent. */
+/**
+ * Error names of failures worth retrying later, as the clients raise them once their own retries are spent: every
+ * name the clients retry as throttling, the clients' own timeout, and the services' modelled timeouts and trouble.
+ */
 const TRANSIENT_NAMES: ReadonlySet<string> = new Set([
-  // Throttling: DynamoDB, KMS and the generic AWS codes.
-  'ProvisionedThroughputExceededException',
-  'ThrottlingException',
-  'Throttling',
-  'RequestLimitExceeded',
-  'TooManyRequestsException',
-  'LimitExceededException',
-  // Timeouts: the HTTP handler's and an aborted request.
+  ...THROTTLING_ERRORS,
+  // `AwsTimeoutError`: no connection, or no answer, in time.
   'TimeoutError',
-  'AbortError',
   'RequestTimeout',
   'RequestTimeoutException',
-  // The service's own trouble.
   'InternalServerError',
   'ServiceUnavailable',
   'KMSInternalException',
   'DependencyTimeoutException',
 ]);
 
-/** Socket failures the clients surface as they are. */
-const NETWORK_CODES: ReadonlySet<string> = new Set([
-  'ECONNRESET',
-  'ECONNREFUSED',
-  'ETIMEDOUT',
-  'EPIPE',
-  'EAI_AGAIN',
-  'ENOTFOUND',
-]);
-
 /** Reasons a DynamoDB transaction is cancelled for that are throttling, not a verdict on its conditions. */
 const THROTTLED_REASONS: ReadonlySet<string> = new Set(['ThrottlingError', 'ProvisionedThroughputExceeded']);
 
-interface SdkErrorShape {
+interface AwsErrorShape {
   readonly name?: string;
   readonly code?: string;
   readonly $fault?: 'client' | 'server';
@@ -45,9 +31,10 @@ interface SdkErrorShape {
 /** Whether `err` is a failure that passes: retrying the same request later may well succeed. */
 export function isTransientFault(err: unknown): boolean {
   if (typeof err !== 'object' || err === null) return false;
-  const e = err as SdkErrorShape;
+  const e = err as AwsErrorShape;
   if (e.name !== undefined && TRANSIENT_NAMES.has(e.name)) return true;
-  if (e.code !== undefined && NETWORK_CODES.has(e.code)) return true;
+  // Socket failures, which the clients pass on as Node raises them.
+  if (e.code !== undefined && NETWORK_ERRORS.has(e.code)) return true;
   if (e.name === 'TransactionCanceledException')
     return (e.CancellationReasons ?? []).some((r) => r.Code !== undefined && THROTTLED_REASONS.has(r.Code));
   // A 5xx of the service: modelled ones carry `$fault: 'server'`.
@@ -57,7 +44,7 @@ export function isTransientFault(err: unknown): boolean {
 /** `err` as the endpoints should see it: a transient failure becomes `temporarily_unavailable`, the rest is unchanged. */
 export function asServiceFailure(service: string, err: unknown): unknown {
   if (!isTransientFault(err)) return err;
-  const { name = 'Error' } = err as SdkErrorShape;
+  const { name = 'Error' } = err as AwsErrorShape;
   return temporarilyUnavailable(TRY_AGAIN, `${service}: ${name}`);
 }
 

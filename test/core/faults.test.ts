@@ -1,20 +1,29 @@
-// Faults of the table and the signing key, injected into real SDK clients (DynamoDB Local, a KMS stand-in): every
+// Faults of the table and the signing key, injected into the real AWS clients (DynamoDB Local, a KMS stand-in): every
 // call a clean run of each flow makes, failed in every way that call can fail. Each must end in a clean answer
 // (503 temporarily_unavailable with Retry-After: JSON, a page or a redirect, as the route answers), leave nothing
 // half done, issue no token set twice, consume no code or refresh token without answering with its tokens (but when
 // the write's own answer is lost), and the same request must work once the fault has cleared.
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { KMSClient } from '@aws-sdk/client-kms';
 import { ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { randomBytes, scryptSync } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LOCAL_CREDENTIALS } from '../../lambdas/adapters/aws/credentials.js';
+import { isRetryable } from '../../lambdas/adapters/aws/errors.js';
+import { AwsJsonClient, KMS } from '../../lambdas/adapters/aws/json-client.js';
+import { isTransientFault } from '../../lambdas/adapters/aws-faults.js';
 import { KmsSigner } from '../../lambdas/adapters/kms/signer.js';
 import { hashToken } from '../../lambdas/core/crypto.js';
 import type { Workspace } from '../../lambdas/core/workspace.js';
 import { Agent, type AgentResponse } from '../support/agent.js';
 import { authorizeUrl, follow, obtainCode, submitDecision, submitLogin, validRequest } from '../support/flow.js';
 import { basic, refresh, revoke } from '../support/lifecycle.js';
-import { type FaultInjector, type FaultKind, type RecordedCall, injectFaults, kindsFor } from '../support/faults.js';
+import {
+  type FaultInjector,
+  type FaultKind,
+  type RecordedCall,
+  faultError,
+  injectFaults,
+  kindsFor,
+} from '../support/faults.js';
 import { type KmsStandIn, startKmsStandIn } from '../support/kms-stand-in.js';
 import { TEST_PASSWORD, type TestWorkspace, newTestWorkspace } from '../support/workspace.js';
 
@@ -325,14 +334,14 @@ beforeAll(async () => {
 });
 afterAll(() => kms.stop());
 
-/** A workspace signing with KMS, both SDK clients carrying the fault injector; no login throttling in the way. */
+/** A workspace signing with KMS, both AWS clients carrying the fault injector; no login throttling in the way. */
 async function faultyWorkspace(): Promise<{ ctx: Context; faults: FaultInjector }> {
   const t = await newTestWorkspace({ settings: { maxFailuresPerUsername: 100_000, maxFailuresPerAddress: 100_000 } });
-  const kmsClient = new KMSClient({
+  const kmsClient = new AwsJsonClient({
+    service: KMS,
     endpoint: kms.endpoint,
     region: 'local',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    maxAttempts: 1,
+    credentials: LOCAL_CREDENTIALS,
   });
   // A cheap password hash (scrypt N=2^10, as self-describing as the real one): the login flow signs in over a
   // hundred times.
@@ -348,7 +357,7 @@ async function faultyWorkspace(): Promise<{ ctx: Context; faults: FaultInjector 
       },
     }),
   );
-  const faults = injectFaults({ dynamo: t.client as DynamoDBClient, kms: kmsClient });
+  const faults = injectFaults({ dynamo: t.db.client, kms: kmsClient });
   const signer = new KmsSigner({ client: kmsClient, keyId: 'key-1', alg: 'RS256' });
   const ws: Workspace = { ...t.ws, keys: { active: signer, all: [signer] } };
   const sso = new Agent(ws);
@@ -425,6 +434,26 @@ describe.each(flows)('$name', (flow) => {
       expect(new Set(grants).size).toBe(grants.length);
     },
   );
+});
+
+it('injects faults the client retries and that pass once its retries are spent, and leaves a conflict to the stores', () => {
+  const calls: RecordedCall[] = [
+    { label: 'GetItem CODE', service: 'DynamoDB', write: false },
+    { label: 'PutItem SESSION', service: 'DynamoDB', write: true },
+    { label: 'TransactWriteItems [update CODE, put GRANT]', service: 'DynamoDB', write: true, transactItems: 2 },
+    { label: 'KMS Sign', service: 'KMS', write: false },
+  ];
+  for (const call of calls) {
+    for (const kind of kindsFor(call)) {
+      const err = faultError(kind, call);
+      const passes = kind !== 'conflict';
+      expect({ kind, retried: isRetryable(err), transient: isTransientFault(err) }).toEqual({
+        kind,
+        retried: passes,
+        transient: passes,
+      });
+    }
+  }
 });
 
 it('signs in again when a login is posted to a transaction whose earlier login answer never reached the browser', async () => {

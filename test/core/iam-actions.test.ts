@@ -1,13 +1,13 @@
 // The IAM actions each function's endpoints really use are within what `handlerAccess` grants it. DynamoDB Local and
-// the KMS stand-in enforce no IAM, so a missing grant would otherwise show only in AWS: here every handler runs on its
-// own SDK clients (as each Lambda does), the requests they send are read on the wire, and each is turned into the IAM
-// actions AWS would check for it.
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { KMSClient } from '@aws-sdk/client-kms';
+// the KMS stand-in enforce no IAM, so a missing grant would otherwise show only in AWS: here every handler runs on
+// AWS clients of its own (as each Lambda does), the requests they send are read as they go on the wire, and each is
+// turned into the IAM actions AWS would check for it.
 import type { APIGatewayProxyEvent } from 'aws-lambda';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type HandlerAccess, handlerAccess, type KeyAccess } from '../../lib/private/handler-access.js';
-import { createDocumentClient, dynamoStores } from '../../lambdas/adapters/dynamodb/stores.js';
+import { LOCAL_CREDENTIALS } from '../../lambdas/adapters/aws/credentials.js';
+import { AwsJsonClient, KMS } from '../../lambdas/adapters/aws/json-client.js';
+import { dynamoStores } from '../../lambdas/adapters/dynamodb/stores.js';
 import { KmsSigner } from '../../lambdas/adapters/kms/signer.js';
 import { UpstreamOidc } from '../../lambdas/adapters/http/upstream-oidc.js';
 import { hashClientSecret } from '../../lambdas/core/crypto.js';
@@ -35,6 +35,7 @@ import {
   tokenForm,
   validRequest,
 } from '../support/flow.js';
+import { localDynamoDb } from '../support/dynamo.js';
 import { startKmsStandIn, type KmsStandIn } from '../support/kms-stand-in.js';
 import { newTestWorkspace, TEST_SECRET, type TestWorkspace } from '../support/workspace.js';
 
@@ -88,12 +89,6 @@ function dynamoActionsOf(op: string, body: DynamoRequestBody): { actions: string
 
 const KEY_LEVEL: Readonly<Record<KeyAccess, number>> = { none: 0, verify: 1, sign: 2 };
 
-/** The request body a middleware at the `build` step or later sees, parsed. */
-function bodyOf(request: { body?: unknown }): Record<string, unknown> {
-  const text = request.body instanceof Uint8Array ? new TextDecoder().decode(request.body) : request.body;
-  return typeof text === 'string' && text ? (JSON.parse(text) as Record<string, unknown>) : {};
-}
-
 const KEY_IDS = ['key-old', 'key-active'] as const;
 const ACTIVE_KEY = 'key-active';
 
@@ -118,50 +113,37 @@ function nameOf(h: ApiHandler): HandlerName {
 }
 
 /**
- * The workspace as handler `name`'s function sees it: the shared table and keys, reached through SDK clients of its
- * own whose every request is recorded as that handler's.
+ * The workspace as handler `name`'s function sees it: the shared table and keys, reached through AWS clients of its
+ * own whose every request (its JSON input, as it goes on the wire) is recorded as that handler's.
  */
 function workspaceOf(name: HandlerName): Workspace {
   const into = used[name];
-  const dynamo = new DynamoDBClient({
-    endpoint: inject('dynamoDbEndpoint'),
-    region: 'local',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  const dynamo = localDynamoDb();
+  dynamo.client.use((call, next) => {
+    const { actions, resources } = dynamoActionsOf(call.operation, call.input as DynamoRequestBody);
+    actions.forEach((a) => into.actions.add(a));
+    resources.forEach((r) => into.resources.add(r));
+    return next(call);
   });
-  dynamo.middlewareStack.add(
-    (next) => async (args) => {
-      const request = args.request as { headers: Record<string, string>; body?: unknown };
-      const op = String(request.headers['x-amz-target'] ?? '').replace(/^DynamoDB_\d+\./, '');
-      const { actions, resources } = dynamoActionsOf(op, bodyOf(request) as DynamoRequestBody);
-      actions.forEach((a) => into.actions.add(a));
-      resources.forEach((r) => into.resources.add(r));
-      return next(args);
-    },
-    { step: 'deserialize', name: 'recordIamActions' },
-  );
-  const keyClient = new KMSClient({
+  const keyClient = new AwsJsonClient({
+    service: KMS,
     endpoint: kms.endpoint,
     region: 'local',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    credentials: LOCAL_CREDENTIALS,
   });
-  keyClient.middlewareStack.add(
-    (next) => async (args) => {
-      const request = args.request as { headers: Record<string, string>; body?: unknown };
-      const op = String(request.headers['x-amz-target'] ?? '').replace(/^TrentService\./, '');
-      const keyId = String(bodyOf(request).KeyId);
-      if (op === 'Sign') {
-        into.keys.add('sign');
-        into.signedWith.add(keyId);
-      } else if (op === 'GetPublicKey') into.keys.add('verify');
-      else into.actions.add(`kms:${op}`);
-      return next(args);
-    },
-    { step: 'deserialize', name: 'recordIamActions' },
-  );
+  keyClient.use((call, next) => {
+    const keyId = String(call.input.KeyId);
+    if (call.operation === 'Sign') {
+      into.keys.add('sign');
+      into.signedWith.add(keyId);
+    } else if (call.operation === 'GetPublicKey') into.keys.add('verify');
+    else into.actions.add(`kms:${call.operation}`);
+    return next(call);
+  });
   // The directory is the admin tooling's: a function gets the runtime ports only. No client cache, so that every
   // handler reads the client records it needs rather than finding them cached.
   const { directory: _adminOnly, ...stores } = dynamoStores({
-    client: createDocumentClient(dynamo),
+    client: dynamo,
     tableName: t.tableName,
     clientCacheSeconds: 0,
   });

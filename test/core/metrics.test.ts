@@ -1,15 +1,16 @@
 // The request lines of whole flows read as CloudWatch reads them (Embedded Metric Format): valid documents, the
 // metrics the flow should count, no dimension that names a user, and no secret anywhere in what was logged.
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { KMSClient } from '@aws-sdk/client-kms';
-import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { LOCAL_CREDENTIALS } from '../../lambdas/adapters/aws/credentials.js';
+import { AwsJsonClient, KMS } from '../../lambdas/adapters/aws/json-client.js';
 import { countFailedCalls } from '../../lambdas/adapters/aws-errors.js';
-import { createDocumentClient, dynamoStores } from '../../lambdas/adapters/dynamodb/stores.js';
+import { dynamoStores } from '../../lambdas/adapters/dynamodb/stores.js';
 import { KmsSigner } from '../../lambdas/adapters/kms/signer.js';
 import { auditLog } from '../../lambdas/adapters/log.js';
 import { DIMENSION, METRIC } from '../../lambdas/adapters/metrics-contract.js';
 import type { Workspace } from '../../lambdas/core/workspace.js';
 import { Agent, hiddenField } from '../support/agent.js';
+import { localDynamoDb } from '../support/dynamo.js';
 import { authorizeUrl, follow, obtainCode, tokenForm, validRequest } from '../support/flow.js';
 import { type KmsStandIn, startKmsStandIn } from '../support/kms-stand-in.js';
 import { captureLogs, logRecords } from '../support/log-capture.js';
@@ -81,7 +82,7 @@ describe('a whole flow: authorize, login, consent, token, userinfo, refresh, rep
   it('logs one valid EMF line per request with the metrics it should count, and no secret', async () => {
     // GIVEN: a workspace whose DynamoDB failures count, and that throttles a username after one failure
     const t = await newTestWorkspace({ settings: { maxFailuresPerUsername: 1 } });
-    countFailedCalls(t.client, 'dynamodb');
+    countFailedCalls(t.db.client);
     const ws: Workspace = { ...t.ws, audit: auditLog(t.ws.tenantId, t.ws.workspaceId) };
     const agent = new Agent(ws);
     const redirectUri = 'https://offline.example.com/cb';
@@ -210,12 +211,7 @@ describe('failed AWS calls', () => {
     // GIVEN: a workspace signing with KMS (the stand-in), its client counting failures
     const t = await newTestWorkspace();
     const client = countFailedCalls(
-      new KMSClient({
-        endpoint: kms.endpoint,
-        region: 'local',
-        credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-      }),
-      'kms',
+      new AwsJsonClient({ service: KMS, endpoint: kms.endpoint, region: 'local', credentials: LOCAL_CREDENTIALS }),
     );
     const signer = new KmsSigner({ client, keyId: 'key-1', alg: 'RS256' });
     const ws: Workspace = { ...t.ws, keys: { active: signer, all: [signer] } };
@@ -236,18 +232,9 @@ describe('failed AWS calls', () => {
   it('count a DynamoDB call that fails into DynamoDbErrors, and the line says why the request failed', async () => {
     // GIVEN: the stores of a workspace whose table is gone
     const t = await newTestWorkspace();
-    const base = countFailedCalls(
-      new DynamoDBClient({
-        endpoint: inject('dynamoDbEndpoint'),
-        region: 'local',
-        credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-      }),
-      'dynamodb',
-    );
-    const { directory: _, ...stores } = dynamoStores({
-      client: createDocumentClient(base),
-      tableName: 'no-such-table',
-    });
+    const db = localDynamoDb();
+    countFailedCalls(db.client);
+    const { directory: _, ...stores } = dynamoStores({ client: db, tableName: 'no-such-table' });
     const ws: Workspace = { ...t.ws, ...stores };
 
     // WHEN

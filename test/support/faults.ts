@@ -1,12 +1,8 @@
-// Fault injection on real SDK clients: a middleware records every call a flow makes (command and item kind) and can
-// fail a chosen one the way the SDK would once its own retries are spent, so the real storage and signing code runs.
-import {
-  ProvisionedThroughputExceededException,
-  ThrottlingException,
-  TransactionCanceledException,
-  TransactionConflictException,
-} from '@aws-sdk/client-dynamodb';
-import { KMSInternalException, KMSServiceException } from '@aws-sdk/client-kms';
+// Fault injection on the real AWS clients (`AwsJsonClient`): an interceptor records every call a flow makes (operation
+// and item kind) and can fail a chosen one the way the client would once its own retries are spent, with the errors
+// the client raises for real answers, so the real storage and signing code runs.
+import type { AwsCall, AwsJsonClient } from '../../lambdas/adapters/aws/json-client.js';
+import { AwsTimeoutError, serviceErrorOf } from '../../lambdas/adapters/aws/errors.js';
 
 /** What can go wrong with one call. */
 export type FaultKind =
@@ -14,9 +10,9 @@ export type FaultKind =
   | 'provisioned-throughput'
   /** DynamoDB or KMS: the account's request rate is exceeded. */
   | 'throttling'
-  /** The HTTP handler's timeout: the request never answered. */
+  /** The client's request timeout: the request never answered. */
   | 'timeout'
-  /** The request was aborted. */
+  /** The connection was cut under the request (reset by the far end or on the way). */
   | 'abort'
   /** DynamoDB writes: a concurrent transaction on the same items, every time the write is tried. */
   | 'conflict'
@@ -25,11 +21,13 @@ export type FaultKind =
   /** KMS: an internal error of the service. */
   | 'kms-internal';
 
-/** One call of a flow: `label` is the command and the kind of item (`GetItem CODE`, `TransactWriteItems CODE+GRANT`). */
+/** One call of a flow: `label` is the operation and the kind of item (`GetItem CODE`, `TransactWriteItems [...]`). */
 export interface RecordedCall {
   readonly label: string;
   readonly write: boolean;
   readonly service: 'DynamoDB' | 'KMS';
+  /** The items of a transaction, which DynamoDB gives one cancellation reason each. */
+  readonly transactItems?: number;
 }
 
 /** Which call to fail: the `occurrence`-th (from 0) call labelled `label` after arming. */
@@ -41,73 +39,101 @@ export interface FaultTarget {
 
 const WRITES = new Set(['PutItem', 'UpdateItem', 'DeleteItem', 'TransactWriteItems', 'BatchWriteItem']);
 
-interface Stackable {
-  middlewareStack: { add(middleware: any, options: { step: 'initialize'; name?: string }): void };
-}
-
-/** The item kind of a partition key (`CODE#…` → `CODE`), from marshalled or plain input. */
+/** The item kind of a partition key as it goes on the wire (`{ S: 'CODE#…' }` → `CODE`). */
 function kindOf(key: unknown): string {
-  const pk = (key as { pk?: unknown } | undefined)?.pk;
-  const text = typeof pk === 'string' ? pk : ((pk as { S?: string } | undefined)?.S ?? '?');
-  return text.split('#')[0] ?? '?';
+  const pk = (key as { pk?: { S?: unknown } } | undefined)?.pk?.S;
+  return typeof pk === 'string' ? (pk.split('#')[0] ?? '?') : '?';
 }
 
-function labelOf(service: 'DynamoDB' | 'KMS', commandName: string, input: any): string {
-  const op = commandName.replace(/Command$/, '');
-  if (service === 'KMS') return `KMS ${op}`;
-  if (input?.Key) return `${op} ${kindOf(input.Key)}`;
-  if (input?.Item) return `${op} ${kindOf(input.Item)}`;
-  if (input?.TransactItems) {
-    const kinds = (input.TransactItems as any[]).map((t) => {
+type WireInput = AwsCall['input'] & {
+  Key?: unknown;
+  Item?: unknown;
+  TransactItems?: Record<string, { Item?: unknown; Key?: unknown }>[];
+  RequestItems?: Record<string, { Keys?: unknown[] }>;
+};
+
+function labelOf(call: AwsCall): string {
+  const { operation: op } = call;
+  if (call.service === 'kms') return `KMS ${op}`;
+  const input = call.input as WireInput;
+  if (input.Key) return `${op} ${kindOf(input.Key)}`;
+  if (input.Item) return `${op} ${kindOf(input.Item)}`;
+  if (input.TransactItems) {
+    const kinds = input.TransactItems.map((t) => {
       const part = t.Put ?? t.Update ?? t.Delete ?? t.ConditionCheck;
       const what = t.Put ? 'put' : t.Update ? 'update' : t.Delete ? 'delete' : 'check';
-      return `${what} ${kindOf(part.Item ?? part.Key)}`;
+      return `${what} ${kindOf(part?.Item ?? part?.Key)}`;
     });
     return `${op} [${kinds.join(', ')}]`;
   }
-  if (input?.RequestItems) {
-    const keys = Object.values(input.RequestItems as Record<string, { Keys?: unknown[] }>).flatMap((r) => r.Keys ?? []);
+  if (input.RequestItems) {
+    const keys = Object.values(input.RequestItems).flatMap((r) => r.Keys ?? []);
     return `${op} [${keys.map(kindOf).join(', ')}]`;
   }
   return op;
 }
 
-const named = (name: string, message: string) => Object.assign(new Error(message), { name });
+/** DynamoDB's error types, namespaced as on the wire. */
+const dynamoType = (shape: string) => `com.amazonaws.dynamodb.v20120810#${shape}`;
 
-/** The error the SDK raises for `kind` on `call` (for a conflict: what a single write or a transaction gets). */
+/**
+ * The error the client raises for `kind` on `call`: a service's error answer goes through `serviceErrorOf` as a real
+ * one does, a timeout is the client's own, a cut connection Node's socket error (for a conflict: what a single write
+ * or a transaction gets).
+ */
 export function faultError(kind: FaultKind, call: RecordedCall): Error {
-  const $metadata = { httpStatusCode: 400, attempts: 3 };
   switch (kind) {
     case 'provisioned-throughput':
-      return new ProvisionedThroughputExceededException({
-        message: 'Throughput exceeds the provisioned rate',
-        $metadata,
-      });
+      return serviceErrorOf(
+        400,
+        {
+          __type: dynamoType('ProvisionedThroughputExceededException'),
+          message: 'The level of configured provisioned throughput for the table was exceeded.',
+        },
+        undefined,
+      );
     case 'throttling':
       return call.service === 'KMS'
-        ? new KMSServiceException({
-            name: 'ThrottlingException',
-            $fault: 'client',
-            message: 'Rate exceeded',
-            $metadata,
-          })
-        : new ThrottlingException({ message: 'Throughput exceeds the account limit', $metadata });
+        ? serviceErrorOf(400, { __type: 'ThrottlingException', message: 'Rate exceeded' }, undefined)
+        : serviceErrorOf(
+            400,
+            {
+              __type: 'com.amazon.coral.availability#ThrottlingException',
+              message: 'Throughput exceeds the account limit',
+            },
+            undefined,
+          );
     case 'timeout':
     case 'lost-reply':
-      // As the Node HTTP handler raises it when `requestTimeout` passes.
-      return named('TimeoutError', 'Connection timed out after 2000 ms');
+      // As the client raises it when its request timeout passes.
+      return new AwsTimeoutError('no answer within 2000 ms');
     case 'abort':
-      return named('AbortError', 'Request aborted');
+      // As Node raises it for a connection reset under a request; the client passes it on as it is.
+      return Object.assign(new Error('read ECONNRESET'), { errno: -104, code: 'ECONNRESET', syscall: 'read' });
     case 'conflict':
-      return call.label.startsWith('TransactWriteItems')
-        ? new TransactionCanceledException({
-            message: 'Transaction cancelled, please refer cancellation reasons for specific reasons',
-            $metadata,
-            CancellationReasons: [{ Code: 'TransactionConflict' }],
-          })
-        : new TransactionConflictException({ message: 'Transaction is ongoing for the item', $metadata });
+      return call.transactItems !== undefined
+        ? serviceErrorOf(
+            400,
+            {
+              __type: dynamoType('TransactionCanceledException'),
+              message:
+                'Transaction cancelled, please refer cancellation reasons for specific reasons [TransactionConflict]',
+              // One reason per item, in order: the first collided, the others were fine.
+              CancellationReasons: Array.from({ length: call.transactItems }, (_, i) =>
+                i === 0
+                  ? { Code: 'TransactionConflict', Message: 'Transaction is ongoing for the item' }
+                  : { Code: 'None' },
+              ),
+            },
+            undefined,
+          )
+        : serviceErrorOf(
+            400,
+            { __type: dynamoType('TransactionConflictException'), message: 'Transaction is ongoing for the item' },
+            undefined,
+          );
     case 'kms-internal':
-      return new KMSInternalException({ message: 'An internal error occurred', $metadata: { httpStatusCode: 500 } });
+      return serviceErrorOf(500, { __type: 'KMSInternalException', message: 'An internal error occurred' }, undefined);
   }
 }
 
@@ -127,38 +153,40 @@ export interface FaultInjector {
   readonly fired: boolean;
 }
 
-/** Adds the recording (and failing) middleware to each client; one injector spans them, in call order. */
-export function injectFaults(clients: { readonly dynamo: Stackable; readonly kms?: Stackable }): FaultInjector {
+/**
+ * Adds the recording (and failing) interceptor to each client; one injector spans them, in call order. Interceptors
+ * wrap the client's retries, so an injected fault is what the caller sees once they are spent.
+ */
+export function injectFaults(clients: { readonly dynamo: AwsJsonClient; readonly kms?: AwsJsonClient }): FaultInjector {
   let calls: RecordedCall[] = [];
   let target: FaultTarget | undefined;
   let seen = 0;
   let fired = false;
   /** A conflict is answered to the write's retries too, the way a race that keeps being lost is. */
   let conflicting: string | undefined;
-  const middleware =
-    (service: 'DynamoDB' | 'KMS') =>
-    (next: (args: any) => Promise<any>, context: { commandName?: string }) =>
-    async (args: { input: any }) => {
-      const label = labelOf(service, context.commandName ?? '?', args.input);
-      const call: RecordedCall = {
-        label,
-        service,
-        write: service === 'DynamoDB' && WRITES.has(label.split(' ')[0]!),
-      };
-      calls.push(call);
-      if (conflicting === label) throw faultError('conflict', call);
-      if (target === undefined || target.label !== label || fired) return next(args);
-      if (seen++ !== target.occurrence) return next(args);
-      fired = true;
-      if (target.kind === 'conflict') conflicting = label;
-      if (target.kind === 'lost-reply') {
-        await next(args);
-        throw faultError('lost-reply', call);
-      }
-      throw faultError(target.kind, call);
+  const interceptor = async (wire: AwsCall, next: (call: AwsCall) => Promise<Record<string, unknown>>) => {
+    const label = labelOf(wire);
+    const items = (wire.input as WireInput).TransactItems;
+    const call: RecordedCall = {
+      label,
+      service: wire.service === 'kms' ? 'KMS' : 'DynamoDB',
+      write: wire.service === 'dynamodb' && WRITES.has(wire.operation),
+      ...(items !== undefined && { transactItems: items.length }),
     };
-  clients.dynamo.middlewareStack.add(middleware('DynamoDB'), { step: 'initialize', name: 'faultInjection' });
-  clients.kms?.middlewareStack.add(middleware('KMS'), { step: 'initialize', name: 'faultInjection' });
+    calls.push(call);
+    if (conflicting === label) throw faultError('conflict', call);
+    if (target === undefined || target.label !== label || fired) return next(wire);
+    if (seen++ !== target.occurrence) return next(wire);
+    fired = true;
+    if (target.kind === 'conflict') conflicting = label;
+    if (target.kind === 'lost-reply') {
+      await next(wire);
+      throw faultError('lost-reply', call);
+    }
+    throw faultError(target.kind, call);
+  };
+  clients.dynamo.use(interceptor);
+  clients.kms?.use(interceptor);
   return {
     get calls() {
       return calls;
