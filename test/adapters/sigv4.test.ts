@@ -1,61 +1,12 @@
 // Our SigV4 signer against the AWS SDK's own (`@smithy/signature-v4`) as the oracle: same canonical request, same key
 // derivation, same Authorization header, over random credentials, scopes, dates, bodies and header values.
-import { createHash, createHmac } from 'node:crypto';
-import { SignatureV4 } from '@smithy/signature-v4';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { AwsCredentials } from '../../lambdas/adapters/aws/credentials.js';
 import { signRequest } from '../../lambdas/adapters/aws/sigv4.js';
+import { type OracleRequest, sdkSigned } from '../support/sigv4-oracle.js';
 
-/** node:crypto's SHA-256 in the shape the SDK signer takes (an HMAC when constructed with a secret). */
-class Sha256 {
-  readonly #hash;
-  constructor(secret?: string | Uint8Array) {
-    this.#hash = secret === undefined ? createHash('sha256') : createHmac('sha256', secret);
-  }
-  update(data: string | Uint8Array): void {
-    this.#hash.update(data);
-  }
-  async digest(): Promise<Uint8Array> {
-    return new Uint8Array(this.#hash.digest());
-  }
-  reset(): void {}
-}
-
-interface Case {
-  readonly host: string;
-  readonly headers: Record<string, string>;
-  readonly body: string;
-  readonly service: string;
-  readonly region: string;
-  readonly credentials: AwsCredentials;
-  readonly date: Date;
-}
-
-/** What the SDK sends for the same request: the signed headers it adds, in lower case. */
-async function sdkSigned(c: Case): Promise<Record<string, string>> {
-  const signer = new SignatureV4({
-    service: c.service,
-    region: c.region,
-    credentials: c.credentials,
-    sha256: Sha256,
-    // The JSON protocol clients of DynamoDB, KMS and Secrets Manager send no x-amz-content-sha256.
-    applyChecksum: false,
-  });
-  const signed = await signer.sign(
-    {
-      method: 'POST',
-      protocol: 'https:',
-      hostname: c.host,
-      path: '/',
-      query: {},
-      headers: { ...c.headers, host: c.host },
-      body: c.body,
-    },
-    { signingDate: c.date },
-  );
-  return Object.fromEntries(Object.entries(signed.headers).map(([k, v]) => [k.toLowerCase(), v]));
-}
+type Case = OracleRequest;
 
 const ours = (c: Case) =>
   signRequest(
