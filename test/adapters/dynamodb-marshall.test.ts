@@ -94,6 +94,14 @@ describe('marshallItem / unmarshallItem', () => {
       }
   });
 
+  it('refuses what it would lose: class instances, binary sets, functions, symbols, bigints', () => {
+    for (const value of [new Date(0), new Map([['a', 1]]), new (class Point {})(), new Set([new Uint8Array(1)])])
+      expect(() => marshallItem({ value }), String(value)).toThrow(TypeError);
+    for (const value of [() => 1, Symbol('s'), 1n]) expect(() => marshallItem({ value })).toThrow(TypeError);
+    // Records without a prototype are plain records.
+    expect(marshallItem({ m: Object.assign(Object.create(null), { a: 1 }) })).toEqual({ m: { M: { a: { N: '1' } } } });
+  });
+
   it('refuses an empty set, as the SDK does', () => {
     expect(() => marshall({ s: new Set() })).toThrow();
     expect(() => marshallItem({ s: new Set() })).toThrow(TypeError);

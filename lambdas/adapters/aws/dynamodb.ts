@@ -37,7 +37,9 @@ export function marshallValue(value: unknown): AttributeValue {
       return { NS: members.map((m) => marshallValue(m).N!) };
     throw new TypeError('DynamoDB sets hold strings or numbers, and at least one');
   }
-  if (typeof value === 'object') return { M: marshallItem(value as Item) };
+  // Only plain records become maps: a Date, Map or other class instance would be stored as `{}` and lost.
+  if (typeof value === 'object' && [Object.prototype, null].includes(Object.getPrototypeOf(value)))
+    return { M: marshallItem(value as Item) };
   throw new TypeError(`DynamoDB cannot store a ${typeof value}`);
 }
 
