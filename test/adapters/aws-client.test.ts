@@ -7,6 +7,7 @@ import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'nod
 import type { AddressInfo, Socket } from 'node:net';
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { AwsCredentials } from '../../lambdas/adapters/aws/credentials.js';
+import { DynamoDb } from '../../lambdas/adapters/aws/dynamodb.js';
 import { AwsServiceError } from '../../lambdas/adapters/aws/errors.js';
 import {
   type AwsCall,
@@ -321,30 +322,24 @@ describe('AwsJsonClient retries', () => {
 describe('AwsJsonClient connection timeout', () => {
   let listener: ChildProcess | undefined;
   afterEach(() => {
-    listener?.kill();
+    listener?.kill('SIGKILL');
     listener = undefined;
   });
 
   it('gives up on an endpoint that never accepts the connection, with TimeoutError', async () => {
-    // A socket that listens with a backlog of one and never accepts: once the queue holds a connection, the kernel
-    // drops further SYNs and the next connect stays pending, which node:net alone cannot set up.
-    listener = spawn('python3', [
-      '-c',
-      [
-        'import socket, sys',
-        's = socket.socket()',
-        "s.bind(('127.0.0.1', 0))",
-        's.listen(0)',
-        'print(s.getsockname()[1], flush=True)',
-        'sys.stdin.read()',
-      ].join('\n'),
+    // A listener with a backlog of one in a stopped process: once its queue is full the kernel drops further SYNs
+    // and the next connect stays pending (a listener in this process would accept the connection).
+    listener = spawn(process.execPath, [
+      '-e',
+      "const s = require('node:net').createServer(); s.listen({ port: 0, host: '127.0.0.1', backlog: 1 }, () => console.log(s.address().port));",
     ]);
     const port = await new Promise<string>((resolve) =>
       listener!.stdout!.once('data', (d: Buffer) => resolve(d.toString().trim())),
     );
+    listener.kill('SIGSTOP');
     const fillers: Socket[] = [];
     const { connect } = await import('node:net');
-    for (let i = 0; i < 3; i++) {
+    for (let i = 0; i < 4; i++) {
       const s = connect(Number(port), '127.0.0.1');
       s.on('error', () => undefined);
       fillers.push(s);
@@ -403,6 +398,30 @@ describe('AwsJsonClient interceptors', () => {
     expect(answer).toEqual({ ok: true, seenBy: 'inner' });
     expect(server.received).toHaveLength(3);
     expect(JSON.parse(server.received[2]!.body)).toEqual({ Item: { pk: { S: 'a' } }, Added: 'by inner' });
+  });
+
+  it('sees DynamoDB calls as they go on the wire: marshalled, undefined fields left out', async () => {
+    // GIVEN
+    const server = await loopback(json(200, {}));
+    const db = DynamoDb.create({
+      endpoint: server.endpoint,
+      region: 'local',
+      credentials: async () => CREDENTIALS,
+      limits: LIMITS,
+    });
+    const seen: AwsCall[] = [];
+    db.client.use(async (call, next) => {
+      seen.push(call);
+      return next(call);
+    });
+
+    // WHEN
+    await db.put({ TableName: 't', Item: { pk: 'a', n: 1, gone: undefined, tags: ['x', undefined] } });
+
+    // THEN
+    const wire = { TableName: 't', Item: { pk: { S: 'a' }, n: { N: '1' }, tags: { L: [{ S: 'x' }] } } };
+    expect(seen).toEqual([{ service: 'dynamodb', operation: 'PutItem', input: wire }]);
+    expect(JSON.parse(server.received[0]!.body)).toEqual(wire);
   });
 
   it('may answer or fail a call without sending it', async () => {

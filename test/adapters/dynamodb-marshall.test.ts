@@ -1,9 +1,11 @@
 // Our DynamoDB marshalling against the AWS SDK's (`@aws-sdk/util-dynamodb`, with removeUndefinedValues) as the
 // oracle, over the shapes our records hold: the same attribute values on the wire, the same records read back.
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { type RawItem, marshallItem, unmarshallItem } from '../../lambdas/adapters/aws/dynamodb.js';
+import { newTestStore, type TestStore } from '../support/dynamo.js';
 
 /** Attribute names, with some that are also Object.prototype's (not `constructor`: the SDK takes a record with one for a class instance). */
 const name = fc.oneof(fc.string({ unit: 'binary', maxLength: 12 }), fc.constantFrom('toString', 'valueOf', 'N', 'M'));
@@ -21,7 +23,11 @@ const scalar = fc.oneof(
   fc.uniqueArray(fc.maxSafeInteger(), { minLength: 1, maxLength: 5 }).map((m) => new Set(m)),
 );
 
-const { record } = fc.letrec<{ value: unknown; record: Record<string, unknown> }>((tie) => ({
+const { record, stored } = fc.letrec<{
+  value: unknown;
+  record: Record<string, unknown>;
+  stored: Record<string, unknown>;
+}>((tie) => ({
   value: fc.oneof(
     { depthSize: 'small', withCrossShrink: true },
     scalar,
@@ -29,7 +35,24 @@ const { record } = fc.letrec<{ value: unknown; record: Record<string, unknown> }
     tie('record'),
   ),
   record: fc.dictionary(name, fc.oneof(tie('value'), fc.constant(undefined)), { maxKeys: 6, noNullPrototype: true }),
+  // What DynamoDB stores as it is: non-empty attribute names, numbers between 1e-130 and 1e126 in magnitude.
+  stored: fc
+    .dictionary(
+      name.filter((n) => n !== '' && n !== 'pk'),
+      fc.oneof(tie('value'), fc.constant(undefined)),
+      { maxKeys: 6, noNullPrototype: true },
+    )
+    .filter(storable),
 }));
+
+/** Whether DynamoDB keeps `value` as it is: no empty attribute names, no numbers too close to zero. */
+function storable(value: unknown): boolean {
+  if (typeof value === 'number') return value === 0 || Math.abs(value) > 1e-100;
+  if (value instanceof Set) return [...(value as Set<unknown>)].every(storable);
+  if (value instanceof Uint8Array || value === null || typeof value !== 'object') return true;
+  if (Array.isArray(value)) return value.every(storable);
+  return Object.entries(value).every(([k, v]) => k !== '' && storable(v));
+}
 
 /** Binary as base64, as it is on the wire (the SDK's marshall leaves bytes for its serializer to encode). */
 function wire(value: unknown): unknown {
@@ -105,5 +128,31 @@ describe('marshallItem / unmarshallItem', () => {
   it('refuses an empty set, as the SDK does', () => {
     expect(() => marshall({ s: new Set() })).toThrow();
     expect(() => marshallItem({ s: new Set() })).toThrow(TypeError);
+  });
+});
+
+describe('DynamoDb through DynamoDB Local', () => {
+  let t: TestStore;
+  beforeAll(async () => {
+    t = await newTestStore();
+  });
+
+  it('writes items the SDK reads back as written, and reads items the SDK wrote', async () => {
+    let n = 0;
+    await fc.assert(
+      fc.asyncProperty(stored, async (r) => {
+        const expected = unmarshall(marshall(r, { removeUndefinedValues: true }));
+        const ours = `ours-${n}`;
+        const theirs = `theirs-${n++}`;
+
+        await t.db.put({ TableName: t.tableName, Item: { ...r, pk: ours } });
+        await t.doc.send(new PutCommand({ TableName: t.tableName, Item: { ...r, pk: theirs } }));
+
+        const read = await t.doc.send(new GetCommand({ TableName: t.tableName, Key: { pk: ours } }));
+        expect(read.Item).toEqual({ ...expected, pk: ours });
+        expect(await t.db.get({ TableName: t.tableName, Key: { pk: theirs } })).toEqual({ ...expected, pk: theirs });
+      }),
+      { numRuns: 40 },
+    );
   });
 });
