@@ -7,8 +7,14 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { type RawItem, marshallItem, unmarshallItem } from '../../lambdas/adapters/aws/dynamodb.js';
 import { newTestStore, type TestStore } from '../support/dynamo.js';
 
-/** Attribute names, with some that are also Object.prototype's (not `constructor`: the SDK takes a record with one for a class instance). */
-const name = fc.oneof(fc.string({ unit: 'binary', maxLength: 12 }), fc.constantFrom('toString', 'valueOf', 'N', 'M'));
+/**
+ * Attribute names, some of them also Object.prototype's (not `constructor`: the SDK takes a record with one for a
+ * class instance).
+ */
+const name = fc
+  .oneof(fc.string({ unit: 'binary', maxLength: 12 }), fc.constantFrom('toString', 'valueOf', 'N', 'M'))
+  // The SDK drops an attribute named __proto__ (it becomes its map's prototype): ours keeps it, tested on its own.
+  .filter((n) => n !== '__proto__');
 
 const scalar = fc.oneof(
   fc.string({ unit: 'binary', maxLength: 30 }),
