@@ -199,6 +199,11 @@ describe('AwsJsonClient errors', () => {
       { name: 'ValidationException', message: 'One or more parameter values were invalid', statusCode: 400 },
     ],
     [
+      'an x-amzn-errortype header whose suffix URL has a fragment',
+      json(400, {}, { 'x-amzn-errortype': 'ResourceNotFoundException:http://internal.amazon.com/doc#errors' }),
+      { name: 'ResourceNotFoundException', message: 'ResourceNotFoundException' },
+    ],
+    [
       'the x-amzn-errortype header alone',
       json(
         400,
