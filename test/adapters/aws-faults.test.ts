@@ -1,12 +1,14 @@
-// The deployed SDK clients' limits: a DynamoDB or KMS endpoint that accepts connections and never answers ends in
+// The deployed clients' limits: a DynamoDB or KMS endpoint that accepts connections and never answers ends in
 // temporarily_unavailable, not in the function's timeout.
 import { createServer, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { KMSClient } from '@aws-sdk/client-kms';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { AWS_CLIENT_LIMITS, isTransientFault } from '../../lambdas/adapters/aws-faults.js';
-import { createDocumentClient, dynamoStores } from '../../lambdas/adapters/dynamodb/stores.js';
+import { isTransientFault } from '../../lambdas/adapters/aws-faults.js';
+import { LOCAL_CREDENTIALS } from '../../lambdas/adapters/aws/credentials.js';
+import { DynamoDb } from '../../lambdas/adapters/aws/dynamodb.js';
+import { AwsServiceError, AwsTimeoutError, serviceErrorOf } from '../../lambdas/adapters/aws/errors.js';
+import { AWS_CLIENT_LIMITS, AwsJsonClient, KMS } from '../../lambdas/adapters/aws/json-client.js';
+import { dynamoStores } from '../../lambdas/adapters/dynamodb/stores.js';
 import { KmsSigner } from '../../lambdas/adapters/kms/signer.js';
 
 let silent: Server;
@@ -22,23 +24,37 @@ afterAll(async () => {
   await new Promise((r) => silent.close(r));
 });
 
-const local = { region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } };
+// The clients as deployed (AWS_CLIENT_LIMITS, the default), pointed at the silent endpoint.
+const local = { region: 'local', credentials: LOCAL_CREDENTIALS };
 const unavailable = { error: 'temporarily_unavailable', status: 503, headers: { 'retry-after': '1' } };
 
+it('bounds every call: a few attempts, each with a connection and a request timeout', () => {
+  expect(AWS_CLIENT_LIMITS.maxAttempts).toBe(3);
+  expect(AWS_CLIENT_LIMITS.connectionTimeoutMs).toBeGreaterThan(0);
+  expect(AWS_CLIENT_LIMITS.requestTimeoutMs).toBeGreaterThan(0);
+  // Three attempts end well inside the function's 10 s, back-off pauses included.
+  expect(AWS_CLIENT_LIMITS.maxAttempts * AWS_CLIENT_LIMITS.requestTimeoutMs).toBeLessThanOrEqual(6_000);
+});
+
 it.concurrent('gives up on a table that never answers with temporarily_unavailable', { timeout: 20_000 }, async () => {
-  const client = new DynamoDBClient({ ...AWS_CLIENT_LIMITS, ...local, endpoint });
-  const stores = dynamoStores({ client: createDocumentClient(client), tableName: 'silent' });
+  const db = DynamoDb.create({ ...local, endpoint });
+  const stores = dynamoStores({ client: db, tableName: 'silent' });
+  let calls = 0;
+  db.client.use(async (call, next) => {
+    calls++;
+    return next(call);
+  });
 
   await expect(stores.interactions.getTransaction('t', 0)).rejects.toMatchObject(unavailable);
-  client.destroy();
+  // One call, its attempts spent inside it.
+  expect(calls).toBe(1);
 });
 
 it.concurrent('gives up on a KMS that never answers with temporarily_unavailable', { timeout: 20_000 }, async () => {
-  const client = new KMSClient({ ...AWS_CLIENT_LIMITS, ...local, endpoint });
+  const client = new AwsJsonClient({ service: KMS, ...local, endpoint });
   const signer = new KmsSigner({ client, keyId: 'k', alg: 'ES256' });
 
   await expect(signer.sign(new Uint8Array([1]))).rejects.toMatchObject(unavailable);
-  client.destroy();
 });
 
 it('tells failures that pass from those that need the operator', () => {
@@ -52,6 +68,20 @@ it('tells failures that pass from those that need the operator', () => {
     named('InternalServerError', { $fault: 'server' }),
     named('Error', { code: 'ECONNRESET' }),
     named('TransactionCanceledException', { CancellationReasons: [{ Code: 'None' }, { Code: 'ThrottlingError' }] }),
+    // As the lean clients raise them.
+    new AwsTimeoutError('no answer within 2000 ms'),
+    serviceErrorOf(
+      400,
+      { __type: 'com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException' },
+      undefined,
+    ),
+    serviceErrorOf(503, {}, undefined),
+    serviceErrorOf(500, { __type: 'com.amazonaws.kms#KMSInternalException' }, undefined),
+    serviceErrorOf(
+      400,
+      { __type: 'TransactionCanceledException', CancellationReasons: [{ Code: 'ThrottlingError' }] },
+      undefined,
+    ),
   ])
     expect(isTransientFault(e), e.name).toBe(true);
   for (const e of [
@@ -62,6 +92,13 @@ it('tells failures that pass from those that need the operator', () => {
     named('ValidationException', { $fault: 'client' }),
     named('TransactionCanceledException', { CancellationReasons: [{ Code: 'ConditionalCheckFailed' }] }),
     new TypeError('x is not a function'),
+    new AwsServiceError({ name: 'AccessDeniedException', statusCode: 400 }),
+    serviceErrorOf(400, { __type: 'com.amazonaws.kms#DisabledException' }, undefined),
+    serviceErrorOf(
+      400,
+      { __type: 'TransactionCanceledException', CancellationReasons: [{ Code: 'ConditionalCheckFailed' }] },
+      undefined,
+    ),
   ])
     expect(isTransientFault(e), e.name).toBe(false);
 });

@@ -1,13 +1,12 @@
-// The client-sync custom resource against DynamoDB Local, with Secrets Manager stubbed.
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+// The client-sync custom resource against DynamoDB Local, with a Secrets Manager stand-in on loopback.
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
-import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it, vi } from 'vitest';
 import { hashClientSecret } from '../../lambdas/core/crypto.js';
 import type { ClientRegistration } from '../../lambdas/core/model.js';
 import type { ClientSyncProperties, DeclaredClient } from '../../lambdas/custom-resources/client-sync-contract.js';
 import { newTestStore, type TestStore } from '../support/dynamo.js';
 import { captureLines } from '../support/log-capture.js';
+import { type SecretsManagerStandIn, startSecretsManagerStandIn } from '../support/secrets-manager-stand-in.js';
 
 const SECRET_ARN = 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:backend-AbCdEf';
 const SECRET = 'q9TQkS1n4VQ0y3u7pHfX2bL8mZr5cWjE6aGdK0oYtNiRvUx1sB3eC7lM9wJhP2fA';
@@ -61,12 +60,14 @@ function event(
 }
 
 describe('client sync', () => {
-  const secrets = mockClient(SecretsManagerClient);
+  let secrets: SecretsManagerStandIn;
   let handler: (e: CloudFormationCustomResourceEvent) => Promise<{ PhysicalResourceId: string }>;
   let t: TestStore;
 
   beforeAll(async () => {
     // The handler's clients live at module scope and read their endpoint from the environment, as in Lambda.
+    secrets = await startSecretsManagerStandIn();
+    vi.stubEnv('AWS_ENDPOINT_URL_SECRETS_MANAGER', secrets.endpoint);
     vi.stubEnv('AWS_ENDPOINT_URL_DYNAMODB', inject('dynamoDbEndpoint'));
     vi.stubEnv('AWS_REGION', 'local');
     vi.stubEnv('AWS_ACCESS_KEY_ID', 'local');
@@ -74,14 +75,16 @@ describe('client sync', () => {
     ({ handler } = await import('../../lambdas/custom-resources/client-sync.js'));
   });
 
-  afterAll(() => vi.unstubAllEnvs());
+  afterAll(async () => {
+    vi.unstubAllEnvs();
+    await secrets.stop();
+  });
 
   beforeEach(async () => {
     t = await newTestStore({ clientCacheSeconds: 0 });
-    secrets.reset();
-    secrets
-      .on(GetSecretValueCommand, { SecretId: SECRET_ARN })
-      .resolves({ SecretString: JSON.stringify({ clientId: 'backend', clientSecret: SECRET }) });
+    secrets.values.clear();
+    secrets.requests.length = 0;
+    secrets.values.set(SECRET_ARN, JSON.stringify({ clientId: 'backend', clientSecret: SECRET }));
   });
 
   it('writes the declared clients, a confidential one with only the hash of its generated secret', async () => {
@@ -96,6 +99,7 @@ describe('client sync', () => {
 
     // THEN
     expect(res.PhysicalResourceId).toBe(`${t.tableName}/clients`);
+    expect(secrets.requests).toEqual([SECRET_ARN]);
     expect(await t.stores.clients.get('spa')).toEqual(spa);
     const { secretArn: _, ...registration } = backend;
     expect(await t.stores.clients.get('backend')).toEqual({ ...registration, secretHash: hashClientSecret(SECRET) });
@@ -133,7 +137,7 @@ describe('client sync', () => {
 
   it('fails the deployment when a secret has no client secret in it', async () => {
     // GIVEN
-    secrets.on(GetSecretValueCommand).resolves({ SecretString: '{"clientId":"backend"}' });
+    secrets.values.set(SECRET_ARN, '{"clientId":"backend"}');
 
     // WHEN / THEN
     await expect(handler(event('Create', props(t.tableName, [backend])))).rejects.toThrow('has no clientSecret field');

@@ -1,11 +1,12 @@
 // The deployed side of identity sources: IDENTITY_SOURCES read back, and our secrets there read from Secrets Manager once.
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { mockClient } from 'aws-sdk-client-mock';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { LOCAL_CREDENTIALS } from '../../lambdas/adapters/aws/credentials.js';
+import { AwsJsonClient, SECRETS_MANAGER } from '../../lambdas/adapters/aws/json-client.js';
 import { clientSecretOf, secretsManagerSecrets } from '../../lambdas/adapters/secrets-manager/source-secrets.js';
 import { UpstreamOidc } from '../../lambdas/adapters/http/upstream-oidc.js';
 import { UpstreamUnavailable } from '../../lambdas/core/ports/upstream.js';
 import { workspaceFromEnvironment } from '../../lambdas/handlers/environment.js';
+import { startSecretsManagerStandIn } from '../support/secrets-manager-stand-in.js';
 
 const env = {
   TABLE_NAME: 'ws-table',
@@ -60,24 +61,73 @@ describe('IDENTITY_SOURCES', () => {
 });
 
 describe('secretsManagerSecrets', () => {
-  it('reads JSON or plain-text secrets once per container, and tries again after a failure', async () => {
-    const sm = mockClient(SecretsManagerClient);
-    sm.on(GetSecretValueCommand, { SecretId: corp.secretArn })
-      .rejectsOnce(Object.assign(new Error('throttled'), { name: 'ThrottlingException' }))
-      .resolves({ SecretString: JSON.stringify({ clientId: 'ours', clientSecret: 's3cr3t' }) });
-    const secrets = secretsManagerSecrets(new SecretsManagerClient({}), new Map([['corp', corp.secretArn]]));
+  afterEach(() => vi.restoreAllMocks());
 
+  it('reads JSON or plain-text secrets once per container, and tries again after a failure', async () => {
+    // GIVEN: a Secrets Manager on loopback that throttles every attempt of the first read.
+    vi.spyOn(Math, 'random').mockReturnValue(0); // no back-off pauses between the client's attempts
+    const sm = await startSecretsManagerStandIn({
+      [corp.secretArn]: JSON.stringify({ clientId: 'ours', clientSecret: 's3cr3t' }),
+    });
+    const throttled = { status: 400, body: { __type: 'ThrottlingException', Message: 'Rate exceeded' } };
+    sm.answerNext(throttled, throttled, throttled);
+    const client = new AwsJsonClient({
+      service: SECRETS_MANAGER,
+      endpoint: sm.endpoint,
+      region: 'eu-west-1',
+      credentials: LOCAL_CREDENTIALS,
+    });
+    let calls = 0;
+    client.use(async (call, next) => {
+      calls++;
+      return next(call);
+    });
+    const secrets = secretsManagerSecrets(client, new Map([['corp', corp.secretArn]]));
+
+    // WHEN / THEN
     await expect(secrets('corp')).rejects.toThrow(
       new UpstreamUnavailable('the secret of source corp cannot be read (ThrottlingException)'),
     );
     expect(await secrets('corp')).toBe('s3cr3t');
     expect(await secrets('corp')).toBe('s3cr3t');
-    expect(sm.commandCalls(GetSecretValueCommand)).toHaveLength(2);
+    expect(calls).toBe(2);
+    expect(sm.requests).toEqual(Array(4).fill(corp.secretArn));
     await expect(secrets('other')).rejects.toThrow(UpstreamUnavailable);
-    sm.restore();
+    expect(calls).toBe(2);
+    await sm.stop();
 
     expect(clientSecretOf('  plain-secret \n')).toBe('plain-secret');
     expect(clientSecretOf(JSON.stringify({ clientId: 'x' }))).toBeUndefined();
     expect(clientSecretOf('')).toBeUndefined();
+  });
+
+  it('reads a plain-text secret, and refuses a secret with no client secret in it', async () => {
+    // GIVEN
+    const sm = await startSecretsManagerStandIn({ plain: '  plain-secret \n', empty: '{"clientId":"x"}' });
+    const client = new AwsJsonClient({
+      service: SECRETS_MANAGER,
+      endpoint: sm.endpoint,
+      region: 'eu-west-1',
+      credentials: LOCAL_CREDENTIALS,
+    });
+    const secrets = secretsManagerSecrets(
+      client,
+      new Map([
+        ['a', 'plain'],
+        ['b', 'empty'],
+        ['c', 'missing'],
+      ]),
+    );
+
+    // WHEN / THEN
+    expect(await secrets('a')).toBe('plain-secret');
+    await expect(secrets('b')).rejects.toThrow(
+      new UpstreamUnavailable('the secret of source b holds no client secret'),
+    );
+    await expect(secrets('c')).rejects.toThrow(
+      new UpstreamUnavailable('the secret of source c cannot be read (ResourceNotFoundException)'),
+    );
+    expect(sm.requests).toEqual(['plain', 'empty', 'missing']);
+    await sm.stop();
   });
 });

@@ -1,26 +1,34 @@
-// The KMS signer against a KMS stub that really signs: its JWS verify with jose against the JWK it serves.
+// The KMS signer on the lean KMS client, against a KMS stand-in on loopback that really signs: its JWS verify with
+// jose against the JWK it serves.
 import { generateKeyPairSync } from 'node:crypto';
-import { GetPublicKeyCommand, KMSClient, KMSInvalidStateException, SignCommand } from '@aws-sdk/client-kms';
-import { mockClient } from 'aws-sdk-client-mock';
 import { calculateJwkThumbprint, compactVerify, createLocalJWKSet, importJWK } from 'jose';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { LOCAL_CREDENTIALS } from '../../lambdas/adapters/aws/credentials.js';
+import { AwsJsonClient, KMS } from '../../lambdas/adapters/aws/json-client.js';
 import { toOAuthError } from '../../lambdas/core/errors.js';
 import type { SigningAlg } from '../../lambdas/core/ports/signing.js';
 import { KmsSigner } from '../../lambdas/adapters/kms/signer.js';
+import { type KmsKeyDouble, type KmsStandIn, startKmsStandIn } from '../support/kms-stand-in.js';
 import { FakeKmsKey } from './fake-kms.js';
 
 const KEY_ID = 'arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
 
-function stubbedKms(key: FakeKmsKey) {
-  const client = new KMSClient({ region: 'eu-west-1' });
-  const mock = mockClient(client);
-  mock.on(GetPublicKeyCommand).callsFake((input: { KeyId: string }) => key.getPublicKey(input.KeyId));
-  mock.on(SignCommand).callsFake((input) => ({
-    KeyId: input.KeyId,
-    Signature: key.sign(input),
-    SigningAlgorithm: input.SigningAlgorithm,
-  }));
-  return { client, mock };
+const standIns: KmsStandIn[] = [];
+afterAll(async () => {
+  await Promise.all(standIns.map((s) => s.stop()));
+});
+
+/** A stand-in serving `key` under KEY_ID, and the KMS client the Lambdas use pointed at it. */
+async function kmsWith(key: KmsKeyDouble) {
+  const kms = await startKmsStandIn({ [KEY_ID]: key });
+  standIns.push(kms);
+  const client = new AwsJsonClient({
+    service: KMS,
+    endpoint: kms.endpoint,
+    region: 'local',
+    credentials: LOCAL_CREDENTIALS,
+  });
+  return { kms, client };
 }
 
 /** A compact JWS built the way the core builds tokens: header with alg and kid, signature from the signer. */
@@ -45,7 +53,7 @@ describe.each<[SigningAlg, number]>([
 
   it('signs JWS that jose verifies against the JWKS it serves', async () => {
     // GIVEN
-    const { client, mock } = stubbedKms(key);
+    const { kms, client } = await kmsWith(key);
     const signer = new KmsSigner({ client, keyId: KEY_ID, alg });
     const jwks = createLocalJWKSet({ keys: [{ ...(await signer.publicJwk()) }] });
 
@@ -56,8 +64,9 @@ describe.each<[SigningAlg, number]>([
       expect(protectedHeader.alg).toBe(alg);
       expect(JSON.parse(new TextDecoder().decode(payload)).sub).toBe(`user-${i}`);
     }
-    expect(mock.commandCalls(GetPublicKeyCommand)).toHaveLength(1);
-    expect(mock.commandCalls(SignCommand)[0]?.args[0].input).toMatchObject({
+    expect(kms.calls.get('GetPublicKey')).toBe(1);
+    expect(kms.calls.get('Sign')).toBe(iterations);
+    expect(kms.requests.find((r) => r.operation === 'Sign')?.input).toMatchObject({
       KeyId: KEY_ID,
       MessageType: 'DIGEST',
       SigningAlgorithm: { RS256: 'RSASSA_PKCS1_V1_5_SHA_256', PS256: 'RSASSA_PSS_SHA_256', ES256: 'ECDSA_SHA_256' }[
@@ -72,7 +81,7 @@ describe.each<[SigningAlg, number]>([
 
   it('serves a public JWK whose kid is the RFC 7638 thumbprint', async () => {
     // GIVEN
-    const { client } = stubbedKms(key);
+    const { client } = await kmsWith(key);
     const signer = new KmsSigner({ client, keyId: KEY_ID, alg });
 
     // WHEN
@@ -87,33 +96,37 @@ describe.each<[SigningAlg, number]>([
 });
 
 describe('KmsSigner failures', () => {
+  beforeEach(() => {
+    // No back-off pauses between the client's attempts.
+    vi.spyOn(Math, 'random').mockReturnValue(0);
+  });
+  afterEach(() => vi.restoreAllMocks());
+
   it('propagates a KMS Sign error, which the core answers as a bare server_error', async () => {
     // GIVEN
-    const client = new KMSClient({ region: 'eu-west-1' });
-    mockClient(client)
-      .on(SignCommand)
-      .rejects(new KMSInvalidStateException({ message: `${KEY_ID} is pending deletion`, $metadata: {} }));
+    const { kms, client } = await kmsWith(new FakeKmsKey('RS256'));
+    kms.answerNext('Sign', {
+      status: 400,
+      body: { __type: 'KMSInvalidStateException', message: `${KEY_ID} is pending deletion` },
+    });
     const signer = new KmsSigner({ client, keyId: KEY_ID, alg: 'RS256' });
 
     // WHEN
     const failure = await signer.sign(Buffer.from('a.b')).catch((err: unknown) => err);
 
     // THEN
-    expect(failure).toBeInstanceOf(KMSInvalidStateException);
+    expect(failure).toMatchObject({ name: 'KMSInvalidStateException', $fault: 'client' });
+    expect(kms.calls.get('Sign')).toBe(1);
     const oauth = toOAuthError(failure);
     expect(oauth).toMatchObject({ error: 'server_error', status: 500 });
     expect(oauth.description).not.toContain(KEY_ID);
   });
 
   it('forgets a failed GetPublicKey so the next request retries', async () => {
-    // GIVEN
-    const key = new FakeKmsKey('ES256');
-    const client = new KMSClient({ region: 'eu-west-1' });
-    const mock = mockClient(client);
-    mock
-      .on(GetPublicKeyCommand)
-      .rejectsOnce(new Error('throttled'))
-      .callsFake((input: { KeyId: string }) => key.getPublicKey(input.KeyId));
+    // GIVEN: throttled for all three attempts of the first call.
+    const { kms, client } = await kmsWith(new FakeKmsKey('ES256'));
+    const throttled = { status: 400, body: { __type: 'ThrottlingException', message: 'Rate exceeded' } };
+    kms.answerNext('GetPublicKey', throttled, throttled, throttled);
     const signer = new KmsSigner({ client, keyId: KEY_ID, alg: 'ES256' });
 
     // WHEN
@@ -122,10 +135,10 @@ describe('KmsSigner failures', () => {
     const third = await signer.publicJwk();
 
     // THEN
-    expect(first).toBeInstanceOf(Error);
+    expect(first).toMatchObject({ error: 'temporarily_unavailable' });
     expect(second.kty).toBe('EC');
     expect(third).toBe(second);
-    expect(mock.commandCalls(GetPublicKeyCommand)).toHaveLength(2);
+    expect(kms.calls.get('GetPublicKey')).toBe(4);
   });
 
   it.each<[string, SigningAlg, SigningAlg]>([
@@ -133,7 +146,7 @@ describe('KmsSigner failures', () => {
     ['a P-256 key configured for RS256', 'ES256', 'RS256'],
   ])('refuses %s', async (_name, keyAlg, alg) => {
     // GIVEN
-    const { client } = stubbedKms(new FakeKmsKey(keyAlg));
+    const { client } = await kmsWith(new FakeKmsKey(keyAlg));
     const signer = new KmsSigner({ client, keyId: KEY_ID, alg });
 
     // WHEN / THEN
@@ -143,16 +156,15 @@ describe('KmsSigner failures', () => {
   it('refuses a secp256k1 key, which KMS also offers ECDSA_SHA_256 for', async () => {
     // GIVEN
     const { publicKey } = generateKeyPairSync('ec', { namedCurve: 'secp256k1' });
-    const client = new KMSClient({ region: 'eu-west-1' });
-    mockClient(client)
-      .on(GetPublicKeyCommand)
-      .resolves({
-        KeyId: KEY_ID,
+    const { client } = await kmsWith({
+      getPublicKey: (keyId) => ({
+        KeyId: keyId,
         KeySpec: 'ECC_SECG_P256K1',
         KeyUsage: 'SIGN_VERIFY',
         SigningAlgorithms: ['ECDSA_SHA_256'],
         PublicKey: publicKey.export({ format: 'der', type: 'spki' }),
-      });
+      }),
+    });
     const signer = new KmsSigner({ client, keyId: KEY_ID, alg: 'ES256' });
 
     // WHEN / THEN
@@ -161,8 +173,8 @@ describe('KmsSigner failures', () => {
 
   it('fails cleanly when KMS returns no signature', async () => {
     // GIVEN
-    const client = new KMSClient({ region: 'eu-west-1' });
-    mockClient(client).on(SignCommand).resolves({});
+    const { kms, client } = await kmsWith(new FakeKmsKey('PS256'));
+    kms.answerNext('Sign', { status: 200, body: { KeyId: KEY_ID } });
     const signer = new KmsSigner({ client, keyId: KEY_ID, alg: 'PS256' });
 
     // WHEN / THEN

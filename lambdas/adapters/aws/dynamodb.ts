@@ -33,18 +33,26 @@ export function marshallValue(value: unknown): AttributeValue {
   if (value instanceof Set) {
     const members = [...value];
     if (members.length > 0 && members.every((m) => typeof m === 'string')) return { SS: members };
-    if (members.length > 0 && members.every((m) => typeof m === 'number')) return { NS: members.map(String) };
+    if (members.length > 0 && members.every((m) => typeof m === 'number'))
+      return { NS: members.map((m) => marshallValue(m).N!) };
     throw new TypeError('DynamoDB sets hold strings or numbers, and at least one');
   }
-  if (typeof value === 'object') return { M: marshallItem(value as Item) };
+  // Only plain records become maps: a Date, Map or other class instance would be stored as `{}` and lost.
+  if (typeof value === 'object' && [Object.prototype, null].includes(Object.getPrototypeOf(value)))
+    return { M: marshallItem(value as Item) };
   throw new TypeError(`DynamoDB cannot store a ${typeof value}`);
 }
 
-/** A record as an item; fields that are `undefined` are left out. */
+/**
+ * A record as an item; fields that are `undefined` are left out. Built with `Object.fromEntries` (as is the record
+ * read back) so that an attribute named `__proto__` stays an attribute instead of becoming the object's prototype.
+ */
 export function marshallItem(record: Item): RawItem {
-  const item: RawItem = {};
-  for (const [name, value] of Object.entries(record)) if (value !== undefined) item[name] = marshallValue(value);
-  return item;
+  return Object.fromEntries(
+    Object.entries(record)
+      .filter(([, value]) => value !== undefined)
+      .map(([name, value]) => [name, marshallValue(value)]),
+  );
 }
 
 /** An attribute value as a plain value: numbers as JavaScript numbers, binary as bytes, sets as `Set`s. */
@@ -62,9 +70,7 @@ export function unmarshallValue(value: AttributeValue): unknown {
 }
 
 export function unmarshallItem(item: RawItem): Item {
-  const record: Item = {};
-  for (const [name, value] of Object.entries(item)) record[name] = unmarshallValue(value);
-  return record;
+  return Object.fromEntries(Object.entries(item).map(([name, value]) => [name, unmarshallValue(value)]));
 }
 
 const items = (list: unknown): Item[] => ((list as RawItem[] | undefined) ?? []).map(unmarshallItem);

@@ -50,7 +50,8 @@ export function serviceErrorOf(
   errorTypeHeader: string | undefined,
 ): AwsServiceError {
   const type = typeof body.__type === 'string' ? body.__type : (errorTypeHeader ?? '');
-  const name = type.split('#').pop()!.split(':')[0]!.trim() || (statusCode >= 500 ? 'ServiceError' : 'UnknownError');
+  // The suffix goes first, as the SDK takes it off: it is a URL, which may itself hold a `#`.
+  const name = type.split(':')[0]!.split('#').pop()!.trim() || (statusCode >= 500 ? 'ServiceError' : 'UnknownError');
   const message = typeof body.message === 'string' ? body.message : (body.Message as string | undefined);
   return new AwsServiceError({
     name,

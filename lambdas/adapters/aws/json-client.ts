@@ -115,7 +115,15 @@ function post(url: URL, headers: Record<string, string>, body: string, limits: A
   return new Promise((resolve, reject) => {
     const agent = url.protocol === 'http:' ? AGENTS['http:'] : AGENTS['https:'];
     const request = (url.protocol === 'http:' ? http : https).request(
-      { hostname: url.hostname, port: url.port || undefined, path: '/', method: 'POST', headers, agent },
+      // An IPv6 literal (`http://[::1]:8000`) is bracketed in a URL, not in a socket address.
+      {
+        hostname: url.hostname.replace(/^\[(.*)\]$/, '$1'),
+        port: url.port || undefined,
+        path: '/',
+        method: 'POST',
+        headers,
+        agent,
+      },
       (response) => {
         const chunks: Buffer[] = [];
         response.on('data', (chunk: Buffer) => chunks.push(chunk));
