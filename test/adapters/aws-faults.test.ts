@@ -63,7 +63,7 @@ it('tells failures that pass from those that need the operator', () => {
     named('ProvisionedThroughputExceededException'),
     named('ThrottlingException'),
     named('TimeoutError'),
-    named('AbortError'),
+    named('Error', { code: 'EPIPE' }),
     named('KMSInternalException'),
     named('InternalServerError', { $fault: 'server' }),
     named('Error', { code: 'ECONNRESET' }),
