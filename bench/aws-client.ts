@@ -27,6 +27,24 @@ const record = (i: number) => ({
   nonce: undefined,
 });
 
+/** The inputs both sides send, so they make the very same calls. */
+const getInput = (i: number) => ({ TableName: TABLE, Key: { pk: `CODE#${i % 50}` }, ConsistentRead: true });
+const putInput = (i: number) => ({ TableName: TABLE, Item: record(i) });
+/** A code consumed and a grant written, as the token endpoint does. */
+const transactInput = (i: number) => ({
+  TransactItems: [
+    { Put: { TableName: TABLE, Item: { ...record(i), pk: `GRANT#${i}` } } },
+    {
+      Update: {
+        TableName: TABLE,
+        Key: { pk: `CODE#${i % 50}` },
+        UpdateExpression: 'SET consumedAt = :now',
+        ExpressionAttributeValues: { ':now': i },
+      },
+    },
+  ],
+});
+
 interface Api {
   get(i: number): Promise<unknown>;
   put(i: number): Promise<unknown>;
@@ -36,22 +54,9 @@ interface Api {
 function lean(endpoint: string): Api {
   const db = DynamoDb.create({ endpoint, region: 'local', credentials: LOCAL_CREDENTIALS });
   return {
-    get: (i) => db.get({ TableName: TABLE, Key: { pk: `CODE#${i % 50}` }, ConsistentRead: true }),
-    put: (i) => db.put({ TableName: TABLE, Item: record(i) }),
-    transact: (i) =>
-      db.transactWrite({
-        TransactItems: [
-          { Put: { TableName: TABLE, Item: { ...record(i), pk: `GRANT#${i}` } } },
-          {
-            Update: {
-              TableName: TABLE,
-              Key: { pk: `CODE#${i % 50}` },
-              UpdateExpression: 'SET consumedAt = :now',
-              ExpressionAttributeValues: { ':now': i },
-            },
-          },
-        ],
-      }),
+    get: (i) => db.get(getInput(i)),
+    put: (i) => db.put(putInput(i)),
+    transact: (i) => db.transactWrite(transactInput(i)),
   };
 }
 
@@ -64,24 +69,9 @@ function sdk(endpoint: string): Api {
   });
   const doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
   return {
-    get: (i) => doc.send(new GetCommand({ TableName: TABLE, Key: { pk: `CODE#${i % 50}` }, ConsistentRead: true })),
-    put: (i) => doc.send(new PutCommand({ TableName: TABLE, Item: record(i) })),
-    transact: (i) =>
-      doc.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            { Put: { TableName: TABLE, Item: { ...record(i), pk: `GRANT#${i}` } } },
-            {
-              Update: {
-                TableName: TABLE,
-                Key: { pk: `CODE#${i % 50}` },
-                UpdateExpression: 'SET consumedAt = :now',
-                ExpressionAttributeValues: { ':now': i },
-              },
-            },
-          ],
-        }),
-      ),
+    get: (i) => doc.send(new GetCommand(getInput(i))),
+    put: (i) => doc.send(new PutCommand(putInput(i))),
+    transact: (i) => doc.send(new TransactWriteCommand(transactInput(i))),
   };
 }
 
