@@ -1,5 +1,6 @@
 // DynamoDB on the lean JSON client: records in and out as plain objects, marshalled here (undefined fields are not
 // stored), and the operations the stores, the local run and the tests use.
+import { randomUUID } from 'node:crypto';
 import { AwsJsonClient, type AwsJsonClientOptions, DYNAMODB } from './json-client.js';
 
 /** A DynamoDB attribute value as it goes on the wire: exactly one of these fields is set. */
@@ -176,8 +177,16 @@ export class DynamoDb {
     await this.client.send('DeleteItem', wire(input));
   }
 
+  /**
+   * One transaction. Its idempotency token (as the SDK fills it in) is the same for every attempt of the call, so
+   * when an answer is lost and the client retries, DynamoDB answers the retry as the transaction it already
+   * committed instead of judging its conditions again (a consumed code would otherwise look replayed).
+   */
   async transactWrite(input: { TransactItems: readonly TransactWriteItem[] }): Promise<void> {
-    await this.client.send('TransactWriteItems', { TransactItems: input.TransactItems.map(wireTransactItem) });
+    await this.client.send('TransactWriteItems', {
+      TransactItems: input.TransactItems.map(wireTransactItem),
+      ClientRequestToken: randomUUID(),
+    });
   }
 
   /** Every page of a scan, followed to its end. */
