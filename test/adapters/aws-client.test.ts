@@ -459,6 +459,24 @@ describe('AwsJsonClient connections', () => {
     expect(server.received).toHaveLength(3);
     expect(server.connections).toBe(1);
   });
+
+  it('times a call from when it has a connection, not while it waits for one of the 50', async () => {
+    // GIVEN: a service that answers each request after 60 ms, and four times as many calls as there are sockets.
+    // Queued behind three waves, the last calls wait about 180 ms for a socket: longer than the 100 ms request
+    // timeout, yet each is answered 60 ms after it is sent.
+    const server = await loopback((_req, _n, res) => {
+      setTimeout(() => json(200, { ok: true })(_req, _n, res), 60);
+    });
+    const client = clientOf(server);
+
+    // WHEN
+    const answers = await Promise.all(Array.from({ length: 200 }, () => client.send('GetItem', {})));
+
+    // THEN: every call answered on its first attempt, over at most the agent's 50 connections
+    expect(answers.every((a) => a.ok === true)).toBe(true);
+    expect(server.received).toHaveLength(200);
+    expect(server.connections).toBeLessThanOrEqual(50);
+  });
 });
 
 describe('AwsJsonClient endpoint and region', () => {

@@ -143,17 +143,25 @@ function post(url: URL, headers: Record<string, string>, body: string, limits: A
       clearTimeout(timer);
       reject(err);
     }
-    const timer = setTimeout(
-      () => request.destroy(new AwsTimeoutError(`no answer within ${limits.requestTimeoutMs} ms`)),
-      limits.requestTimeoutMs,
-    );
+    // Both timers start once the request has a socket: time spent queued for one of the agent's sockets (many calls
+    // at once in the local server) is neither connecting nor waiting for the service.
+    let timer: NodeJS.Timeout | undefined;
+    const awaitAnswer = () => {
+      timer = setTimeout(
+        () => request.destroy(new AwsTimeoutError(`no answer within ${limits.requestTimeoutMs} ms`)),
+        limits.requestTimeoutMs,
+      );
+    };
     request.on('socket', (socket) => {
-      if (!socket.connecting) return;
+      if (!socket.connecting) return awaitAnswer();
       const connecting = setTimeout(
         () => request.destroy(new AwsTimeoutError(`no connection within ${limits.connectionTimeoutMs} ms`)),
         limits.connectionTimeoutMs,
       );
-      socket.once('connect', () => clearTimeout(connecting));
+      socket.once('connect', () => {
+        clearTimeout(connecting);
+        awaitAnswer();
+      });
       socket.once('close', () => clearTimeout(connecting));
     });
     request.on('error', fail);
