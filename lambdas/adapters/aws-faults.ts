@@ -44,8 +44,9 @@ export function isTransientFault(err: unknown): boolean {
 /** `err` as the endpoints should see it: a transient failure becomes `temporarily_unavailable`, the rest is unchanged. */
 export function asServiceFailure(service: string, err: unknown): unknown {
   if (!isTransientFault(err)) return err;
-  const { name = 'Error' } = err as AwsErrorShape;
-  return temporarilyUnavailable(TRY_AGAIN, `${service}: ${name}`);
+  const { name = 'Error', code } = err as AwsErrorShape;
+  // A socket error is named by its code (`ECONNRESET`); its message may carry addresses, so it stays out.
+  return temporarilyUnavailable(TRY_AGAIN, `${service}: ${code ?? name}`);
 }
 
 /** Runs one AWS call; a transient failure of it is raised as `temporarily_unavailable`. */

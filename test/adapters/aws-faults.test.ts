@@ -3,7 +3,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { isTransientFault } from '../../lambdas/adapters/aws-faults.js';
+import { asServiceFailure, isTransientFault } from '../../lambdas/adapters/aws-faults.js';
 import { LOCAL_CREDENTIALS } from '../../lambdas/adapters/aws/credentials.js';
 import { DynamoDb } from '../../lambdas/adapters/aws/dynamodb.js';
 import { AwsServiceError, AwsTimeoutError, serviceErrorOf } from '../../lambdas/adapters/aws/errors.js';
@@ -101,4 +101,18 @@ it('tells failures that pass from those that need the operator', () => {
     ),
   ])
     expect(isTransientFault(e), e.name).toBe(false);
+});
+
+it('names a failure that passes by its error name, or a socket error by its code and never its message', () => {
+  const reset = Object.assign(new Error('read ECONNRESET 10.0.0.7:443'), { code: 'ECONNRESET' });
+  expect(asServiceFailure('DynamoDB', reset)).toMatchObject({
+    error: 'temporarily_unavailable',
+    status: 503,
+    detail: 'DynamoDB: ECONNRESET',
+  });
+  expect(asServiceFailure('KMS', new AwsTimeoutError('no answer within 2000 ms'))).toMatchObject({
+    detail: 'KMS: TimeoutError',
+  });
+  const refused = new AwsServiceError({ name: 'AccessDeniedException', statusCode: 400 });
+  expect(asServiceFailure('KMS', refused)).toBe(refused);
 });
