@@ -8,7 +8,7 @@ import type { IdentitySourceSettings } from './identity-sources.js';
 /** The username of a linked user: unique per link, and what the admin tooling names it by. */
 export const linkedUsername = (link: UpstreamLink): string => `${link.sourceId}:${link.sub}`;
 
-/** The local claims from the upstream ID token's, through the source's map; absent upstream claims stay absent. */
+/** The local claims from the upstream ones, through the source's map; absent upstream claims stay absent. */
 export function mappedClaims(
   source: Pick<IdentitySourceSettings, 'claims'>,
   upstream: Readonly<Record<string, unknown>>,
