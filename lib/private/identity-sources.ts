@@ -39,7 +39,8 @@ export interface IdentitySourceProps {
   /** Scopes asked of the upstream provider; must include `openid`. @default ['openid', 'email', 'profile'] */
   readonly scopes?: string[];
   /**
-   * Local claim name → upstream ID token claim name, copied at every sign-in.
+   * Local claim name → upstream claim name, copied at every sign-in from the ID token, or from the provider's
+   * UserInfo when the ID token lacks it.
    * @default - the standard profile and email claims under their own names
    */
   readonly claims?: { [localClaim: string]: string };

@@ -1,5 +1,5 @@
 // The HTTP UpstreamProvider: discovery checked and cached, bounded like every outgoing request.
-import { expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { UpstreamOidc } from '../../lambdas/adapters/http/upstream-oidc.js';
 import { UpstreamUnavailable } from '../../lambdas/core/ports/upstream.js';
 
@@ -61,4 +61,89 @@ it('refuses a document naming another issuer, lacking an endpoint, too large, or
     new UpstreamUnavailable('discovery: request failed'),
   );
   await expect(upstream(failing).tokenRequest(`${ISSUER}/token`, {}, {})).rejects.toThrow(UpstreamUnavailable);
+});
+
+it('reads userinfo_endpoint when named, held to https like the other endpoints', async () => {
+  const named = answering({ ...metadata, userinfo_endpoint: `${ISSUER}/userinfo` });
+  expect(await upstream(named.fetch).metadata(ISSUER)).toMatchObject({ userinfoEndpoint: `${ISSUER}/userinfo` });
+  expect(await upstream(answering(metadata).fetch).metadata(ISSUER)).not.toHaveProperty('userinfoEndpoint');
+  const plain = answering({ ...metadata, userinfo_endpoint: 'http://idp.example.com/userinfo' });
+  await expect(upstream(plain.fetch).metadata(ISSUER)).rejects.toThrow(
+    new UpstreamUnavailable("discovery document's userinfo_endpoint is not https"),
+  );
+});
+
+describe('userInfo', () => {
+  const TOKEN = 'at-0123456789';
+
+  /** A fetch answering UserInfo with `body` and `type`, recording the request. */
+  function userInfoEndpoint(body: string, type: string | null, status = 200) {
+    const requests: { url: string; method: string; headers: Record<string, string>; redirect?: string }[] = [];
+    const fetch = (async (input: string | URL | Request, init?: RequestInit) => {
+      const headers: Record<string, string> = {};
+      new Headers(init?.headers).forEach((value, name) => (headers[name] = value));
+      requests.push({
+        url: String(input),
+        method: init?.method ?? 'GET',
+        headers,
+        ...(init?.redirect && { redirect: init.redirect }),
+      });
+      return new Response(body, { status, headers: type ? { 'content-type': type } : {} });
+    }) as typeof globalThis.fetch;
+    return { requests, fetch };
+  }
+
+  it('GETs the endpoint with the token in the Authorization header only, no redirects, and returns the object', async () => {
+    const { requests, fetch } = userInfoEndpoint('{"sub":"s","email":"e@x"}', 'application/json; charset=utf-8');
+    expect(await upstream(fetch).userInfo(`${ISSUER}/userinfo`, TOKEN)).toEqual({ sub: 's', email: 'e@x' });
+    expect(requests).toEqual([
+      {
+        url: `${ISSUER}/userinfo`,
+        method: 'GET',
+        headers: { authorization: `Bearer ${TOKEN}`, accept: 'application/json' },
+        redirect: 'error',
+      },
+    ]);
+  });
+
+  it('refuses every other answer, saying why without repeating it', async () => {
+    const cases: [ReturnType<typeof userInfoEndpoint>, string, number?][] = [
+      [userInfoEndpoint('{"error":"invalid_token"}', 'application/json', 401), 'userinfo: status 401'],
+      [userInfoEndpoint('{}', 'application/json', 500), 'userinfo: status 500'],
+      [
+        userInfoEndpoint('eyJhbGciOiJSUzI1NiJ9.e30.c2ln', 'application/jwt'),
+        'userinfo: signed or encrypted answer not used',
+      ],
+      [userInfoEndpoint('{"sub":"s"}', 'text/html'), 'userinfo: answer is not application/json'],
+      [userInfoEndpoint('{"sub":"s"}', null), 'userinfo: answer is not application/json'],
+      [userInfoEndpoint('["s"]', 'application/json'), 'userinfo: answer is not a JSON object'],
+      [userInfoEndpoint('{"sub":', 'application/json'), 'userinfo: answer is not a JSON object'],
+      [
+        userInfoEndpoint(`{"sub":"${'x'.repeat(2000)}"}`, 'application/json'),
+        'userinfo: response larger than 1024 bytes',
+        1024,
+      ],
+    ];
+    for (const [{ fetch }, message, maxBytes] of cases) {
+      const failure = upstream(fetch, maxBytes).userInfo(`${ISSUER}/userinfo`, TOKEN);
+      await expect(failure).rejects.toThrow(new UpstreamUnavailable(message));
+    }
+  });
+
+  it('gives up on an endpoint that does not answer in time, or cannot be reached', async () => {
+    const hanging = ((_: unknown, init?: RequestInit) =>
+      new Promise((_resolve, reject) =>
+        init!.signal!.addEventListener('abort', () => reject(init!.signal!.reason)),
+      )) as typeof globalThis.fetch;
+    const slow = new UpstreamOidc({ clientSecret: async () => 's', fetch: hanging, timeoutMs: 50 });
+    await expect(slow.userInfo(`${ISSUER}/userinfo`, TOKEN)).rejects.toThrow(
+      new UpstreamUnavailable('userinfo: no response within 50 ms'),
+    );
+    const failing = (async () => {
+      throw new TypeError('fetch failed');
+    }) as typeof globalThis.fetch;
+    await expect(upstream(failing).userInfo(`${ISSUER}/userinfo`, TOKEN)).rejects.toThrow(
+      new UpstreamUnavailable('userinfo: request failed'),
+    );
+  });
 });

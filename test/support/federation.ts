@@ -42,7 +42,12 @@ export interface FederatedPair {
 
 /** `acme/main` with `acme/upstream` as its identity source `corp`. */
 export async function federatedPair(
-  opts: { settings?: Partial<WorkspaceSettings>; source?: Partial<IdentitySourceRegistration> } = {},
+  opts: {
+    settings?: Partial<WorkspaceSettings>;
+    source?: Partial<IdentitySourceRegistration>;
+    /** Wraps main's back channel to the upstream (to watch or change what passes). */
+    backChannel?: (fetch: typeof globalThis.fetch) => typeof globalThis.fetch;
+  } = {},
 ): Promise<FederatedPair> {
   const upstream = await newTestWorkspace({ workspaceId: 'upstream', keyFile: 'upstream.pem' });
   const mainIssuer = 'https://auth.example.com/acme/main';
@@ -63,7 +68,10 @@ export async function federatedPair(
     ...(opts.settings && { settings: opts.settings }),
     federation: {
       sources: [source],
-      upstream: new UpstreamOidc({ clientSecret: async () => TEST_SECRET, fetch: agentFetch(new Agent(upstream.ws)) }),
+      upstream: new UpstreamOidc({
+        clientSecret: async () => TEST_SECRET,
+        fetch: (opts.backChannel ?? ((f) => f))(agentFetch(new Agent(upstream.ws))),
+      }),
     },
   });
   return { main, upstream };

@@ -19,6 +19,8 @@ export interface BoundedFetchOptions {
 
 export interface BoundedResponse {
   readonly status: number;
+  /** The `content-type` header, when there is one. */
+  readonly contentType: string | null;
   readonly text: string;
 }
 
@@ -40,7 +42,7 @@ export async function boundedFetch(
   } catch (err) {
     throw new FetchFailed(isTimeout(err) ? `no response within ${opts.timeoutMs} ms` : 'request failed');
   }
-  return { status: res.status, text: await readBody(res, opts) };
+  return { status: res.status, contentType: res.headers.get('content-type'), text: await readBody(res, opts) };
 }
 
 /** Reads at most `maxBytes`, counting as the body streams in: a declared length can lie or be absent. */

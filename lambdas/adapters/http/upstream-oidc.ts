@@ -1,4 +1,4 @@
-// The UpstreamProvider over HTTP: discovery documents and JWK Sets cached and bounded, token requests bounded.
+// The UpstreamProvider over HTTP: discovery documents and JWK Sets cached and bounded, token and UserInfo requests bounded.
 import { isFields, parseFields } from '../../core/registration/field-checker.js';
 import type { ClientJwkSet } from '../../core/model.js';
 import { ClientKeysUnavailable, type ClientKeySetOptions } from '../../core/ports/client-keys.js';
@@ -9,7 +9,7 @@ import {
   type UpstreamProvider,
   type UpstreamTokenResponse,
 } from '../../core/ports/upstream.js';
-import { FetchFailed, boundedFetch, fetchJson } from './bounded-fetch.js';
+import { type BoundedResponse, FetchFailed, boundedFetch, fetchJson } from './bounded-fetch.js';
 import { RemoteJwks } from './remote-jwks.js';
 
 /** Where our client secrets at the sources come from: the local config, or Secrets Manager when deployed. */
@@ -19,7 +19,7 @@ export interface UpstreamOidcOptions {
   readonly clientSecret: SecretSource;
   /** How long one request may take, milliseconds. @default 3000 */
   readonly timeoutMs?: number;
-  /** The largest discovery document or token response accepted, bytes. @default 65536 */
+  /** The largest discovery document, token or UserInfo response accepted, bytes. @default 65536 */
   readonly maxBytes?: number;
   /** How long a discovery document is served from memory, seconds. @default 3600 */
   readonly metadataCacheSeconds?: number;
@@ -31,13 +31,18 @@ export interface UpstreamOidcOptions {
 
 const ENDPOINTS = ['authorization_endpoint', 'token_endpoint', 'jwks_uri'] as const;
 
+/** The media type of a `content-type` header, parameters dropped, lower case. */
+const mediaType = (contentType: string | null): string => (contentType ?? '').split(';')[0]!.trim().toLowerCase();
+
 /** The metadata as OIDC Discovery §4.3 asks a client to check it: the same issuer, the endpoints it needs. */
 function metadataOf(issuer: string, value: unknown): UpstreamMetadata {
   if (!isFields(value)) throw new UpstreamUnavailable('discovery document is not a JSON object');
   if (value.issuer !== issuer) throw new UpstreamUnavailable('discovery document names another issuer');
   // Our client secret and the user's codes go there: never over plain http unless the issuer itself is (localhost).
   const scheme = new URL(issuer).protocol;
-  for (const name of ENDPOINTS) {
+  // The access token goes to userinfo_endpoint: optional, but held to the same rule when named.
+  const named = value.userinfo_endpoint !== undefined && value.userinfo_endpoint !== null;
+  for (const name of named ? [...ENDPOINTS, 'userinfo_endpoint'] : ENDPOINTS) {
     const url = value[name];
     if (typeof url !== 'string' || !URL.canParse(url))
       throw new UpstreamUnavailable(`discovery document has no ${name}`);
@@ -53,6 +58,7 @@ function metadataOf(issuer: string, value: unknown): UpstreamMetadata {
     jwksUri: value.jwks_uri as string,
     idTokenSigningAlgs: Array.isArray(algs) ? algs.filter((a): a is string => typeof a === 'string') : ['RS256'],
     issParameterSupported: value.authorization_response_iss_parameter_supported === true,
+    ...(named && { userinfoEndpoint: value.userinfo_endpoint as string }),
   };
 }
 
@@ -120,5 +126,27 @@ export class UpstreamOidc implements UpstreamProvider {
     } catch (err) {
       throw err instanceof FetchFailed ? new UpstreamUnavailable(`token endpoint: ${err.message}`) : err;
     }
+  }
+
+  async userInfo(userinfoEndpoint: string, accessToken: string): Promise<Readonly<Record<string, unknown>>> {
+    let res: BoundedResponse;
+    try {
+      res = await boundedFetch(
+        userinfoEndpoint,
+        // RFC 6750 §2.1: the header, never the query, so the token stays out of the provider's access logs.
+        { headers: { authorization: `Bearer ${accessToken}`, accept: 'application/json' } },
+        this.bounds,
+      );
+    } catch (err) {
+      throw err instanceof FetchFailed ? new UpstreamUnavailable(`userinfo: ${err.message}`) : err;
+    }
+    if (res.status !== 200) throw new UpstreamUnavailable(`userinfo: status ${res.status}`);
+    const type = mediaType(res.contentType);
+    // A signed or encrypted answer (OIDC Core §5.3.2) would need keys and algorithms registered for it: not used.
+    if (type === 'application/jwt') throw new UpstreamUnavailable('userinfo: signed or encrypted answer not used');
+    if (type !== 'application/json') throw new UpstreamUnavailable('userinfo: answer is not application/json');
+    const body = parseFields(res.text);
+    if (!body) throw new UpstreamUnavailable('userinfo: answer is not a JSON object');
+    return body;
   }
 }

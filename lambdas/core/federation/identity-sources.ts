@@ -23,8 +23,9 @@ export interface IdentitySourceRegistration {
   /** Scopes asked of the upstream provider; must include `openid`. @default ['openid', 'email', 'profile'] */
   readonly scopes?: readonly string[];
   /**
-   * Local claim name → upstream ID token claim name, copied at every sign-in. @default DEFAULT_CLAIM_MAP (the
-   * standard profile and email claims under their own names)
+   * Local claim name → upstream claim name, copied at every sign-in from the ID token, or from the provider's
+   * UserInfo when the ID token lacks it. @default DEFAULT_CLAIM_MAP (the standard profile and email claims under
+   * their own names)
    */
   readonly claims?: Readonly<Record<string, string>>;
 }

@@ -8,7 +8,7 @@ import type { IdentitySourceSettings } from './identity-sources.js';
 /** The username of a linked user: unique per link, and what the admin tooling names it by. */
 export const linkedUsername = (link: UpstreamLink): string => `${link.sourceId}:${link.sub}`;
 
-/** The local claims from the upstream ID token's, through the source's map; absent upstream claims stay absent. */
+/** The local claims from the upstream ones, through the source's map; absent upstream claims stay absent. */
 export function mappedClaims(
   source: Pick<IdentitySourceSettings, 'claims'>,
   upstream: Readonly<Record<string, unknown>>,
@@ -21,22 +21,34 @@ export function mappedClaims(
   return out;
 }
 
+/** The local claims fed by the given upstream claims. */
+export function localClaimsOf(source: Pick<IdentitySourceSettings, 'claims'>, upstream: readonly string[]): string[] {
+  return Object.entries(source.claims)
+    .filter(([, name]) => upstream.includes(name))
+    .map(([local]) => local);
+}
+
 /**
  * The local user of an upstream account: created at its first sign-in with a fresh, stable `sub`, its claims
- * replaced by the mapped ones at every later one. A disabled user is returned as it is, unchanged, for the caller
- * to refuse. Never matched by email or any other claim: only the link finds a user.
+ * replaced by the mapped ones at every later one, but for the `keep` ones the upstream could not tell this time,
+ * whose stored values stay. A disabled user is returned as it is, unchanged, for the caller to refuse. Never
+ * matched by email or any other claim: only the link finds a user.
  */
 export async function linkedUser(
   store: LinkedUsers,
   link: UpstreamLink,
   claims: Readonly<Record<string, unknown>>,
+  keep: readonly string[] = [],
 ): Promise<{ readonly user: UserRecord; readonly created: boolean }> {
   for (let attempt = 1; ; attempt++) {
     const found = await store.findLinked(link);
     if (found?.disabled) return { user: found, created: false };
     if (found) {
+      const kept = Object.fromEntries(
+        keep.filter((n) => found.claims[n] !== undefined).map((n) => [n, found.claims[n]]),
+      );
       try {
-        return { user: await store.refreshClaims(found.sub, claims), created: false };
+        return { user: await store.refreshClaims(found.sub, { ...kept, ...claims }), created: false };
       } catch (err) {
         // Disabled (or removed) between the read and the write: read it again and decide on what is there now.
         if (!(err instanceof ConditionFailed) || attempt > 1) throw err;

@@ -14,6 +14,7 @@ export type AuditEventType =
   | 'assertion.replayed'
   | 'session.ended'
   | 'federation.started'
+  | 'federation.userinfo_failed'
   | 'user.linked';
 
 /** Where audit events go (structured logs in Lambda). Fields carry ids and outcomes, never secrets. */

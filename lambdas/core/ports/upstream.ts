@@ -12,6 +12,8 @@ export interface UpstreamMetadata {
   readonly idTokenSigningAlgs: readonly string[];
   /** RFC 9207: whether its authorization responses carry `iss`, which must then be checked. */
   readonly issParameterSupported: boolean;
+  /** `userinfo_endpoint` (OIDC Core §5.3), when the provider names one. */
+  readonly userinfoEndpoint?: string;
 }
 
 /** A token endpoint's answer: its status and its JSON object (empty when the body was not one). */
@@ -31,6 +33,11 @@ export interface UpstreamProvider {
     form: Readonly<Record<string, string>>,
     headers: Readonly<Record<string, string>>,
   ): Promise<UpstreamTokenResponse>;
+  /**
+   * GETs the UserInfo answer with `accessToken` as a Bearer token (OIDC Core §5.3.1): its JSON object. Any other
+   * answer (not 200, not `application/json`, a signed or encrypted `application/jwt`) is an UpstreamUnavailable.
+   */
+  userInfo(userinfoEndpoint: string, accessToken: string): Promise<Readonly<Record<string, unknown>>>;
   /** Our client secret at source `sourceId`: read at run time, never from the environment. */
   clientSecret(sourceId: string): Promise<string>;
 }
@@ -48,5 +55,6 @@ export const NO_UPSTREAM: UpstreamProvider = {
   metadata: () => Promise.reject(new UpstreamUnavailable('no identity sources')),
   keySet: () => Promise.reject(new UpstreamUnavailable('no identity sources')),
   tokenRequest: () => Promise.reject(new UpstreamUnavailable('no identity sources')),
+  userInfo: () => Promise.reject(new UpstreamUnavailable('no identity sources')),
   clientSecret: () => Promise.reject(new UpstreamUnavailable('no identity sources')),
 };

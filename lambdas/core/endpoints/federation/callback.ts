@@ -3,8 +3,9 @@ import { BROWSER_COOKIE, readCookie } from '../../cookies.js';
 import { hashToken, safeEqual } from '../../crypto.js';
 import { AlreadyConsumed, ConditionFailed, OAuthError, accessDenied } from '../../errors.js';
 import type { IdentitySourceSettings } from '../../federation/identity-sources.js';
-import { linkedUser, mappedClaims } from '../../federation/linking.js';
+import { linkedUser, localClaimsOf, mappedClaims } from '../../federation/linking.js';
 import { UpstreamRefused, verifyUpstreamIdToken } from '../../federation/upstream-id-token.js';
+import { completeFromUserInfo } from '../../federation/upstream-userinfo.js';
 import type { CoreRequest, CoreResponse } from '../../http.js';
 import type { PageContext } from '../../pages/html.js';
 import { loginPage } from '../../pages/interaction.js';
@@ -43,13 +44,17 @@ function checkResponseIssuer(req: CoreRequest, source: IdentitySourceSettings, m
     throw new UpstreamRefused('authorization response iss is not the source');
 }
 
-/** Redeems the upstream code (PKCE, our client authentication) and returns the verified ID token's claims. */
+/**
+ * Redeems the upstream code (PKCE, our client authentication) and returns the verified ID token's claims, completed
+ * from UserInfo when the source maps claims the ID token lacks.
+ */
 async function redeem(
   ws: Workspace,
   source: IdentitySourceSettings,
   metadata: UpstreamMetadata,
   leg: UpstreamLeg,
   code: string,
+  audit: Readonly<Record<string, string>>,
 ) {
   const { upstream } = ws.federation;
   const secret = await upstream.clientSecret(source.id);
@@ -74,7 +79,11 @@ async function redeem(
     throw new UpstreamRefused(`token endpoint answered ${res.status} (${error})`);
   }
   if (typeof res.body.id_token !== 'string') throw new UpstreamRefused('token response without id_token');
-  return verifyUpstreamIdToken(upstream, source, metadata, res.body.id_token, leg.nonce, nowSeconds(ws));
+  const idToken = await verifyUpstreamIdToken(upstream, source, metadata, res.body.id_token, leg.nonce, nowSeconds(ws));
+  // The sign-in stands on the ID token: a UserInfo outage is recorded, not shown to the user.
+  return completeFromUserInfo(upstream, source, metadata, res.body, idToken, (reason) =>
+    ws.audit.emit('federation.userinfo_failed', { ...audit, reason }),
+  );
 }
 
 /** The login page again: the sign-in at the source did not count. Nothing was written. */
@@ -99,7 +108,7 @@ async function answer(req: CoreRequest, ws: Workspace, ctx: PageContext): Promis
       interaction?.client,
     );
   const audit = { clientId: interaction.client.clientId, source: source.id };
-  let claims: Awaited<ReturnType<typeof redeem>>;
+  let upstreamClaims: Awaited<ReturnType<typeof redeem>>;
   try {
     const metadata = await ws.federation.upstream.metadata(source.issuer);
     checkResponseIssuer(req, source, metadata);
@@ -118,7 +127,7 @@ async function answer(req: CoreRequest, ws: Workspace, ctx: PageContext): Promis
     }
     const code = optional(req.query, 'code');
     if (code === undefined) throw new UpstreamRefused('authorization response without code');
-    claims = await redeem(ws, source, metadata, leg, code);
+    upstreamClaims = await redeem(ws, source, metadata, leg, code, audit);
   } catch (err) {
     if (err instanceof UpstreamUnavailable) return sourceUnavailablePage(interaction, source, err.message);
     if (err instanceof UpstreamRefused || (err instanceof OAuthError && err.expose)) {
@@ -127,10 +136,11 @@ async function answer(req: CoreRequest, ws: Workspace, ctx: PageContext): Promis
     }
     throw err;
   }
+  const { claims, unrefreshed } = upstreamClaims;
   const link = { sourceId: source.id, sub: claims.sub };
   let linked: Awaited<ReturnType<typeof linkedUser>>;
   try {
-    linked = await linkedUser(ws.linkedUsers, link, mappedClaims(source, claims));
+    linked = await linkedUser(ws.linkedUsers, link, mappedClaims(source, claims), localClaimsOf(source, unrefreshed));
   } catch (err) {
     if (!(err instanceof ConditionFailed)) throw err;
     // Its username is held by a user of another kind (an admin created it): never merged, refused.
