@@ -4,6 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { UpstreamOidc } from '../../lambdas/adapters/http/upstream-oidc.js';
 import { identitySourceSettings } from '../../lambdas/core/federation/identity-sources.js';
 import { Agent, hiddenField } from '../support/agent.js';
+import { leaveForSource } from '../support/federation.js';
 import { authorizeUrl, follow, validRequest } from '../support/flow.js';
 import { newTestWorkspace, TEST_SECRET, type TestWorkspace } from '../support/workspace.js';
 
@@ -88,13 +89,7 @@ beforeAll(async () => {
 /** Leaves for the provider and comes back with a code; returns main's answer. */
 async function signIn(mint: Mint) {
   const agent = new Agent(main.ws);
-  const login = await follow(
-    agent,
-    await agent.get(authorizeUrl(validRequest('first', 'https://first.example.com/cb').params)),
-  );
-  const toSource = await agent.post('consent', {
-    form: { txn: hiddenField(login.body, 'txn'), csrf: hiddenField(login.body, 'csrf'), source: 'idp' },
-  });
+  const { res: toSource } = await leaveForSource(agent, 'idp');
   if (toSource.status !== 303) return toSource;
   const sent = toSource.location!.searchParams;
   provider.mint = mint;

@@ -3,9 +3,8 @@ import { exportJWK, generateKeyPair, SignJWT, type JWTPayload } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { UpstreamOidc } from '../../lambdas/adapters/http/upstream-oidc.js';
 import { identitySourceSettings } from '../../lambdas/core/federation/identity-sources.js';
-import { Agent, hiddenField } from '../support/agent.js';
-import { federatedPair, federatedSignIn, newBrowser } from '../support/federation.js';
-import { authorizeUrl, follow, validRequest } from '../support/flow.js';
+import { Agent } from '../support/agent.js';
+import { federatedPair, federatedSignIn, leaveForSource, newBrowser } from '../support/federation.js';
 import { captureLogs } from '../support/log-capture.js';
 import { newTestWorkspace, TEST_SECRET, type TestWorkspace } from '../support/workspace.js';
 
@@ -107,13 +106,7 @@ async function signIn(answers: Behaviour) {
   behaviour = answers;
   userInfoCalls.length = 0;
   const agent = new Agent(main.ws);
-  const login = await follow(
-    agent,
-    await agent.get(authorizeUrl(validRequest('first', 'https://first.example.com/cb').params)),
-  );
-  const toSource = await agent.post('consent', {
-    form: { txn: hiddenField(login.body, 'txn'), csrf: hiddenField(login.body, 'csrf'), source: 'idp' },
-  });
+  const { res: toSource } = await leaveForSource(agent, 'idp');
   expect(toSource.status).toBe(303);
   const sent = toSource.location!.searchParams;
   nonce = sent.get('nonce')!;

@@ -88,11 +88,15 @@ export const newBrowser = (pair: FederatedPair): FederatedBrowser => ({
   upstream: new Agent(pair.upstream.ws),
 });
 
-/** Authorize at main for the first-party client, then press the source's button: the redirect to the source. */
-export async function leaveForSource(browser: FederatedBrowser, sourceId = 'corp') {
+/**
+ * Authorize at main for the first-party client, then press the source's button: the redirect to the source. `main`
+ * is the browser at main (or a federated browser, whose `main` it takes).
+ */
+export async function leaveForSource(browser: FederatedBrowser | Agent, sourceId = 'corp') {
+  const main = browser instanceof Agent ? browser : browser.main;
   const request = validRequest('first', 'https://first.example.com/cb');
-  const login = await follow(browser.main, await browser.main.get(authorizeUrl(request.params)));
-  const res = await browser.main.post('consent', {
+  const login = await follow(main, await main.get(authorizeUrl(request.params)));
+  const res = await main.post('consent', {
     form: { txn: hiddenField(login.body, 'txn'), csrf: hiddenField(login.body, 'csrf'), source: sourceId },
   });
   return { request, login, res };
