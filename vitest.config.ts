@@ -11,8 +11,13 @@ export default defineConfig({
     globalSetup: ['test/setup/bundles.ts', 'test/setup/dynamodb-local.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
-    // The AWS SDK runs only in tests (as an oracle and raw reader) and the admin CLI; its notice that future
-    // versions need Node 22 would otherwise print once per test file.
-    env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+    env: {
+      // The handlers' request and audit lines would fill the run's output (thousands of lines); the tests about
+      // logs switch them on for themselves (test/support/log-capture.ts).
+      AUTHZ_LOG: 'off',
+      // The AWS SDK runs only in tests (as an oracle and raw reader) and the admin CLI; its notice that future
+      // versions need Node 22 would otherwise print once per test file.
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    },
   },
 });

@@ -341,6 +341,8 @@ describe('example app (bin/app.ts)', () => {
       });
 
       beforeEach(() => {
+        // The bundles log as deployed: these tests read their request and audit lines.
+        vi.stubEnv('AUTHZ_LOG', 'on');
         lines = [];
         captureLines(lines);
       });
