@@ -11,6 +11,17 @@ const EXPECTED: Readonly<Record<'kms' | 'dynamodb', readonly string[]>> = {
   dynamodb: ['ConditionalCheckFailedException', 'TransactionCanceledException', 'TransactionConflictException'],
 };
 
+/** The reasons of a cancelled transaction that are such outcomes; any other (throttling, validation) is a failure. */
+const EXPECTED_REASONS: ReadonlySet<string> = new Set(['ConditionalCheckFailed', 'TransactionConflict', 'None']);
+
+/** Whether `err` is one of those outcomes rather than a failure of the call. */
+function expected(service: 'kms' | 'dynamodb', err: unknown): boolean {
+  const name = err instanceof Error ? err.name : '';
+  if (!EXPECTED[service].includes(name)) return false;
+  const reasons = (err as { CancellationReasons?: readonly { Code?: string }[] }).CancellationReasons;
+  return name !== 'TransactionCanceledException' || (reasons ?? []).every((r) => EXPECTED_REASONS.has(r.Code ?? ''));
+}
+
 /**
  * Adds to `client` an interceptor that counts each call failing after the client's retries (throttling, 5xx,
  * timeouts, access denied, …) into the current request. Added first, so it is outermost: one failed call counts
@@ -22,10 +33,8 @@ export function countFailedCalls(client: AwsJsonClient): AwsJsonClient {
     try {
       return await next(call);
     } catch (err) {
-      const name = err instanceof Error ? err.name : '';
       const record = currentRequest();
-      if (record && !EXPECTED[service].includes(name))
-        record.counts[service === 'kms' ? 'kmsErrors' : 'dynamoDbErrors'] += 1;
+      if (record && !expected(service, err)) record.counts[service === 'kms' ? 'kmsErrors' : 'dynamoDbErrors'] += 1;
       throw err;
     }
   });

@@ -25,6 +25,7 @@ interface AwsErrorShape {
   readonly name?: string;
   readonly code?: string;
   readonly $fault?: 'client' | 'server';
+  readonly statusCode?: number;
   readonly CancellationReasons?: readonly { readonly Code?: string }[];
 }
 
@@ -37,8 +38,8 @@ export function isTransientFault(err: unknown): boolean {
   if (e.code !== undefined && NETWORK_ERRORS.has(e.code)) return true;
   if (e.name === 'TransactionCanceledException')
     return (e.CancellationReasons ?? []).some((r) => r.Code !== undefined && THROTTLED_REASONS.has(r.Code));
-  // A 5xx of the service: modelled ones carry `$fault: 'server'`.
-  return e.$fault === 'server';
+  // A 5xx of the service (`$fault: 'server'`), or a 429 whatever its name.
+  return e.$fault === 'server' || e.statusCode === 429;
 }
 
 /** `err` as the endpoints should see it: a transient failure becomes `temporarily_unavailable`, the rest is unchanged. */

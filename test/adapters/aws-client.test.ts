@@ -263,6 +263,12 @@ describe('AwsJsonClient retries', () => {
       text(503, '<html>Service Unavailable</html>'),
       { name: 'ServiceError', $fault: 'server', statusCode: 503 },
     ],
+    [
+      'TransactionInProgressException (an earlier attempt of the same transaction still committing)',
+      json(400, { __type: 'com.amazonaws.dynamodb.v20120810#TransactionInProgressException' }),
+      { name: 'TransactionInProgressException', $fault: 'client' },
+    ],
+    ['a 429 of any name', json(429, { __type: 'SomethingNew' }), { name: 'SomethingNew', statusCode: 429 }],
     ['a reset connection', reset, { code: 'ECONNRESET' }],
     ['an unanswered request', hang, { name: 'TimeoutError' }],
     [

@@ -7,7 +7,9 @@ import { asServiceFailure, isTransientFault } from '../../lambdas/adapters/aws-f
 import { LOCAL_CREDENTIALS } from '../../lambdas/adapters/aws/credentials.js';
 import { DynamoDb } from '../../lambdas/adapters/aws/dynamodb.js';
 import { AwsServiceError, AwsTimeoutError, serviceErrorOf } from '../../lambdas/adapters/aws/errors.js';
-import { AWS_CLIENT_LIMITS, AwsJsonClient, KMS } from '../../lambdas/adapters/aws/json-client.js';
+import { AWS_CLIENT_LIMITS, AwsJsonClient, DYNAMODB, KMS } from '../../lambdas/adapters/aws/json-client.js';
+import { countFailedCalls } from '../../lambdas/adapters/aws-errors.js';
+import { RequestRecord, withinRequest } from '../../lambdas/adapters/request-context.js';
 import { dynamoStores } from '../../lambdas/adapters/dynamodb/stores.js';
 import { KmsSigner } from '../../lambdas/adapters/kms/signer.js';
 
@@ -64,6 +66,9 @@ it('tells failures that pass from those that need the operator', () => {
     named('ThrottlingException'),
     named('TimeoutError'),
     named('Error', { code: 'EPIPE' }),
+    named('Error', { code: 'EHOSTUNREACH' }),
+    serviceErrorOf(400, { __type: 'com.amazonaws.dynamodb.v20120810#TransactionInProgressException' }, undefined),
+    serviceErrorOf(429, { __type: 'SomethingNew' }, undefined),
     named('KMSInternalException'),
     named('InternalServerError', { $fault: 'server' }),
     named('Error', { code: 'ECONNRESET' }),
@@ -115,4 +120,33 @@ it('names a failure that passes by its error name, or a socket error by its code
   });
   const refused = new AwsServiceError({ name: 'AccessDeniedException', statusCode: 400 });
   expect(asServiceFailure('KMS', refused)).toBe(refused);
+});
+
+it('counts a cancelled transaction as a failed call only when a reason is not a condition, conflict or none', async () => {
+  // GIVEN: a client whose calls are answered (without sending) by the cancellation under test, failures counted
+  const cancelled = (...codes: string[]) =>
+    serviceErrorOf(
+      400,
+      {
+        __type: 'com.amazonaws.dynamodb.v20120810#TransactionCanceledException',
+        CancellationReasons: codes.map((Code) => ({ Code })),
+      },
+      undefined,
+    );
+  const countedFor = async (err: Error) => {
+    const client = countFailedCalls(new AwsJsonClient({ service: DYNAMODB, region: 'local' }));
+    client.use(async () => {
+      throw err;
+    });
+    const record = new RequestRecord('r');
+    await withinRequest(record, () => client.send('TransactWriteItems', {}).catch(() => undefined));
+    return record.counts.dynamoDbErrors;
+  };
+
+  // THEN
+  expect(await countedFor(cancelled('ConditionalCheckFailed', 'None'))).toBe(0);
+  expect(await countedFor(cancelled('TransactionConflict', 'None'))).toBe(0);
+  expect(await countedFor(cancelled('None', 'ThrottlingError'))).toBe(1);
+  expect(await countedFor(cancelled('ValidationError'))).toBe(1);
+  expect(await countedFor(new AwsServiceError({ name: 'ConditionalCheckFailedException', statusCode: 400 }))).toBe(0);
 });

@@ -42,6 +42,8 @@ describe('a stored item (a pushed request)', () => {
       ttl: NOW + 60,
       expiresAt: NOW + 60,
       record: request,
+      // The mark of the write that stored it (what tells a retried write its own earlier success).
+      writtenBy: expect.stringMatching(/^[0-9a-f-]{36}$/),
     });
     await expect(t.stores.singleUse.consume('jti', 'uri-1', NOW)).rejects.toBeInstanceOf(ConditionFailed);
   });
@@ -59,6 +61,7 @@ describe('a mark (a client assertion’s jti)', () => {
       ttl: NOW + 60,
       expiresAt: NOW + 60,
       consumedAt: NOW,
+      writtenBy: expect.stringMatching(/^[0-9a-f-]{36}$/),
     });
   });
 

@@ -78,6 +78,8 @@ export const THROTTLING_ERRORS: ReadonlySet<string> = new Set([
   'Throttling',
   'ThrottlingException',
   'TooManyRequestsException',
+  // DynamoDB: the same transaction (same idempotency token) is still being committed by an earlier attempt.
+  'TransactionInProgressException',
 ]);
 
 /** Socket failures worth another attempt (a keep-alive connection the far end closed, a refused connect, …). */
@@ -88,11 +90,14 @@ export const NETWORK_ERRORS: ReadonlySet<string> = new Set([
   'EPIPE',
   'EAI_AGAIN',
   'ENOTFOUND',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
 ]);
 
 /** Whether another attempt of the same request may succeed: throttling, a 5xx, a timeout or a network error. */
 export function isRetryable(err: unknown): boolean {
-  if (err instanceof AwsServiceError) return err.$fault === 'server' || THROTTLING_ERRORS.has(err.name);
+  if (err instanceof AwsServiceError)
+    return err.$fault === 'server' || err.statusCode === 429 || THROTTLING_ERRORS.has(err.name);
   if (err instanceof AwsTimeoutError) return true;
   const code = (err as { code?: unknown } | null)?.code;
   return typeof code === 'string' && NETWORK_ERRORS.has(code);

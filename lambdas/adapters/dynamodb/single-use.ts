@@ -1,4 +1,6 @@
 // The DynamoDB SingleUse store, and the one conditional write that consumes any single-use item (codes included).
+import { randomUUID } from 'node:crypto';
+import { unmarshallItem } from '../aws/dynamodb.js';
 import { AlreadyConsumed, ConditionFailed } from '../../core/errors.js';
 import type { SingleUse } from '../../core/ports/storage.js';
 import {
@@ -48,6 +50,19 @@ export function consumption(now: number, opts: ConsumptionOptions = {}): UpdateS
   };
 }
 
+/**
+ * A write on its own (not in a transaction) has no idempotency token: when its answer is lost and the AWS client
+ * tries again, the retry meets the write's own effect and its condition fails. Each such write therefore marks the
+ * item with a value of its own (`writtenBy`), and a failed condition whose item carries it is that write's success.
+ */
+class OwnEarlierAttempt extends Error {
+  constructor(readonly item: RawItem) {
+    super('the item carries this write: an earlier attempt of it succeeded');
+  }
+}
+
+const writtenBy = (old: RawItem | undefined, mark: string): old is RawItem => old?.writtenBy?.S === mark;
+
 /** Whether the item that failed a consumption's condition had been consumed already (rather than missing or expired). */
 export function wasConsumed(old: RawItem | undefined): old is RawItem {
   return old?.consumedAt !== undefined;
@@ -57,14 +72,20 @@ export class DynamoSingleUse implements SingleUse {
   constructor(private readonly table: Table) {}
 
   async put(kind: string, id: string, record: Readonly<Record<string, unknown>>, expiresAt: number): Promise<void> {
-    await this.table.write(
-      {
-        [kind]: putOf(expiringItem(keys.singleUse(kind, id), { expiresAt, record }), {
-          ConditionExpression: ITEM_ABSENT,
-        }),
-      },
-      () => new ConditionFailed(`${kind} already exists`),
-    );
+    const mark = randomUUID();
+    try {
+      await this.table.write(
+        {
+          [kind]: putOf(
+            { ...expiringItem(keys.singleUse(kind, id), { expiresAt, record }), writtenBy: mark },
+            { ConditionExpression: ITEM_ABSENT, ReturnValuesOnConditionCheckFailure: 'ALL_OLD' },
+          ),
+        },
+        (_, old) => (writtenBy(old, mark) ? new OwnEarlierAttempt(old) : new ConditionFailed(`${kind} already exists`)),
+      );
+    } catch (err) {
+      if (!(err instanceof OwnEarlierAttempt)) throw err;
+    }
   }
 
   async consume<T extends object>(
@@ -75,14 +96,29 @@ export class DynamoSingleUse implements SingleUse {
   ): Promise<T | undefined> {
     // A new item's expiry is the caller's, not a stored one a condition could read: it is checked against `now` here.
     if (create !== undefined && create.expiresAt <= now) throw new ConditionFailed(`${kind} has expired`);
-    const consumed = await this.table.update(
-      keys.singleUse(kind, id),
-      { ...consumption(now, { createUntil: create?.expiresAt }), ReturnValues: 'ALL_NEW' },
-      (old) =>
-        wasConsumed(old)
-          ? new AlreadyConsumed(`${kind} already consumed`)
-          : new ConditionFailed(`${kind} is missing or expired`),
-    );
+    const mark = randomUUID();
+    const spec = consumption(now, { createUntil: create?.expiresAt });
+    let consumed: Item | undefined;
+    try {
+      consumed = await this.table.update(
+        keys.singleUse(kind, id),
+        {
+          ...spec,
+          UpdateExpression: `${spec.UpdateExpression}, writtenBy = :writtenBy`,
+          ExpressionAttributeValues: { ...spec.ExpressionAttributeValues, ':writtenBy': mark },
+          ReturnValues: 'ALL_NEW',
+        },
+        (old) => {
+          if (writtenBy(old, mark)) return new OwnEarlierAttempt(old);
+          return wasConsumed(old)
+            ? new AlreadyConsumed(`${kind} already consumed`)
+            : new ConditionFailed(`${kind} is missing or expired`);
+        },
+      );
+    } catch (err) {
+      if (!(err instanceof OwnEarlierAttempt)) throw err;
+      consumed = unmarshallItem(err.item);
+    }
     return consumed?.record as T | undefined;
   }
 }
