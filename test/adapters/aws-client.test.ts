@@ -316,6 +316,25 @@ describe('AwsJsonClient retries', () => {
     expect(server.received).toHaveLength(1);
   });
 
+  it('starts no attempt that could not end within the call budget', async () => {
+    // GIVEN: a service that never answers; attempts of 200 ms, a budget of 500 ms
+    const server = await loopback(hang);
+    const client = new AwsJsonClient({
+      service: DYNAMODB,
+      endpoint: server.endpoint,
+      region: 'eu-west-1',
+      credentials: async () => CREDENTIALS,
+      limits: { maxAttempts: 3, connectionTimeoutMs: 200, requestTimeoutMs: 200, callBudgetMs: 500 },
+    });
+
+    // WHEN
+    const err = await failure(client.send('GetItem', {}));
+
+    // THEN: a second attempt could end by 400 ms, a third not before 600 ms
+    expect(err).toMatchObject({ name: 'TimeoutError' });
+    expect(server.received).toHaveLength(2);
+  });
+
   it('honours maxAttempts', async () => {
     const server = await loopback(json(500, {}));
     const client = new AwsJsonClient({

@@ -60,15 +60,23 @@ export interface AwsClientLimits {
   readonly connectionTimeoutMs: number;
   /** From sending the request to the end of the answer, per attempt. */
   readonly requestTimeoutMs: number;
+  /**
+   * A call starts another attempt only if that attempt, back-off included, could end within this many milliseconds
+   * of the call's start: the function keeps time for the rest of its request.
+   */
+  readonly callBudgetMs: number;
 }
 
 /**
  * Limits of the deployed clients. Without a request timeout a call that never answers holds the function until
- * Lambda's own timeout, and API Gateway answers a bare 5xx; with it, three attempts of 2 s end in a
- * `temporarily_unavailable` well inside the function's 10 s. DynamoDB and KMS answer in milliseconds.
+ * Lambda's own timeout, and API Gateway answers a bare 5xx. With them, a failing call ends (in a
+ * `temporarily_unavailable`) within 6 s, well inside the function's 10 s: another attempt starts only if it could
+ * end by then. Failures answered at once (throttling) get all three attempts, a service that does not answer two.
+ * DynamoDB and KMS answer in milliseconds.
  */
 export const AWS_CLIENT_LIMITS: AwsClientLimits = {
   maxAttempts: 3,
+  callBudgetMs: 6_000,
   connectionTimeoutMs: 1_000,
   requestTimeoutMs: 2_000,
 };
@@ -227,13 +235,17 @@ export class AwsJsonClient {
 
   /** The SDK's standard retry rules: throttling, 5xx, timeouts and network errors, with full-jitter back-off. */
   async #withRetries(call: AwsCall): Promise<Record<string, unknown>> {
+    const started = Date.now();
+    const { maxAttempts, callBudgetMs, requestTimeoutMs } = this.#limits;
     for (let attempt = 1; ; attempt++) {
       try {
         return await this.#attempt(call);
       } catch (err) {
-        if (attempt >= this.#limits.maxAttempts || !isRetryable(err)) throw err;
+        if (attempt >= maxAttempts || !isRetryable(err)) throw err;
         const base = THROTTLING_ERRORS.has((err as Error).name) ? 500 : 100;
-        await pause(Math.floor(Math.min(MAX_BACKOFF_MS, Math.random() * 2 ** (attempt - 1) * base)));
+        const delay = Math.floor(Math.min(MAX_BACKOFF_MS, Math.random() * 2 ** (attempt - 1) * base));
+        if (Date.now() - started + delay + requestTimeoutMs >= callBudgetMs) throw err;
+        await pause(delay);
       }
     }
   }
