@@ -1,22 +1,16 @@
 // Benchmark: complete code flows and client_credentials through the real handler modules against DynamoDB Local, with
 // AWS calls (and DynamoDB capacity units) counted per step; written to bench-results/calls.json for bench/cost.ts.
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LOCAL_CREDENTIALS } from '../lambdas/adapters/aws/credentials.js';
 import { DynamoDb } from '../lambdas/adapters/aws/dynamodb.js';
-import { dynamoStores } from '../lambdas/adapters/dynamodb/stores.js';
-import { createTable } from '../lambdas/adapters/dynamodb/table.js';
 import { startDynamoDbLocal } from '../lambdas/local/dynamodb-local.js';
-import { RemoteJwks } from '../lambdas/adapters/http/remote-jwks.js';
-import { LocalSigner } from '../lambdas/adapters/key-file/signer.js';
 import { hashClientSecret, hashPassword, newId } from '../lambdas/core/crypto.js';
-import type { Signer } from '../lambdas/core/ports/signing.js';
-import { defaultSettings, NO_FEDERATION, type Workspace } from '../lambdas/core/workspace.js';
 import { Agent, hiddenField } from '../test/support/agent.js';
 import { CallRecorder } from '../test/support/aws-calls.js';
+import { benchWorkspace } from './workspace.js';
 
 const FLOWS = Number(process.env.FLOWS ?? 40);
 process.env.AUTHZ_LOG = 'off';
@@ -50,27 +44,14 @@ try {
     count(READS.includes(call.operation) ? 'RRU' : 'WRU', units * factor);
     return out;
   });
-  await createTable(client, 'bench');
-  const { directory, ...stores } = dynamoStores({ client, tableName: 'bench' });
-  const local = await LocalSigner.load({ file: join(mkdtempSync(join(tmpdir(), 'bench-')), 'rs256.pem') });
-  const signer: Signer = {
-    alg: local.alg,
-    publicJwk: () => local.publicJwk(),
-    sign: (i) => (signatures++, local.sign(i)),
-  };
-  const timed = recorder.gatedSigner(signer);
-  const ws: Workspace = {
-    tenantId: 'bench',
-    workspaceId: 'main',
-    issuer: 'https://auth.example.com/bench/main',
-    settings: defaultSettings,
-    ...stores,
-    keys: { active: timed, all: [timed] },
-    clock: { now: () => Date.now() },
-    audit: { emit: () => {} },
-    clientKeys: new RemoteJwks(),
-    federation: NO_FEDERATION,
-  };
+  const { ws, directory } = await benchWorkspace('bench', client, {
+    signer: (local) =>
+      recorder.gatedSigner({
+        alg: local.alg,
+        publicJwk: () => local.publicJwk(),
+        sign: (i) => (signatures++, local.sign(i)),
+      }),
+  });
   await directory.putClient({
     clientId: 'spa',
     tokenEndpointAuthMethod: 'none',

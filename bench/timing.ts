@@ -2,22 +2,16 @@
 // its last byte, and an unknown client id. Reports medians and their ratios to the right secret, no pass or fail:
 // timing on a shared machine is evidence to read, not an assertion to run in a test.
 //   npm run timing            (ROUNDS, CALLS to scale)
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { LOCAL_CREDENTIALS } from '../lambdas/adapters/aws/credentials.js';
 import { DynamoDb } from '../lambdas/adapters/aws/dynamodb.js';
-import { dynamoStores } from '../lambdas/adapters/dynamodb/stores.js';
-import { createTable } from '../lambdas/adapters/dynamodb/table.js';
-import { RemoteJwks } from '../lambdas/adapters/http/remote-jwks.js';
-import { LocalSigner } from '../lambdas/adapters/key-file/signer.js';
 import { authenticateClient } from '../lambdas/core/client-auth/client-auth.js';
 import { secretMatches } from '../lambdas/core/client-auth/secret.js';
 import { hashClientSecret, randomValues } from '../lambdas/core/crypto.js';
 import type { CoreRequest } from '../lambdas/core/http.js';
 import type { ClientRecord } from '../lambdas/core/model.js';
-import { defaultSettings, NO_FEDERATION, type Workspace } from '../lambdas/core/workspace.js';
+import { defaultSettings } from '../lambdas/core/workspace.js';
 import { startDynamoDbLocal } from '../lambdas/local/dynamodb-local.js';
+import { benchWorkspace } from './workspace.js';
 
 process.env.AUTHZ_LOG = 'off';
 /** Rounds of the in-memory comparison, each timing every case once over CALLS calls, cases interleaved. */
@@ -89,23 +83,11 @@ function report(title: string, unit: string, samples: Record<Case, number[]>) {
 const db = await startDynamoDbLocal();
 try {
   const dynamo = DynamoDb.create({ endpoint: db.endpoint, region: 'local', credentials: LOCAL_CREDENTIALS });
-  await createTable(dynamo, 'timing');
-  const { directory, ...stores } = dynamoStores({ client: dynamo, tableName: 'timing' });
-  await directory.putClient(client);
-  const signer = await LocalSigner.load({ file: join(mkdtempSync(join(tmpdir(), 'timing-')), 'rs256.pem') });
-  const ws: Workspace = {
-    tenantId: 'timing',
-    workspaceId: 'main',
-    issuer: 'https://auth.example.com/timing/main',
+  const { ws, directory } = await benchWorkspace('timing', dynamo, {
     // No lockout during the measurement: every wrong secret is compared and counted.
     settings: { ...defaultSettings, maxClientAuthFailures: Number.MAX_SAFE_INTEGER },
-    ...stores,
-    keys: { active: signer, all: [signer] },
-    clock: { now: () => Date.now() },
-    audit: { emit: () => {} },
-    clientKeys: new RemoteJwks(),
-    federation: NO_FEDERATION,
-  };
+  });
+  await directory.putClient(client);
   const request = (c: { clientId: string; secret: string }): CoreRequest => ({
     method: 'POST',
     path: '/oauth2/token',
