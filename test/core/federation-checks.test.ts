@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { UpstreamOidc } from '../../lambdas/adapters/http/upstream-oidc.js';
 import { identitySourceSettings } from '../../lambdas/core/federation/identity-sources.js';
 import { Agent, hiddenField } from '../support/agent.js';
-import { leaveForSource } from '../support/federation.js';
+import { leaveForSource, providerMetadata } from '../support/federation.js';
 import { authorizeUrl, follow, validRequest } from '../support/flow.js';
 import { newTestWorkspace, TEST_SECRET, type TestWorkspace } from '../support/workspace.js';
 
@@ -25,13 +25,7 @@ function fakeProvider(state: { mint?: Mint; nonce?: string; tokenStatus?: number
     if (state.down) throw new TypeError('fetch failed');
     const url = String(input);
     if (url === `${ISSUER}/.well-known/openid-configuration`) {
-      return json(200, {
-        issuer: ISSUER,
-        authorization_endpoint: `${ISSUER}/authorize`,
-        token_endpoint: `${ISSUER}/token`,
-        jwks_uri: `${ISSUER}/jwks`,
-        id_token_signing_alg_values_supported: ['RS256', 'HS256'],
-      });
+      return json(200, providerMetadata(ISSUER, { id_token_signing_alg_values_supported: ['RS256', 'HS256'] }));
     }
     if (url === `${ISSUER}/jwks`) return json(200, { keys: [publicJwk] });
     if (url === `${ISSUER}/token`) {

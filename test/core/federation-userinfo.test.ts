@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { UpstreamOidc } from '../../lambdas/adapters/http/upstream-oidc.js';
 import { identitySourceSettings } from '../../lambdas/core/federation/identity-sources.js';
 import { Agent } from '../support/agent.js';
-import { federatedPair, federatedSignIn, leaveForSource, newBrowser } from '../support/federation.js';
+import { federatedPair, federatedSignIn, leaveForSource, newBrowser, providerMetadata } from '../support/federation.js';
 import { captureLogs } from '../support/log-capture.js';
 import { newTestWorkspace, TEST_SECRET, type TestWorkspace } from '../support/workspace.js';
 
@@ -40,14 +40,10 @@ const provider = (async (input: string | URL | Request, init?: RequestInit) => {
   const url = String(input);
   const now = Math.floor(Date.now() / 1000);
   if (url === `${ISSUER}/.well-known/openid-configuration`) {
-    return json(200, {
-      issuer: ISSUER,
-      authorization_endpoint: `${ISSUER}/authorize`,
-      token_endpoint: `${ISSUER}/token`,
-      jwks_uri: `${ISSUER}/jwks`,
-      ...(behaviour.userinfoEndpoint !== false && { userinfo_endpoint: `${ISSUER}/userinfo` }),
-      id_token_signing_alg_values_supported: ['RS256'],
-    });
+    return json(
+      200,
+      providerMetadata(ISSUER, behaviour.userinfoEndpoint !== false ? { userinfo_endpoint: `${ISSUER}/userinfo` } : {}),
+    );
   }
   if (url === `${ISSUER}/jwks`) return json(200, { keys: [publicJwk] });
   if (url === `${ISSUER}/token`) {

@@ -11,7 +11,6 @@ import { dynamoStores } from '../../lambdas/adapters/dynamodb/stores.js';
 import { KmsSigner } from '../../lambdas/adapters/kms/signer.js';
 import { UpstreamOidc } from '../../lambdas/adapters/http/upstream-oidc.js';
 import { hashClientSecret } from '../../lambdas/core/crypto.js';
-import { identitySourceSettings } from '../../lambdas/core/federation/identity-sources.js';
 import type { ClientRegistration } from '../../lambdas/core/model.js';
 import type { Workspace } from '../../lambdas/core/workspace.js';
 import { handler as authorize } from '../../lambdas/handlers/authorize.js';
@@ -23,7 +22,7 @@ import { handler as userinfo } from '../../lambdas/handlers/userinfo.js';
 import { type ApiHandler, relativePath } from '../../lambdas/handlers/apigw.js';
 import { type HandlerName, handlerManifest, handlerNames } from '../../lambdas/handlers/manifest.js';
 import { Agent, type AgentResponse, type RoutedHandler } from '../support/agent.js';
-import { agentFetch, federatedSignIn, federationClient } from '../support/federation.js';
+import { agentFetch, corpSource, federatedSignIn, federationClient } from '../support/federation.js';
 import { JWT_BEARER, newClientKey, signAssertion, type ClientKey } from '../support/client-keys.js';
 import {
   authorizeUrl,
@@ -171,16 +170,7 @@ beforeAll(async () => {
   t = await newTestWorkspace({
     alg: 'ES256',
     federation: {
-      sources: [
-        identitySourceSettings({
-          id: 'corp',
-          name: 'Corp SSO',
-          type: 'oidc',
-          issuer: upstream.ws.issuer,
-          clientId: 'acme-main',
-          claims: { email: 'email', name: 'name' },
-        }),
-      ],
+      sources: [corpSource(upstream.ws.issuer)],
       upstream: new UpstreamOidc({ clientSecret: async () => TEST_SECRET, fetch: agentFetch(new Agent(upstream.ws)) }),
     },
   });

@@ -35,6 +35,28 @@ export const federationClient = (mainIssuer: string): ClientRegistration => ({
   firstParty: true,
 });
 
+/** The discovery document of a stand-in provider at `issuer`, its endpoints under it; `extra` adds or replaces fields. */
+export const providerMetadata = (issuer: string, extra: Record<string, unknown> = {}) => ({
+  issuer,
+  authorization_endpoint: `${issuer}/authorize`,
+  token_endpoint: `${issuer}/token`,
+  jwks_uri: `${issuer}/jwks`,
+  id_token_signing_alg_values_supported: ['RS256'],
+  ...extra,
+});
+
+/** Source `corp` of main: the upstream at `issuer`, where main is client `acme-main`; email and name mapped. */
+export const corpSource = (issuer: string, overrides: Partial<IdentitySourceRegistration> = {}) =>
+  identitySourceSettings({
+    id: 'corp',
+    name: 'Corp SSO',
+    type: 'oidc',
+    issuer,
+    clientId: 'acme-main',
+    claims: { email: 'email', name: 'name' },
+    ...overrides,
+  });
+
 export interface FederatedPair {
   readonly main: TestWorkspace;
   readonly upstream: TestWorkspace;
@@ -55,15 +77,7 @@ export async function federatedPair(
     ...federationClient(mainIssuer),
     secretHash: hashClientSecret(TEST_SECRET),
   });
-  const source = identitySourceSettings({
-    id: 'corp',
-    name: 'Corp SSO',
-    type: 'oidc',
-    issuer: upstream.ws.issuer,
-    clientId: 'acme-main',
-    claims: { email: 'email', name: 'name' },
-    ...opts.source,
-  });
+  const source = corpSource(upstream.ws.issuer, opts.source);
   const main = await newTestWorkspace({
     ...(opts.settings && { settings: opts.settings }),
     federation: {
