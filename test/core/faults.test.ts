@@ -3,7 +3,7 @@
 // (503 temporarily_unavailable with Retry-After: JSON, a page or a redirect, as the route answers), leave nothing
 // half done, issue no token set twice, consume no code or refresh token without answering with its tokens (but when
 // the write's own answer is lost), and the same request must work once the fault has cleared.
-import { ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { randomBytes, scryptSync } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOCAL_CREDENTIALS } from '../../lambdas/adapters/aws/credentials.js';
@@ -26,6 +26,7 @@ import {
 } from '../support/faults.js';
 import { type KmsStandIn, startKmsStandIn } from '../support/kms-stand-in.js';
 import { TEST_PASSWORD, type TestWorkspace, newTestWorkspace } from '../support/workspace.js';
+import { tableSnapshot } from '../support/table-snapshot.js';
 
 /** How a route answers: the JSON endpoints, the hosted pages, the authorization endpoint's redirect to the client. */
 type Surface = 'json' | 'page' | 'redirect';
@@ -267,27 +268,13 @@ function expectUnavailable(res: AgentResponse, surface: Surface): void {
   }
 }
 
-/** Every item of the table, raw. */
-async function scanTable(t: TestWorkspace): Promise<Record<string, any>[]> {
-  const items: Record<string, any>[] = [];
-  let start: Record<string, any> | undefined;
-  do {
-    const page = await t.doc.send(
-      new ScanCommand({ TableName: t.tableName, ConsistentRead: true, ExclusiveStartKey: start }),
-    );
-    items.push(...(page.Items ?? []));
-    start = page.LastEvaluatedKey;
-  } while (start);
-  return items;
-}
-
 /**
  * Nothing half done: a consumed code has its grant and a grant its consumed code (one transaction); every refresh
  * token belongs to a grant, which has exactly one unconsumed refresh token (rotation consumes one and writes its
  * successor together). Codes and refresh tokens consumed are only those answered with tokens, or those `lost`.
  */
 async function expectWhole(t: TestWorkspace, answered: Set<string>, lost: Set<string>): Promise<void> {
-  const items = await scanTable(t);
+  const items = (await tableSnapshot(t)) as Record<string, any>[];
   const of = (prefix: string) => items.filter((i) => String(i.pk).startsWith(prefix));
   const grants = new Map(of('GRANT#').map((g) => [g.grantId as string, g]));
   const consumedCodes = of('CODE#').filter((c) => c.consumedAt !== undefined);
