@@ -197,6 +197,8 @@ export class AwsJsonClient {
   readonly #credentials: CredentialProvider;
   readonly #limits: AwsClientLimits;
   readonly #interceptors: AwsInterceptor[] = [];
+  /** The interceptors around the retries, composed when one is added rather than at every call. */
+  #chain: (call: AwsCall) => Promise<Record<string, unknown>> = (call) => this.#withRetries(call);
   #target: { readonly region: string; readonly endpoint: URL } | undefined;
 
   constructor(opts: AwsJsonClientOptions) {
@@ -220,17 +222,16 @@ export class AwsJsonClient {
   /** Adds an interceptor around every call; the first added is the outermost. */
   use(interceptor: AwsInterceptor): this {
     this.#interceptors.push(interceptor);
+    this.#chain = this.#interceptors.reduceRight<(call: AwsCall) => Promise<Record<string, unknown>>>(
+      (next, outer) => (call) => outer(call, next),
+      (call) => this.#withRetries(call),
+    );
     return this;
   }
 
   /** Sends `operation` with `input` (JSON on the wire) and returns the parsed answer; failures are thrown. */
   send(operation: string, input: Readonly<Record<string, unknown>>): Promise<Record<string, unknown>> {
-    const innermost = (call: AwsCall) => this.#withRetries(call);
-    const chain = this.#interceptors.reduceRight<(call: AwsCall) => Promise<Record<string, unknown>>>(
-      (next, interceptor) => (call) => interceptor(call, next),
-      innermost,
-    );
-    return chain({ service: this.service, operation, input });
+    return this.#chain({ service: this.service, operation, input });
   }
 
   /** The SDK's standard retry rules: throttling, 5xx, timeouts and network errors, with full-jitter back-off. */
